@@ -1,0 +1,46 @@
+#pragma once
+// One classification of failures, shared by every layer. A failure is classified once, where it
+// happens (net/ for transport and HTTP, connectors for bad data, store for the database), and
+// handled and logged once, where the stream's run ends.
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+enum class error_kind {
+  network,    // connection refused/reset, DNS failure, TLS failure
+  timeout,    // a network step exceeded its deadline
+  throttled,  // 429 after the retry budget was spent
+  auth,       // 401/403: credentials rejected
+  client,     // other 4xx: our request is wrong; retrying unchanged will not help
+  server,     // 5xx after retries
+  data,       // the answer is unusable: malformed JSON, wrong content type, oversized, missing id
+  cancelled,  // shutdown in progress
+  config,     // bad configuration
+  database,   // PostgreSQL refused or is unreachable
+};
+
+std::string_view to_string(error_kind kind) noexcept;
+
+// The single mapping of an HTTP status to an error kind (2xx/3xx map to `data`: a caller that
+// reached here did not expect them).
+error_kind classify_http_status(unsigned status) noexcept;
+
+// Whether a failure of this kind may succeed when retried unchanged.
+bool is_transient(error_kind kind) noexcept;
+
+class error : public std::runtime_error {
+public:
+  error(error_kind kind, std::string message, unsigned http_status = 0)
+      : std::runtime_error(std::move(message)), kind_(kind), http_status_(http_status) {}
+
+  error_kind kind() const noexcept { return kind_; }
+  unsigned http_status() const noexcept { return http_status_; }
+
+private:
+  error_kind kind_;
+  unsigned http_status_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,35 @@
+#pragma once
+// One [sources.NAME] table of the configuration, resolved: defaults of the connector kind applied,
+// secrets read from their inline, _env or _file form.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/rate.hpp"
+#include "core/secret.hpp"
+#include "core/time.hpp"
+
+namespace sluice {
+
+struct source_config {
+  std::string name;      // the table key; stored as `source` in every row
+  std::string kind;      // cloutly | partoo | cloudapp | clevertim
+  std::string base_url;  // API prefix that endpoint paths are appended to (no trailing slash)
+
+  secret api_key;        // partoo, cloutly, clevertim
+  std::string username;  // cloudapp
+  secret password;       // cloudapp
+
+  rate rate_limit;  // requests per second for the whole source
+  duration interval = std::chrono::minutes{15};
+  duration lookback = std::chrono::hours{1};
+  duration full_refresh_interval = std::chrono::hours{24};
+  duration timeout = std::chrono::seconds{60};
+  std::optional<timestamp> start_date;
+  std::vector<std::string> streams;  // empty: every stream of the kind
+  std::string ca_file;               // extra trust anchor (PEM); empty: system store only
+  double max_delete_fraction = 0.5;
+};
+
+}  // namespace sluice

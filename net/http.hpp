@@ -1,0 +1,30 @@
+#pragma once
+// Plain request/response values: what connectors see of HTTP. No Beast types leak out of net/.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::net {
+
+struct header {
+  std::string name;
+  std::string value;
+};
+
+struct request {
+  std::string method = "GET";
+  std::string url;  // absolute: scheme://host[:port]/path?query
+  std::vector<header> headers;
+  std::string body;
+};
+
+struct response {
+  unsigned status = 0;
+  std::vector<header> headers;
+  std::string body;
+
+  // First header with this name (case-insensitive); empty when absent.
+  std::string_view header_value(std::string_view name) const noexcept;
+};
+
+}  // namespace sluice::net

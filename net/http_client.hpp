@@ -1,0 +1,53 @@
+#pragma once
+// The HTTPS client one source uses: connection reuse per origin, TLS verification, timeouts on
+// every step, the source's rate budget, retries, authentication and the error-kind mapping.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "core/run_counters.hpp"
+#include "net/authenticator.hpp"
+#include "net/http.hpp"
+#include "net/retry_policy.hpp"
+#include "net/timeouts.hpp"
+#include "net/token_bucket.hpp"
+
+namespace sluice::net {
+
+struct client_options {
+  std::string source;          // names the source in error messages
+  net::timeouts timeouts;
+  std::string ca_file;         // extra PEM trust anchor besides the system store
+  std::size_t body_limit = 256u << 20;
+  retry_policy retry;
+  std::string user_agent = "sluice/0.1";
+  std::size_t max_connections_per_origin = 4;
+};
+
+class http_client {
+public:
+  http_client(boost::asio::any_io_executor executor, client_options options,
+              std::shared_ptr<token_bucket> budget, std::shared_ptr<authenticator> auth);
+  ~http_client();
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  // Sends the request (auth applied, budget respected, transient failures retried) and returns
+  // the 2xx answer. Anything else throws sluice::error with its kind, the HTTP status, and a
+  // message naming the source, the method and the URL without its query string, the status and
+  // at most 200 bytes of the body. `counters`, when given, counts requests, 429s and retries.
+  boost::asio::awaitable<response> send(request req, run_counters* counters = nullptr);
+  boost::asio::awaitable<response> get(std::string url, run_counters* counters = nullptr);
+
+  // Closes idle connections; requests in flight fail with kind `cancelled`.
+  void shutdown();
+
+private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace sluice::net

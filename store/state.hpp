@@ -1,0 +1,77 @@
+#pragma once
+// The bookkeeping side of the store: cursors, run history, status. One connection, used from the
+// daemon's control flow (not the writer thread).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/run_counters.hpp"
+#include "core/sink.hpp"
+#include "core/time.hpp"
+#include "store/database.hpp"
+
+namespace sluice::store {
+
+struct run_outcome {
+  std::string status;  // "succeeded" | "failed" | "suspicious"
+  write_totals totals;
+  run_counters counters;
+  std::optional<error_kind> error;  // set when failed
+  std::string error_message;        // already free of secrets
+};
+
+struct stream_status {
+  std::string source;
+  std::string stream;
+  std::optional<std::string> cursor;  // JSON text
+  std::optional<timestamp> cursor_updated_at;
+  // The latest run, if any.
+  std::optional<std::int64_t> last_run_id;
+  std::string last_mode;
+  std::string last_status;  // running | succeeded | failed | suspicious
+  std::optional<timestamp> last_started_at;
+  std::optional<timestamp> last_finished_at;
+  std::int64_t last_records = 0, last_inserted = 0, last_updated = 0, last_deleted = 0,
+               last_warnings = 0, last_requests = 0, last_throttled = 0;
+  std::string last_error;
+  std::optional<timestamp> last_success_at;
+  std::int64_t rows = 0;      // live rows of this source in the stream's table
+  std::string lease_holder;   // empty when no live lease
+};
+
+class state {
+public:
+  explicit state(const database_options& db);  // throws sluice::error(kind database)
+  ~state();
+  state(const state&) = delete;
+  state& operator=(const state&) = delete;
+
+  std::optional<std::string> cursor(std::string_view source, std::string_view stream);
+
+  // Inserts a sync_runs row with status 'running'; returns its id.
+  std::int64_t begin_run(std::string_view source, std::string_view stream, std::string_view mode);
+  void finish_run(std::int64_t run_id, const run_outcome& outcome);
+
+  // `tables` maps each (source, stream) the configuration knows to its table, so status can
+  // count rows; streams that have state in the database but are no longer configured are listed
+  // too (with rows = 0).
+  struct stream_key {
+    std::string source, stream, table;
+  };
+  std::vector<stream_status> status(const std::vector<stream_key>& configured);
+
+  // Forgets cursors; an empty stream means every stream of the source. Returns rows removed.
+  std::int64_t reset(std::string_view source, std::string_view stream);
+
+  std::string server_version();  // "PostgreSQL 15.18"
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sluice::store
