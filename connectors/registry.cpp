@@ -1,0 +1,23 @@
+#include "connectors/registry.hpp"
+
+#include "connectors/partoo/partoo.hpp"
+
+namespace sluice::connectors {
+namespace {
+
+const kind_info kinds[] = {
+    {"partoo", "https://api.partoo.co/v2", rate{300.0 / 60.0}, {"api_key"},
+     &partoo::make_connector, &partoo::make_authenticator},
+};
+
+}  // namespace
+
+std::span<const kind_info> all_kinds() { return kinds; }
+
+const kind_info* find_kind(std::string_view kind) noexcept {
+  for (const auto& k : kinds)
+    if (k.kind == kind) return &k;
+  return nullptr;
+}
+
+}  // namespace sluice::connectors
