@@ -1,0 +1,345 @@
+// End to end: the real sluice binary syncs the real sluice-fakeapi (Partoo imitation) into a real
+// PostgreSQL. Every promise of DESIGN.md sections 1, 6 and 7 that Partoo exercises has a test here
+// that fails if the promise breaks.
+#include <algorithm>
+#include <csignal>
+#include <map>
+#include <random>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "core/time.hpp"
+#include "tests/support/fakeapi.hpp"
+#include "tests/support/harness.hpp"
+
+namespace sluice::test {
+namespace {
+
+constexpr const char* api_key = "partoo-KEY-9f8e7d6c5b4a";
+
+struct review_state {
+  std::string updated_at;  // UTC, format_timestamp
+  bool deleted = false;
+  std::string rating;  // "" for null
+  std::string status;
+  bool operator==(const review_state&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const review_state& r) {
+  return os << "{" << r.updated_at << (r.deleted ? " deleted" : "") << " rating=" << r.rating
+            << " status=" << r.status << "}";
+}
+
+class partoo_sync : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (!test_database_url()) GTEST_SKIP() << "SLUICE_TEST_DATABASE_URL not set";
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    schema_ = std::string("t_partoo_") + info->name();
+    std::transform(schema_.begin(), schema_.end(), schema_.begin(),
+                   [](unsigned char c) { return std::isalnum(c) ? std::tolower(c) : '_'; });
+    drop_schema(schema_);
+    dir_ = make_temp_dir(schema_);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  void start_fake(std::vector<std::string> options) {
+    options.insert(options.end(), {"--partoo-key", api_key});
+    fake_ = std::make_unique<fakeapi>(options);
+  }
+
+  // A config with one Partoo source; `extra` lines go into the source table.
+  std::string write_config(const std::string& extra = "", bool https = false,
+                           const std::string& ca_file = "") {
+    auto config = dir_ / "sluice.toml";
+    write_file(dir_ / "partoo.key", std::string(api_key) + "\n");
+    std::string base = https ? fake_->https_url("/partoo/v2") : fake_->http_url("/partoo/v2");
+    std::string toml = database_toml(schema_) + "[sources.reviews-eu]\nkind = \"partoo\"\n" +
+                       "base_url = \"" + base + "\"\napi_key_file = \"" +
+                       (dir_ / "partoo.key").string() + "\"\nrate_limit = \"100000/min\"\n" +
+                       "timeout = \"10s\"\n";
+    if (https) toml += "ca_file = \"" + (ca_file.empty() ? fake_->cert_file().string() : ca_file) + "\"\n";
+    toml += extra;
+    write_file(config, toml);
+    return config.string();
+  }
+
+  process_result sync(const std::string& config, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"sync", "-c", config};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_sluice(args);
+  }
+
+  std::map<std::string, review_state> fake_reviews() {
+    std::map<std::string, review_state> out;
+    for (const auto& v : fake_->get("/_control/partoo/reviews").as_array()) {
+      const auto& o = v.as_object();
+      review_state r;
+      r.updated_at = format_timestamp(*parse_timestamp(o.at("update_date").as_string()));
+      r.deleted = !o.at("delete_date").is_null() || o.at("state").as_string() == "deleted";
+      r.rating = o.at("rating").is_null() ? "" : std::to_string(o.at("rating").to_number<int>());
+      r.status = std::string(o.at("state").as_string());
+      out[std::to_string(o.at("id").to_number<std::int64_t>())] = r;
+    }
+    return out;
+  }
+
+  std::map<std::string, review_state> table_reviews() {
+    std::map<std::string, review_state> out;
+    for (const auto& line : psql_rows(
+             "SELECT external_id, to_char(updated_at AT TIME ZONE 'UTC', "
+             "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), deleted_at IS NOT NULL, coalesce(rating::text, ''), "
+             "coalesce(status, '') FROM " + schema_ + ".reviews WHERE source = 'reviews-eu'")) {
+      if (line.empty()) continue;
+      std::vector<std::string> f;
+      std::size_t pos = 0;
+      for (;;) {
+        auto bar = line.find('|', pos);
+        f.push_back(line.substr(pos, bar == std::string::npos ? std::string::npos : bar - pos));
+        if (bar == std::string::npos) break;
+        pos = bar + 1;
+      }
+      EXPECT_EQ(f.size(), 5u) << line;
+      if (f.size() != 5) continue;
+      EXPECT_FALSE(out.count(f[0])) << "duplicate row " << f[0];
+      out[f[0]] = {f[1], f[2] == "t", f[3], f[4]};
+    }
+    return out;
+  }
+
+  void expect_table_matches_fake() {
+    auto fake = fake_reviews();
+    auto table = table_reviews();
+    EXPECT_EQ(table.size(), fake.size());
+    int mismatches = 0;
+    for (const auto& [id, r] : fake) {
+      auto it = table.find(id);
+      if (it == table.end()) {
+        if (++mismatches < 5) ADD_FAILURE() << "review " << id << " missing from the table";
+      } else if (!(it->second == r)) {
+        if (++mismatches < 5) ADD_FAILURE() << "review " << id << ": table " << it->second << " fake " << r;
+      }
+    }
+    EXPECT_EQ(mismatches, 0);
+  }
+
+  std::string cursor(const std::string& stream = "reviews") {
+    return psql("SELECT cursor->>'update_date' FROM " + schema_ +
+                ".sync_state WHERE source = 'reviews-eu' AND stream = '" + stream + "'");
+  }
+
+  std::vector<std::string> review_requests() {
+    std::vector<std::string> out;
+    for (auto& t : fake_->request_log())
+      if (t.find("/partoo/v2/reviews") != std::string::npos) out.push_back(t);
+    return out;
+  }
+
+  std::string schema_;
+  std::filesystem::path dir_;
+  std::unique_ptr<fakeapi> fake_;
+};
+
+TEST_F(partoo_sync, full_sync_then_incremental_fetches_only_changed_pages) {
+  start_fake({"--partoo-reviews", "10000", "--partoo-businesses", "40"});
+  auto config = write_config();
+  auto first = sync(config);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  expect_table_matches_fake();
+  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".businesses"), "40");
+  // 10,000 reviews at 100 per page: 100 pages, and nothing fetched twice.
+  EXPECT_LE(review_requests().size(), 101u);
+
+  fake_->post("/_control/partoo/mutate", R"({"update":40,"delete":10,"add":5,"seed":3})");
+  fake_->reset_stats();
+  auto second = sync(config);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  expect_table_matches_fake();
+  // The 55 changed reviews sit after the old cursor; with a 1h lookback only a handful of
+  // unchanged ones are re-read: one page, plus at most one for the lookback window.
+  auto requests = review_requests();
+  EXPECT_GE(requests.size(), 1u);
+  EXPECT_LE(requests.size(), 2u);
+  for (const auto& r : requests) EXPECT_NE(r.find("update_date__gte="), std::string::npos) << r;
+  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".reviews WHERE deleted_at IS NOT NULL"), "10");
+
+  auto run = psql("SELECT status, inserted, updated, deleted FROM " + schema_ +
+                  ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1");
+  EXPECT_EQ(run, "succeeded|5|50|10");
+
+  // Nothing changed: a third run writes nothing.
+  auto third = sync(config);
+  ASSERT_EQ(third.exit_code, 0) << third.output;
+  EXPECT_EQ(psql("SELECT inserted + updated FROM " + schema_ +
+                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"), "0");
+}
+
+TEST_F(partoo_sync, tie_block_longer_than_a_page_is_read_completely) {
+  start_fake({"--partoo-reviews", "1200", "--partoo-tie-block", "350"});
+  auto config = write_config();
+  auto result = sync(config, {"--stream", "reviews"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  expect_table_matches_fake();
+  // The walk made progress through the tie block instead of re-reading one page forever.
+  EXPECT_LT(review_requests().size(), 25u);
+}
+
+TEST_F(partoo_sync, storm_of_429_still_completes_and_is_counted) {
+  start_fake({"--partoo-reviews", "800", "--throttle-every", "2", "--retry-after", "0"});
+  auto config = write_config();
+  auto result = sync(config, {"--stream", "reviews"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  expect_table_matches_fake();
+  auto throttled = std::stoll(psql("SELECT throttled FROM " + schema_ +
+                                   ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"));
+  EXPECT_GE(throttled, 4);
+}
+
+TEST_F(partoo_sync, transient_5xx_and_html_error_pages_are_retried) {
+  start_fake({"--partoo-reviews", "600", "--error-every", "3", "--html-every", "5"});
+  auto config = write_config();
+  auto result = sync(config, {"--stream", "reviews"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  expect_table_matches_fake();
+}
+
+TEST_F(partoo_sync, malformed_json_fails_the_stream_without_moving_its_cursor) {
+  start_fake({"--partoo-reviews", "1000"});
+  auto config = write_config();
+  ASSERT_EQ(sync(config).exit_code, 0);
+  auto before = cursor();
+  ASSERT_FALSE(before.empty());
+
+  fake_->post("/_control/partoo/mutate", R"({"update":20,"seed":5})");
+  fake_->set_faults(R"({"malformed_every":1})");
+  auto failed = sync(config);
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_NE(failed.output.find("reviews-eu/reviews"), std::string::npos) << failed.output;
+  EXPECT_NE(failed.output.find("JSON"), std::string::npos) << failed.output;
+  EXPECT_EQ(cursor(), before);
+  EXPECT_EQ(psql("SELECT status || ':' || error_kind FROM " + schema_ +
+                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"), "failed:data");
+
+  // An HTML page served as 200 is refused the same way.
+  fake_->set_faults(R"({"html_every":1,"html_status":200})");
+  auto html = sync(config, {"--stream", "reviews"});
+  EXPECT_EQ(html.exit_code, 1) << html.output;
+  EXPECT_EQ(cursor(), before);
+
+  fake_->set_faults("{}");
+  ASSERT_EQ(sync(config).exit_code, 0);
+  expect_table_matches_fake();
+  EXPECT_GT(cursor(), before);
+}
+
+TEST_F(partoo_sync, killed_at_random_points_then_rerun_ends_with_exactly_the_source) {
+  start_fake({"--partoo-reviews", "3000", "--partoo-tie-block", "150", "--slow-ms", "15"});
+  auto config = write_config();
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 4; ++round) {
+    child run({SLUICE_BINARY, "sync", "-c", config, "--stream", "reviews"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 500));
+    run.kill(SIGKILL);
+    run.wait();
+    // Invariant after every crash: no cursor ahead of its rows. Every source record updated
+    // strictly before the committed cursor is in the table.
+    auto c = cursor();
+    if (!c.empty()) {
+      auto table = table_reviews();
+      for (const auto& [id, r] : fake_reviews())
+        if (r.updated_at < c) ASSERT_TRUE(table.count(id)) << "cursor " << c << " ahead of review " << id;
+    }
+    if (round == 1) fake_->post("/_control/partoo/mutate", R"({"update":30,"delete":5,"add":10,"seed":9})");
+  }
+  fake_->set_faults("{}");
+  auto final_run = sync(config, {"--stream", "reviews"});
+  ASSERT_EQ(final_run.exit_code, 0) << final_run.output;
+  expect_table_matches_fake();
+}
+
+TEST_F(partoo_sync, https_with_the_right_ca_works_and_a_wrong_ca_is_refused) {
+  start_fake({"--partoo-reviews", "150"});
+  auto good = write_config("", true);
+  auto ok = sync(good, {"--stream", "reviews"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  expect_table_matches_fake();
+
+  fakeapi other({"--partoo-reviews", "1"});  // its certificate is not the one our fake serves
+  auto bad = write_config("", true, other.cert_file().string());
+  fake_->reset_stats();
+  auto refused = sync(bad, {"--stream", "reviews"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("certificate"), std::string::npos) << refused.output;
+  EXPECT_EQ(fake_->requests("partoo.reviews"), 0);  // no request got through
+}
+
+TEST_F(partoo_sync, no_secret_appears_in_any_output) {
+  start_fake({"--partoo-reviews", "50"});
+  auto config = write_config();
+  std::vector<process_result> outputs;
+  outputs.push_back(sync(config, {"--log-level", "debug"}));
+  outputs.push_back(run_sluice({"check", "-c", config, "--log-level", "debug"}));
+  outputs.push_back(run_sluice({"status", "-c", config}));
+  outputs.push_back(run_sluice({"status", "-c", config, "--json"}));
+  // Rejected credentials: the key we sent must not be echoed either.
+  write_file(dir_ / "partoo.key", "wrong-KEY-0123456789\n");
+  auto rejected = sync(config, {"--log-level", "debug"});
+  EXPECT_EQ(rejected.exit_code, 1) << rejected.output;
+  EXPECT_NE(rejected.output.find("auth"), std::string::npos) << rejected.output;
+  outputs.push_back(rejected);
+  // The database password (from the test database URL) must not leak either.
+  std::string db_password;
+  auto url = *test_database_url();
+  auto at = url.find('@');
+  auto colon = url.find(':', url.find("//") + 2);
+  if (at != std::string::npos && colon < at) db_password = url.substr(colon + 1, at - colon - 1);
+  for (const auto& out : outputs) {
+    EXPECT_EQ(out.output.find(api_key), std::string::npos) << out.output;
+    EXPECT_EQ(out.output.find("wrong-KEY-0123456789"), std::string::npos) << out.output;
+    if (db_password.size() >= 8) EXPECT_EQ(out.output.find(db_password), std::string::npos) << out.output;
+  }
+  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".sync_runs WHERE error LIKE '%" +
+                 std::string(api_key) + "%' OR error LIKE '%wrong-KEY%'"), "0");
+}
+
+TEST_F(partoo_sync, check_reports_database_and_authentication_and_status_shows_cursor) {
+  start_fake({"--partoo-reviews", "120"});
+  auto config = write_config();
+  auto check = run_sluice({"check", "-c", config});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("database: ok"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("source reviews-eu (partoo"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("authenticated"), std::string::npos) << check.output;
+
+  ASSERT_EQ(sync(config).exit_code, 0);
+  auto status = run_sluice({"status", "-c", config});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("update_date=" + cursor()), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("succeeded"), std::string::npos) << status.output;
+
+  auto json = run_sluice({"status", "-c", config, "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  auto parsed = boost::json::parse(json.output);
+  bool found = false;
+  for (const auto& s : parsed.as_array()) {
+    if (s.at("stream").as_string() != "reviews") continue;
+    found = true;
+    EXPECT_EQ(s.at("rows").to_number<int>(), 120);
+    EXPECT_EQ(s.at("cursor").at("update_date").as_string(), cursor());
+    EXPECT_EQ(s.at("last_run").at("status").as_string(), "succeeded");
+  }
+  EXPECT_TRUE(found) << json.output;
+
+  // A wrong key: check names the source and the authentication failure, exit code 1.
+  write_file(dir_ / "partoo.key", "nope\n");
+  auto bad = run_sluice({"check", "-c", config});
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("FAILED (auth)"), std::string::npos) << bad.output;
+}
+
+}  // namespace
+}  // namespace sluice::test
