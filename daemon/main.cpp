@@ -1,1 +1,66 @@
-int main() { return 0; }
+// sluice: keeps PostgreSQL in step with SaaS APIs. Parses the command line, loads the
+// configuration, and hands over to one command; every failure ends here with one message and
+// a sysexits code.
+#include <cstdio>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "daemon/cli.hpp"
+#include "daemon/commands.hpp"
+#include "daemon/config.hpp"
+#include "daemon/logging.hpp"
+
+namespace d = sluice::daemon;
+
+int main(int argc, char** argv) {
+  d::command_line cli;
+  try {
+    cli = d::parse_command_line(argc, argv);
+  } catch (const d::usage_error& e) {
+    std::fprintf(stderr, "sluice: %s\nRun 'sluice --help' for usage.\n", e.what());
+    return d::exit_code::usage;
+  }
+  if (cli.cmd == d::command_line::command::help) {
+    std::fputs(cli.help_text.c_str(), stdout);
+    return d::exit_code::ok;
+  }
+  if (cli.cmd == d::command_line::command::version) {
+    std::printf("sluice %s\n", SLUICE_VERSION);
+    return d::exit_code::ok;
+  }
+  d::setup_logging(cli.log_level, cli.log_format);
+
+  d::config cfg;
+  try {
+    cfg = d::load_config(d::resolve_config_path(cli.config));
+  } catch (const sluice::error& e) {
+    spdlog::error("{}", e.what());
+    return d::exit_code::config;
+  }
+
+  try {
+    switch (cli.cmd) {
+      case d::command_line::command::sync:
+        return d::run_sync(cfg, {cli.sources, cli.streams, cli.full});
+      case d::command_line::command::check: return d::run_check(cfg);
+      case d::command_line::command::status: return d::run_status(cfg, cli.json);
+      case d::command_line::command::migrate: return d::run_migrate(cfg);
+      default: break;
+    }
+  } catch (const sluice::error& e) {
+    spdlog::error("{}", e.what());
+    switch (e.kind()) {
+      case sluice::error_kind::config: return d::exit_code::config;
+      case sluice::error_kind::database:
+      case sluice::error_kind::network:
+      case sluice::error_kind::timeout: return d::exit_code::unavailable;
+      default: return d::exit_code::stream_failed;
+    }
+  } catch (const std::exception& e) {
+    spdlog::critical("internal error: {}", e.what());
+    return d::exit_code::internal;
+  }
+  return d::exit_code::usage;
+}

@@ -27,6 +27,9 @@ struct client_options {
   std::size_t max_connections_per_origin = 4;
 };
 
+// Single-threaded: a client, its pool and the token bucket it is given are used from the one
+// io_context thread that runs the network coroutines (no locks). Destroying the client shuts it
+// down like shutdown(); requests still in flight keep its internals alive until they finish.
 class http_client {
 public:
   http_client(boost::asio::any_io_executor executor, client_options options,

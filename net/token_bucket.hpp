@@ -9,6 +9,12 @@ class token_bucket {
 public:
   using clock = std::chrono::steady_clock;
 
+  // Adaptive slowdown: this many 429s in a row halve the effective rate; it stays lowered for
+  // `slowdown_cooldown`, after which each success doubles it back (one step per cooldown).
+  static constexpr int throttle_threshold = 3;
+  static constexpr clock::duration slowdown_cooldown = std::chrono::seconds{60};
+  static constexpr double slowdown_floor = 1.0 / 8.0;
+
   // rate_per_second <= 0 means unlimited. `burst` tokens are available at start.
   token_bucket(double rate_per_second, double burst);
 

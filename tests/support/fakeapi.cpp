@@ -69,7 +69,8 @@ std::int64_t fakeapi::requests(const std::string& endpoint) {
 
 std::vector<std::string> fakeapi::request_log() {
   std::vector<std::string> out;
-  for (const auto& v : get("/_control/stats").at("log").as_array())
+  auto stats = get("/_control/stats");
+  for (const auto& v : stats.at("log").as_array())
     out.emplace_back(v.as_string().c_str());
   return out;
 }

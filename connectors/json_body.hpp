@@ -1,0 +1,94 @@
+#pragma once
+// Reading API answers as JSON, for every connector: the body checks that fail a run (DESIGN 7:
+// malformed JSON, a wrong content type or shape) and the per-field readers that only warn (one odd
+// value is stored as a typed NULL, `raw` keeps it, and the run counts a warning).
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/run_counters.hpp"
+#include "core/time.hpp"
+
+namespace sluice::connectors {
+
+// Where an answer came from, for error messages. The URL's query string is never shown (it may
+// carry filters that are noise in a log line); the source name says whose answer it was.
+struct body_origin {
+  std::string_view source;
+  std::string_view url;
+};
+
+// "source 'reviews-eu': https://api.partoo.co/v2/reviews": the prefix of every message about
+// an answer.
+std::string describe(const body_origin& origin);
+
+// Parses a body that must be a JSON object. Throws sluice::error (kind data) naming the source, the
+// URL and the problem: a Content-Type that is not JSON (an HTML error page served with 200),
+// malformed JSON (parser message, byte offset and the text there), or a top-level value that is
+// not an object. An absent Content-Type is tolerated: the parse decides.
+boost::json::object parse_object_body(std::string_view body, std::string_view content_type,
+                                      const body_origin& origin);
+
+// The array under `key` of a list answer (`{"reviews": [...]}`); throws sluice::error (kind data)
+// when it is missing or not an array: an answer without its list is not an empty list.
+const boost::json::array& array_member(const boost::json::object& body, std::string_view key,
+                                       const body_origin& origin);
+
+// A counter of a list answer (`max_page`, `count`): an integer, an integral number or a numeric
+// string. nullopt when absent or unusable: paging then relies on empty pages instead.
+std::optional<std::int64_t> integer_member(const boost::json::object& body, std::string_view key);
+
+// An identifier as text: a non-empty string, or an integer. nullopt for anything else.
+std::optional<std::string> id_text(const boost::json::value& value);
+
+// JSON text of a value, for `raw` jsonb columns.
+std::string serialize(const boost::json::value& value);
+
+// At most about 60 bytes of a value's JSON text (cut at a UTF-8 boundary), for messages.
+std::string excerpt(const boost::json::value& value);
+
+// Typed reads of one API record. A missing or null field is nullopt. A present value of the wrong
+// type, or one that does not parse, is nullopt too and counts one warning naming the record, the
+// field and the value.
+class record_fields {
+public:
+  // `label` names the record in warnings, e.g. "partoo review 34".
+  record_fields(const boost::json::object& record, std::string label, run_counters& counters);
+
+  // The value of `key`; nullptr when absent or null.
+  const boost::json::value* find(std::string_view key) const noexcept;
+
+  std::optional<std::string> text(std::string_view key) const;         // a string
+  std::optional<std::string> id(std::string_view key) const;           // a string or an integer
+  std::optional<std::string> number_text(std::string_view key) const;  // a decimal literal
+  std::optional<bool> boolean(std::string_view key) const;
+  // An ISO-8601 string (offsets converted to UTC) or unix seconds as a number.
+  std::optional<timestamp> time(std::string_view key) const;
+
+  // Counts a warning about `key` holding `value`; `problem` says what is wrong with it.
+  void warn(std::string_view key, const boost::json::value& value, std::string_view problem) const;
+
+  // Readers for a nested object (a comment of a review), warning under this record's label.
+  record_fields nested(const boost::json::object& inner, std::string_view what) const;
+
+  const std::string& label() const noexcept { return label_; }
+  run_counters& counters() const noexcept { return counters_; }
+
+private:
+  const boost::json::object& record_;
+  std::string label_;
+  run_counters& counters_;
+};
+
+// A JSON number (or numeric string) as a PostgreSQL numeric literal: `4`, `4.5`, `-1e+21`.
+std::optional<std::string> decimal_text(const boost::json::value& value);
+
+// An instant as APIs send them: an ISO-8601 string (offsets converted to UTC) or unix seconds as
+// a number. nullopt for anything else, such as the placeholder "<string>".
+std::optional<timestamp> timestamp_value(const boost::json::value& value);
+
+}  // namespace sluice::connectors

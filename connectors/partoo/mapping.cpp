@@ -1,0 +1,204 @@
+#include "connectors/partoo/mapping.hpp"
+
+#include <utility>
+
+#include "core/error.hpp"
+#include "core/tables.hpp"
+
+namespace sluice::connectors::partoo {
+namespace {
+
+// Fills a row by column name, so a typo fails the mapper tests (table_def::index throws) instead
+// of shifting columns.
+class row_builder {
+public:
+  explicit row_builder(const table_def& table) : table_(table), row_(make_row(table)) {}
+
+  template <class T>
+  void set(std::string_view column, std::optional<T> value) {
+    if (value) row_[table_.index(column)] = std::move(*value);
+  }
+  void set(std::string_view column, cell value) { row_[table_.index(column)] = std::move(value); }
+
+  row take() { return std::move(row_); }
+
+private:
+  const table_def& table_;
+  row row_;
+};
+
+std::string record_id(const boost::json::object& record, std::string_view what) {
+  const auto* value = record.if_contains("id");
+  auto id = value == nullptr ? std::nullopt : id_text(*value);
+  if (!id)
+    throw error(error_kind::data, "partoo " + std::string(what) + " without a usable id (" +
+                                      (value == nullptr ? std::string("absent") : excerpt(*value)) +
+                                      "): " + excerpt(boost::json::value(record)));
+  return *id;
+}
+
+std::optional<std::string> platform(const record_fields& fields) {
+  auto partner = fields.text("partner");
+  if (!partner) return std::nullopt;
+  for (auto& c : *partner)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  if (*partner == "google_my_business") return std::string("google");
+  return partner;
+}
+
+// The reply thread's first top-level comment: `comments` is a single object in some versions of
+// the vendor's documentation and an array (replies nested inside each element) in others.
+const boost::json::object* first_comment(const record_fields& fields) {
+  const auto* comments = fields.find("comments");
+  if (comments == nullptr) return nullptr;
+  if (comments->is_object()) return &comments->get_object();
+  if (comments->is_array()) {
+    const auto& thread = comments->get_array();
+    if (thread.empty()) return nullptr;
+    if (thread.front().is_object()) return &thread.front().get_object();
+    fields.warn("comments[0]", thread.front(), "is not a comment object");
+    return nullptr;
+  }
+  fields.warn("comments", *comments, "is neither a comment object nor an array of them");
+  return nullptr;
+}
+
+std::optional<std::vector<std::string>> tag_labels(const record_fields& fields) {
+  const auto* tags = fields.find("tags");
+  if (tags == nullptr) return std::nullopt;
+  if (!tags->is_array()) {
+    fields.warn("tags", *tags, "is not an array");
+    return std::nullopt;
+  }
+  std::vector<std::string> labels;
+  for (const auto& tag : tags->get_array()) {
+    const boost::json::value* label =
+        tag.is_object() ? tag.get_object().if_contains("label") : &tag;
+    if (label != nullptr && label->is_string()) {
+      labels.emplace_back(label->get_string());
+    } else {
+      fields.warn("tags", tag, "has no label");  // the other labels are still worth keeping
+    }
+  }
+  return labels;
+}
+
+}  // namespace
+
+mapped_review map_review(const boost::json::object& review, run_counters& counters) {
+  std::string id = record_id(review, "review");
+  record_fields fields(review, "partoo review " + id, counters);
+
+  const auto* update_value = fields.find("update_date");
+  auto update_date = update_value == nullptr ? std::nullopt : timestamp_value(*update_value);
+  if (!update_date)
+    throw error(error_kind::data,
+                fields.label() + ": update_date " +
+                    (update_value == nullptr ? std::string("absent") : excerpt(*update_value)) +
+                    " is not a timestamp; it is the cursor field, so the review cannot be stored");
+
+  auto state = fields.text("state");
+  // Deletion is reversible (Google restores reviews): a review coming back without delete_date or
+  // state=deleted gets NULL here, which clears deleted_at on upsert.
+  auto deleted_at = fields.time("delete_date");
+  if (!deleted_at && state == "deleted") deleted_at = update_date;
+
+  row_builder out(tables::reviews);
+  out.set("external_id", id);
+  out.set("provider", std::string("partoo"));
+  out.set("business_external_id", fields.id("business_id"));
+  out.set("platform", platform(fields));
+  out.set("author_name", fields.text("author_name"));
+  out.set("rating", fields.number_text("rating"));
+  out.set("recommended", fields.boolean("recommended"));
+  out.set("title", fields.text("title"));
+  out.set("content", fields.text("content"));
+  out.set("status", state);
+  out.set("review_url", fields.text("link"));
+  if (const auto* comment = first_comment(fields)) {
+    auto reply = fields.nested(*comment, "comment");
+    out.set("reply_content", reply.text("content"));
+    out.set("reply_author", reply.text("author_name"));
+    out.set("reply_at", reply.time("date"));
+  }
+  out.set("tags", tag_labels(fields));
+  out.set("created_at", fields.time("date"));
+  out.set("updated_at", update_date);
+  out.set("raw", serialize(review));
+  out.set("deleted_at", deleted_at);
+  return {out.take(), std::move(id), *update_date};
+}
+
+mapped_business map_business(const boost::json::object& business, run_counters& counters) {
+  std::string id = record_id(business, "business");
+  record_fields fields(business, "partoo business " + id, counters);
+
+  const auto* modified_value = fields.find("modified");
+  auto modified = modified_value == nullptr ? std::nullopt : timestamp_value(*modified_value);
+  if (!modified)
+    throw error(
+        error_kind::data,
+        fields.label() + ": modified " +
+            (modified_value == nullptr ? std::string("absent") : excerpt(*modified_value)) +
+            " is not a timestamp; it is the cursor field, so the business cannot be stored");
+
+  row_builder out(tables::businesses);
+  out.set("external_id", id);
+  out.set("provider", std::string("partoo"));
+  out.set("name", fields.text("name"));
+  // platforms stays NULL: Partoo does not list a business's platforms in this answer.
+  out.set("address", fields.text("address"));
+  out.set("city", fields.text("city"));
+  out.set("zipcode", fields.text("zipcode"));
+  out.set("country", fields.text("country"));
+  out.set("status", fields.text("status"));
+  out.set("raw", serialize(business));
+  // deleted_at stays NULL: the search answer has no deletion marker.
+  return {out.take(), std::move(id), *modified,
+          modified_value->is_number() ? time_form::unix_seconds : time_form::iso};
+}
+
+namespace {
+
+template <class Record, class Map>
+page<Record> read_page(std::string_view body, std::string_view content_type,
+                       const body_origin& origin, std::string_view list, Map map) {
+  auto answer = parse_object_body(body, content_type, origin);
+  const auto& items = array_member(answer, list, origin);
+  page<Record> result;
+  result.max_page = integer_member(answer, "max_page");
+  result.count = integer_member(answer, "count");
+  result.records.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto prefix = [&] {
+      return describe(origin) + ": " + std::string(list) + "[" + std::to_string(i) + "]";
+    };
+    if (!items[i].is_object())
+      throw error(error_kind::data, prefix() + " is not an object: " + excerpt(items[i]));
+    try {
+      result.records.push_back(map(items[i].get_object()));
+    } catch (const error& e) {
+      // The mapper knows the record, the page knows where it came from: say both, once.
+      throw error(e.kind(), prefix() + ": " + e.what());
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
+page<mapped_review> read_reviews_page(std::string_view body, std::string_view content_type,
+                                      const body_origin& origin, run_counters& counters) {
+  return read_page<mapped_review>(
+      body, content_type, origin, "reviews",
+      [&](const boost::json::object& r) { return map_review(r, counters); });
+}
+
+page<mapped_business> read_businesses_page(std::string_view body, std::string_view content_type,
+                                           const body_origin& origin, run_counters& counters) {
+  return read_page<mapped_business>(
+      body, content_type, origin, "businesses",
+      [&](const boost::json::object& b) { return map_business(b, counters); });
+}
+
+}  // namespace sluice::connectors::partoo

@@ -1,0 +1,152 @@
+#pragma once
+// How the Partoo streams page through their answers and where their cursors stand: the rules as
+// pure functions, and one small state object per stream that applies them page by page. No I/O:
+// the connector fetches, these decide what to fetch next and which cursor each batch commits.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "connectors/partoo/mapping.hpp"
+#include "core/record.hpp"
+#include "core/time.hpp"
+#include "net/query.hpp"
+
+namespace sluice::connectors::partoo {
+
+// What a run starts from (stream_run's fields, minus I/O).
+struct walk_start {
+  std::optional<std::string> cursor;  // committed cursor JSON; nullopt on a first run
+  bool full = false;                  // --full: the cursor does not bound the query
+  std::optional<timestamp> start_date;
+  duration lookback{};
+};
+
+// The query's lower bound at the start of a run: the committed cursor minus the lookback (applied
+// once, here), else start_date, else none (all history). --full ignores the cursor.
+std::optional<timestamp> start_bound(std::optional<timestamp> committed, bool full,
+                                     std::optional<timestamp> start_date, duration lookback);
+
+// ---- reviews: GET /reviews?order_by=update_date&per_page=100&page=P&update_date__gte=<bound>
+
+inline constexpr std::int64_t reviews_per_page = 100;
+
+struct reviews_position {
+  std::optional<timestamp> bound;  // update_date__gte, whole seconds (Partoo's filter format)
+  std::int64_t page = 1;
+  bool operator==(const reviews_position&) const = default;
+};
+
+// `{"update_date":"2017-08-01T17:15:54.256000Z"}`; parse throws sluice::error (kind data) for a
+// stored cursor that is not of this form.
+std::string reviews_cursor(timestamp update_date);
+std::optional<timestamp> parse_reviews_cursor(const std::optional<std::string>& cursor);
+
+// The bound travels as naive UTC seconds; make_url percent-encodes it (`17%3A15%3A54`).
+net::query_params reviews_query(const reviews_position& at);
+
+// The paging rule, after one page (its update dates in answer order) of the query at `at`;
+// nullopt when the walk is done.
+//
+// Done when the page is empty, shorter than per_page, or the last the answer announced. Otherwise
+// with lo/hi the page's smallest/largest update_date truncated to seconds:
+//   lo < hi: re-query from hi, page 1. Everything below hi (and at or above the bound) has been
+//     seen; records sharing hi may continue on the next page, and __gte is inclusive, so the
+//     re-query repeats a few of them, which the idempotent upsert absorbs. Truncating to seconds
+//     only widens that overlap.
+//   lo == hi (the whole page is one tie block): re-querying from hi would return this page again
+//     forever, so step pages inside the block: page P+1 when the bound already is hi, else bound hi
+//     and page 2 (page 1 of that query is the block's first per_page records, all seen by now).
+// The bound never moves down: a server answering below its own filter makes the walk step pages.
+// Records updated during the walk move to the end of the order and are seen later, in this walk or
+// the next run: re-querying from hi never skips. Remaining risk: while we step pages inside one tie
+// block, a record of the block already read may be updated; it leaves the block, the block's later
+// records shift up by one, and one of them slides onto the page just read and is passed over. Its
+// update_date is the block's value, at or below the cursor this run commits, so the next run, which
+// starts at cursor - lookback, reads the block again whenever this run moved the cursor less than
+// lookback past it (a normal incremental run; a large backlog may need a --full run to be sure).
+std::optional<reviews_position> next_reviews_position(const reviews_position& at,
+                                                      std::span<const timestamp> update_dates,
+                                                      std::optional<std::int64_t> max_page);
+
+// The reviews stream's walk through one run.
+class reviews_walk {
+public:
+  explicit reviews_walk(const walk_start& start);  // throws (kind data) for a malformed cursor
+
+  bool done() const noexcept { return done_; }
+  const reviews_position& position() const noexcept { return at_; }
+  net::query_params query() const { return reviews_query(at_); }
+
+  // Takes the answer to query(); returns the batch to write for it (none for an empty page).
+  // Each batch commits cursor_after = max(committed cursor, largest update_date seen so far), at
+  // full precision: the cursor never moves backwards. Throws sluice::error (kind data) when the
+  // server answers a new page with exactly the records of the previous one (it ignores `page`),
+  // which would otherwise loop until max_page.
+  std::optional<record_batch> on_page(page<mapped_review> answer);
+
+private:
+  reviews_position at_;
+  std::optional<timestamp> high_water_;
+  std::vector<std::string> previous_ids_;
+  bool done_ = false;
+};
+
+// ---- businesses: GET /business/search?page=P&modified__gte=<bound> (30 per page, fixed by Partoo)
+
+struct businesses_cursor {
+  timestamp modified;
+  time_form form = time_form::unix_seconds;
+  bool operator==(const businesses_cursor&) const = default;
+};
+
+// `{"modified":"2019-06-24T00:11:51.681374Z","form":"unix"}`; parse throws (kind data) when
+// malformed.
+std::string businesses_cursor_json(const businesses_cursor& cursor);
+std::optional<businesses_cursor> parse_businesses_cursor(const std::optional<std::string>& cursor);
+
+struct businesses_position {
+  std::optional<timestamp> bound;  // modified__gte
+  time_form form = time_form::unix_seconds;
+  std::int64_t page = 1;
+  bool operator==(const businesses_position&) const = default;
+};
+
+// modified__gte as unix seconds with six decimals (`1561331511.681374`) or naive UTC seconds.
+net::query_params businesses_query(const businesses_position& at);
+
+// Every page of one fixed query (the answer's order is not documented, so the bound cannot move
+// mid-walk); done after an empty page or the announced last one. Short pages do not end the walk:
+// the page size is the server's choice. nullopt: done.
+std::optional<businesses_position> next_businesses_position(const businesses_position& at,
+                                                            std::size_t records,
+                                                            std::optional<std::int64_t> max_page);
+
+// The businesses stream's walk through one run. The new cursor (largest `modified` seen) commits
+// only with the walk's last batch: with the order unknown, only a complete walk proves that
+// everything at or above the bound was seen. A failed run therefore re-reads from the same bound.
+// Remaining risk: if Partoo orders by `modified`, a business modified mid-walk moves to a later
+// page and an unchanged one slides onto a page already read; --full runs catch it.
+class businesses_walk {
+public:
+  explicit businesses_walk(const walk_start& start);  // throws (kind data) for a malformed cursor
+
+  bool done() const noexcept { return done_; }
+  const businesses_position& position() const noexcept { return at_; }
+  net::query_params query() const { return businesses_query(at_); }
+
+  // Takes the answer to query(); returns the batches to write now. A page's rows are held back
+  // until the next answer shows whether the page was the last, so the cursor rides on a batch
+  // with rows and never on an empty one. Throws (kind data) when a page repeats the previous one.
+  std::vector<record_batch> on_page(page<mapped_business> answer);
+
+private:
+  businesses_position at_;
+  std::optional<businesses_cursor> high_water_;
+  std::optional<record_batch> held_;
+  std::vector<std::string> previous_ids_;
+  bool done_ = false;
+};
+
+}  // namespace sluice::connectors::partoo

@@ -1,0 +1,120 @@
+#include "daemon/cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace sluice::daemon {
+namespace {
+
+constexpr const char* config_help = "configuration file (default: $SLUICE_CONFIG, else /etc/sluice/sluice.toml)";
+
+// What each subcommand adds to the options shared by all of them.
+struct subcommand_options {
+  std::string config;
+};
+
+CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description,
+                      subcommand_options& options) {
+  auto* sub = app.add_subcommand(name, description);
+  // Options the subcommand does not know (--log-level, -c given twice) go up to the main app, so
+  // global options work after the command as well as before it.
+  sub->fallthrough();
+  sub->add_option("-c,--config", options.config, config_help)->option_text("FILE");
+  return sub;
+}
+
+std::string commands_list(const CLI::App& app) {
+  std::string names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (!names.empty()) names += ", ";
+    names += sub->get_name();
+  }
+  return names;
+}
+
+}  // namespace
+
+command_line parse_command_line(int argc, char** argv) {
+  command_line result;
+
+  CLI::App app("sluice: keeps PostgreSQL tables in step with SaaS APIs", "sluice");
+  app.set_version_flag("--version", std::string("sluice ") + SLUICE_VERSION);
+  app.require_subcommand(0, 1);
+  app.footer(
+      "Configuration: -c FILE, else $SLUICE_CONFIG, else /etc/sluice/sluice.toml.\n"
+      "Exit codes: 0 success, 1 a stream failed, 64 usage, 69 unreachable, 78 configuration.");
+
+  std::string main_config;
+  app.add_option("-c,--config", main_config, config_help)->option_text("FILE");
+  app.add_option("--log-level", result.log_level, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->option_text("LEVEL");
+  app.add_option("--log-format", result.log_format,
+                 "text (syslog priority prefixes under systemd) or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->option_text("FORMAT");
+
+  subcommand_options sync_options, check_options, status_options, migrate_options;
+  auto* sync = add_command(app, "sync",
+                           "one pass over the selected streams, then exit", sync_options);
+  // One value per flag (`--source a --source b`): a bare word after it is a usage error, not a
+  // silently added source.
+  sync->add_option("--source", result.sources, "only this source (repeatable)")
+      ->allow_extra_args(false)
+      ->option_text("NAME");
+  sync->add_option("--stream", result.streams, "only this stream (repeatable)")
+      ->allow_extra_args(false)
+      ->option_text("NAME");
+  sync->add_flag("--full", result.full,
+                 "ignore cursors and re-read everything (detects deletions)");
+  auto* check = add_command(
+      app, "check", "check the configuration, the database and one authenticated call per source",
+      check_options);
+  auto* status = add_command(
+      app, "status", "per stream: cursor, last run, rows, errors, lease", status_options);
+  status->add_flag("--json", result.json, "print JSON instead of a table");
+  auto* migrate = add_command(app, "migrate", "apply schema migrations", migrate_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    result.cmd = command_line::command::help;
+    result.help_text = app.help();
+    return result;
+  } catch (const CLI::CallForAllHelp&) {
+    result.cmd = command_line::command::help;
+    result.help_text = app.help("", CLI::AppFormatMode::All);
+    return result;
+  } catch (const CLI::CallForVersion& e) {
+    result.cmd = command_line::command::version;
+    result.help_text = std::string(e.what()) + "\n";
+    return result;
+  } catch (const CLI::ParseError& e) {
+    throw usage_error(std::string(e.what()) + "\nRun 'sluice --help' for usage.");
+  }
+
+  const subcommand_options* chosen = nullptr;
+  if (sync->parsed()) {
+    result.cmd = command_line::command::sync;
+    chosen = &sync_options;
+  } else if (check->parsed()) {
+    result.cmd = command_line::command::check;
+    chosen = &check_options;
+  } else if (status->parsed()) {
+    result.cmd = command_line::command::status;
+    chosen = &status_options;
+  } else if (migrate->parsed()) {
+    result.cmd = command_line::command::migrate;
+    chosen = &migrate_options;
+  } else {
+    throw usage_error("a command is required: " + commands_list(app) +
+                      "\nRun 'sluice --help' for usage.");
+  }
+
+  if (!chosen->config.empty())
+    result.config = chosen->config;
+  else if (!main_config.empty())
+    result.config = main_config;
+  return result;
+}
+
+}  // namespace sluice::daemon

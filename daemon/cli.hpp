@@ -1,0 +1,35 @@
+#pragma once
+// The command line of DESIGN.md section 3, parsed into one plain struct. Parsing does no work:
+// it neither reads the configuration nor prints anything.
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sluice::daemon {
+
+struct command_line {
+  enum class command { sync, check, status, migrate, help, version };
+
+  command cmd = command::help;
+  std::optional<std::string> config;  // -c FILE (after the command wins over before it)
+  std::vector<std::string> sources;   // sync --source NAME..., in the order given
+  std::vector<std::string> streams;   // sync --stream NAME...
+  bool full = false;                  // sync --full
+  bool json = false;                  // status --json
+  std::string log_level = "info";     // trace | debug | info | warn | error
+  std::string log_format = "text";    // text | json
+  std::string help_text;              // help and version: the text to print on stdout
+};
+
+// Bad usage: the caller prints what() (it includes a pointer to --help) to stderr and exits 64.
+class usage_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws usage_error. --help (also after a command: `sluice sync --help`) and --version are not
+// errors: they come back as command::help / command::version with help_text filled.
+command_line parse_command_line(int argc, char** argv);
+
+}  // namespace sluice::daemon

@@ -1,0 +1,30 @@
+#pragma once
+// The subcommands of DESIGN.md section 3. Each returns the process exit code (sysexits).
+#include <string>
+#include <vector>
+
+#include "daemon/config.hpp"
+
+namespace sluice::daemon {
+
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int stream_failed = 1;
+inline constexpr int usage = 64;
+inline constexpr int unavailable = 69;  // database or source unreachable
+inline constexpr int internal = 70;
+inline constexpr int config = 78;
+}  // namespace exit_code
+
+struct sync_request {
+  std::vector<std::string> sources;  // empty: all
+  std::vector<std::string> streams;  // empty: all
+  bool full = false;
+};
+
+int run_sync(const config& cfg, const sync_request& request);
+int run_check(const config& cfg);
+int run_status(const config& cfg, bool json);
+int run_migrate(const config& cfg);
+
+}  // namespace sluice::daemon

@@ -1,0 +1,288 @@
+#include "daemon/logging.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <iterator>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+enum class line_style { text, journal, json };
+
+void append(spdlog::memory_buf_t& dest, std::string_view text) {
+  dest.append(text.data(), text.data() + text.size());
+}
+
+std::string_view level_word(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace: return "trace";
+    case spdlog::level::debug: return "debug";
+    case spdlog::level::info: return "info";
+    case spdlog::level::warn: return "warn";
+    case spdlog::level::err: return "error";
+    case spdlog::level::critical: return "critical";
+    case spdlog::level::off:
+    case spdlog::level::n_levels: break;
+  }
+  return "info";
+}
+
+// sd-daemon(3) priority prefixes, read by journald from a stream connected to it.
+std::string_view journal_prefix(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug: return "<7>";
+    case spdlog::level::info: return "<6>";
+    case spdlog::level::warn: return "<4>";
+    case spdlog::level::err: return "<3>";
+    case spdlog::level::critical: return "<2>";
+    case spdlog::level::off:
+    case spdlog::level::n_levels: break;
+  }
+  return "<6>";
+}
+
+void append_utc(spdlog::memory_buf_t& dest, spdlog::log_clock::time_point time) {
+  using namespace std::chrono;
+  auto whole = floor<seconds>(time);
+  auto millis = duration_cast<milliseconds>(time - whole).count();
+  std::time_t t = spdlog::log_clock::to_time_t(whole);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  fmt::format_to(std::back_inserter(dest), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 millis);
+}
+
+// Length of the valid UTF-8 sequence at the start of s, or 0 (overlong forms, surrogates and
+// code points above U+10FFFF are invalid too).
+std::size_t utf8_sequence(std::string_view s) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto continuation = [&](std::size_t i) { return i < s.size() && (byte(i) & 0xC0) == 0x80; };
+  unsigned char b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xC2 && b0 <= 0xDF) return continuation(1) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    if (!continuation(1) || !continuation(2)) return 0;
+    if (b0 == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
+    if (b0 == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+    if (b0 == 0xF0 && byte(1) < 0x90) return 0;   // overlong
+    if (b0 == 0xF4 && byte(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+void append_json_string(spdlog::memory_buf_t& dest, std::string_view text) {
+  dest.push_back('"');
+  while (!text.empty()) {
+    unsigned char c = static_cast<unsigned char>(text.front());
+    std::size_t n = 1;
+    switch (c) {
+      case '"': append(dest, "\\\""); break;
+      case '\\': append(dest, "\\\\"); break;
+      case '\n': append(dest, "\\n"); break;
+      case '\r': append(dest, "\\r"); break;
+      case '\t': append(dest, "\\t"); break;
+      case '\b': append(dest, "\\b"); break;
+      case '\f': append(dest, "\\f"); break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          fmt::format_to(std::back_inserter(dest), "\\u{:04x}", static_cast<unsigned>(c));
+        } else if (c < 0x80) {
+          dest.push_back(static_cast<char>(c));
+        } else if ((n = utf8_sequence(text)) != 0) {
+          append(dest, text.substr(0, n));
+        } else {
+          n = 1;
+          append(dest, "\\ufffd");
+        }
+    }
+    text.remove_prefix(n);
+  }
+  dest.push_back('"');
+}
+
+class line_formatter final : public spdlog::formatter {
+public:
+  explicit line_formatter(line_style style) : style_(style) {}
+
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string_view text(msg.payload.data(), msg.payload.size());
+    switch (style_) {
+      case line_style::text: {
+        append_utc(dest, msg.time);
+        fmt::format_to(std::back_inserter(dest), " {:<5} ", level_word(msg.level));
+        append(dest, text);
+        break;
+      }
+      case line_style::journal: {
+        // journald splits records at newlines; each line keeps the message's priority.
+        auto prefix = journal_prefix(msg.level);
+        append(dest, prefix);
+        for (char c : text) {
+          dest.push_back(c);
+          if (c == '\n') append(dest, prefix);
+        }
+        break;
+      }
+      case line_style::json: {
+        append(dest, "{\"ts\":\"");
+        append_utc(dest, msg.time);
+        append(dest, "\",\"level\":\"");
+        append(dest, level_word(msg.level));
+        append(dest, "\",\"msg\":");
+        append_json_string(dest, text);
+        dest.push_back('}');
+        break;
+      }
+    }
+    dest.push_back('\n');
+  }
+
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<line_formatter>(style_);
+  }
+
+private:
+  line_style style_;
+};
+
+spdlog::level::level_enum parse_level(std::string_view level) {
+  if (level == "trace") return spdlog::level::trace;
+  if (level == "debug") return spdlog::level::debug;
+  if (level == "info") return spdlog::level::info;
+  if (level == "warn") return spdlog::level::warn;
+  if (level == "error") return spdlog::level::err;
+  throw error(error_kind::config,
+              fmt::format("unknown log level \"{}\" (use trace, debug, info, warn, error)", level));
+}
+
+bool ascii_iequal(char a, char b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return lower(a) == lower(b);
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// postgresql://user:PASSWORD@host/db: the userinfo is everything before the last '@' of the
+// authority. The authority is taken up to whitespace, '?' or '#' (not '/'), so that a password
+// with an unencoded '/' is still masked; masking too much is the safe failure.
+std::string redact_userinfo(std::string_view text) {
+  std::string out;
+  std::size_t pos = 0;
+  while (true) {
+    auto scheme_end = text.find("://", pos);
+    if (scheme_end == std::string_view::npos) break;
+    auto start = scheme_end + 3;
+    auto end = start;
+    while (end < text.size() && !is_space(text[end]) && text[end] != '?' && text[end] != '#' &&
+           text[end] != '"' && text[end] != '\'' && text[end] != '<' && text[end] != '>')
+      ++end;
+    auto authority = text.substr(start, end - start);
+    auto at = authority.rfind('@');
+    auto colon = at == std::string_view::npos ? at : authority.substr(0, at).find(':');
+    if (colon == std::string_view::npos) {
+      out.append(text.substr(pos, end - pos));
+    } else {
+      out.append(text.substr(pos, start + colon + 1 - pos));
+      out.append("***");
+      out.append(text.substr(start + at, end - (start + at)));
+    }
+    pos = end;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+// password=VALUE, password = 'quoted \' value', ?sslpassword=VALUE&...
+std::string redact_password_values(std::string_view text) {
+  static constexpr std::string_view key = "password";
+  std::string out;
+  std::size_t pos = 0;
+  std::size_t search = 0;
+  while (search + key.size() <= text.size()) {
+    std::size_t i = search;
+    bool match = true;
+    for (std::size_t k = 0; k < key.size() && match; ++k) match = ascii_iequal(text[i + k], key[k]);
+    if (!match) {
+      ++search;
+      continue;
+    }
+    // Where the key starts, to tell a URI query parameter (ends at '&') from libpq key=value.
+    std::size_t key_start = i;
+    while (key_start > 0 && (std::isalnum(static_cast<unsigned char>(text[key_start - 1])) ||
+                             text[key_start - 1] == '_'))
+      --key_start;
+    bool query_parameter = key_start > 0 && (text[key_start - 1] == '?' || text[key_start - 1] == '&');
+    std::size_t j = i + key.size();
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+    if (j >= text.size() || text[j] != '=') {
+      search = i + 1;
+      continue;
+    }
+    ++j;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+    std::size_t value_start = j;
+    if (j < text.size() && text[j] == '\'') {
+      ++j;
+      while (j < text.size() && text[j] != '\'') j += (text[j] == '\\' && j + 1 < text.size()) ? 2 : 1;
+      if (j < text.size()) ++j;
+    } else {
+      while (j < text.size() && !is_space(text[j]) &&
+             !(query_parameter && (text[j] == '&' || text[j] == '#')))
+        ++j;
+    }
+    if (j > value_start) {
+      out.append(text.substr(pos, value_start - pos));
+      out.append("***");
+      pos = j;
+    }
+    search = std::max(j, i + 1);
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+}  // namespace
+
+void setup_logging(std::string_view level, std::string_view format) {
+  auto threshold = parse_level(level);
+  line_style style;
+  if (format == "json") {
+    style = line_style::json;
+  } else if (format == "text") {
+    // systemd sets JOURNAL_STREAM for a service whose stderr goes to the journal, which stamps
+    // each line itself and reads its priority from the prefix.
+    const char* journal = std::getenv("JOURNAL_STREAM");
+    style = journal && *journal ? line_style::journal : line_style::text;
+  } else {
+    throw error(error_kind::config,
+                fmt::format("unknown log format \"{}\" (use text or json)", format));
+  }
+  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  sink->set_formatter(std::make_unique<line_formatter>(style));
+  auto logger = std::make_shared<spdlog::logger>("sluice", std::move(sink));
+  logger->set_level(threshold);
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+std::string redact(std::string_view text) { return redact_password_values(redact_userinfo(text)); }
+
+}  // namespace sluice::daemon

@@ -1,0 +1,31 @@
+#pragma once
+// What one configured source needs at run time: its connector, its rate budget (shared by all its
+// streams) and its HTTP client.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "connectors/connector.hpp"
+#include "connectors/registry.hpp"
+#include "core/source_config.hpp"
+#include "net/http_client.hpp"
+#include "net/token_bucket.hpp"
+
+namespace sluice::daemon {
+
+struct source_runtime {
+  const source_config* config = nullptr;
+  const connectors::kind_info* kind = nullptr;
+  std::unique_ptr<connectors::connector> connector;
+  std::shared_ptr<net::token_bucket> budget;
+  std::unique_ptr<net::http_client> http;
+
+  // The streams to run: the configured subset (or all), filtered by `only` when non-empty.
+  std::vector<connectors::stream_spec> selected_streams(const std::vector<std::string>& only) const;
+};
+
+source_runtime make_source_runtime(boost::asio::any_io_executor executor, const source_config& source);
+
+}  // namespace sluice::daemon

@@ -1,0 +1,612 @@
+#include "store/batch_writer.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+#include <pqxx/transaction>
+#include <spdlog/spdlog.h>
+
+// tablewriter is deprecated in favour of stream_to, but stream_to keeps its raw-line entry point
+// private and converts field by field. tablewriter::write_raw_line hands our pre-encoded COPY
+// text to libpq as it is, which is what makes the writer run close to plain COPY speed.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#include <pqxx/tablewriter>
+#pragma GCC diagnostic pop
+
+#include "store/connection.hpp"
+#include "store/copy_encoder.hpp"
+#include "store/redact.hpp"
+
+namespace sluice::store {
+namespace {
+
+namespace asio = boost::asio;
+
+// A suspended write() or flush(), completed from the writer thread. The completion is posted
+// to the coroutine's executor, and a work guard keeps that executor's run() from returning while
+// the coroutine waits for us.
+class waiter {
+public:
+  virtual ~waiter() = default;
+  virtual void complete() = 0;
+};
+
+template <typename Handler>
+class handler_waiter final : public waiter {
+public:
+  handler_waiter(Handler handler, const asio::any_io_executor& fallback)
+      : work_(asio::get_associated_executor(handler, fallback)), handler_(std::move(handler)) {}
+
+  void complete() override {
+    asio::post(work_.get_executor(), [h = std::move(handler_)]() mutable { std::move(h)(); });
+    work_.reset();
+  }
+
+private:
+  asio::executor_work_guard<asio::associated_executor_t<Handler, asio::any_io_executor>> work_;
+  Handler handler_;
+};
+
+using waiter_list = std::vector<std::unique_ptr<waiter>>;
+
+void complete_all(waiter_list& waiters) {
+  waiter_list ready = std::move(waiters);
+  waiters.clear();
+  for (auto& w : ready) w->complete();
+}
+
+// One stream run's view of the writer. Fields below `guarded` belong to core::mutex.
+struct sink_state {
+  asio::any_io_executor executor;
+  std::string source;
+  std::string stream;
+  const table_def* table = nullptr;
+  std::int64_t run_id = 0;
+  std::string line_prefix;  // the source, COPY-encoded, plus a tab
+
+  // guarded
+  write_totals totals;
+  std::size_t pending = 0;  // batches queued or being committed
+  std::exception_ptr failure;
+  waiter_list flush_waiters;
+};
+
+struct job {
+  std::shared_ptr<sink_state> sink;
+  record_batch batch;
+};
+
+// What the writer thread and the sinks share. Sinks keep it alive, so a sink that outlives its
+// writer fails cleanly (kind cancelled) instead of touching freed memory.
+struct core {
+  writer_options options;
+  database_options db;
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<job> queue;
+  std::size_t queued_rows = 0;
+  bool stopping = false;
+  waiter_list room_waiters;
+
+  bool has_room() const { return queued_rows <= options.max_queued_rows; }
+
+  // Records the first failure of a sink and discards its queued batches: their cursors must not
+  // commit past rows that did not.
+  void fail(sink_state& sink, std::exception_ptr e) {
+    if (!sink.failure) sink.failure = std::move(e);
+    for (auto it = queue.begin(); it != queue.end();) {
+      if (it->sink.get() == &sink) {
+        queued_rows -= it->batch.rows.size();
+        --sink.pending;
+        it = queue.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (sink.pending == 0) complete_all(sink.flush_waiters);
+  }
+};
+
+error cancelled_error() {
+  return error(error_kind::cancelled, "the database writer is shutting down");
+}
+
+// Suspends the calling coroutine until `ready` holds (checked under the lock, so no wake-up is
+// lost between the check and the registration). Deliberately not a coroutine itself: it returns
+// the operation's awaitable, so no extra frame holds copies of the shared pointers.
+template <typename Ready, typename Select>
+asio::awaitable<void> wait_until(const std::shared_ptr<core>& c,
+                                 const std::shared_ptr<sink_state>& s, Ready ready, Select list) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [c, s, ready, list](auto handler) {
+        auto w = std::make_unique<handler_waiter<decltype(handler)>>(std::move(handler),
+                                                                     s->executor);
+        std::unique_lock lock(c->mutex);
+        if (ready(*c, *s)) {
+          lock.unlock();
+          w->complete();
+          return;
+        }
+        list(*c, *s).push_back(std::move(w));
+      },
+      asio::use_awaitable);
+}
+
+class writer_sink final : public sink {
+public:
+  writer_sink(std::shared_ptr<core> c, std::shared_ptr<sink_state> s)
+      : core_(std::move(c)), state_(std::move(s)) {}
+
+  asio::awaitable<void> write(record_batch batch) override {
+    const table_def& table = *state_->table;
+    if (batch.table != nullptr && batch.table != &table)
+      throw error(error_kind::data, fmt::format("a batch for table {} was written to the sink of {}",
+                                                batch.table->name, table.name));
+    for (const auto& r : batch.rows)
+      if (r.size() != table.columns.size())
+        throw error(error_kind::data, fmt::format("a row for {} has {} cells instead of {}",
+                                                  table.name, r.size(), table.columns.size()));
+    batch.table = &table;
+
+    bool must_wait = false;
+    {
+      std::lock_guard lock(core_->mutex);
+      if (state_->failure) std::rethrow_exception(state_->failure);
+      if (core_->stopping) throw cancelled_error();
+      state_->totals.records += static_cast<std::int64_t>(batch.rows.size());
+      if (batch.rows.empty() && !batch.cursor_after) co_return;
+      core_->queued_rows += batch.rows.size();
+      ++state_->pending;
+      core_->queue.push_back({state_, std::move(batch)});
+      must_wait = !core_->has_room();
+    }
+    core_->wake.notify_one();
+    if (!must_wait) co_return;
+
+    co_await wait_until(
+        core_, state_,
+        [](const core& c, const sink_state& s) { return c.has_room() || c.stopping || s.failure; },
+        [](core& c, sink_state&) -> waiter_list& { return c.room_waiters; });
+    std::lock_guard lock(core_->mutex);
+    if (state_->failure) std::rethrow_exception(state_->failure);
+  }
+
+  asio::awaitable<write_totals> flush() override {
+    co_await wait_until(
+        core_, state_, [](const core&, const sink_state& s) { return s.pending == 0; },
+        [](core&, sink_state& s) -> waiter_list& { return s.flush_waiters; });
+    std::lock_guard lock(core_->mutex);
+    if (state_->failure) std::rethrow_exception(state_->failure);
+    co_return state_->totals;
+  }
+
+private:
+  std::shared_ptr<core> core_;
+  std::shared_ptr<sink_state> state_;
+};
+
+std::string join_columns(const table_def& table, std::string_view prefix) {
+  std::string out;
+  for (const auto& col : table.columns) {
+    out += ", ";
+    out += prefix;
+    out += quote_identifier(col.name);
+  }
+  return out;
+}
+
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n') c = ' ';
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+// Where one encoded row sits in impl::lines.
+struct line_span {
+  std::size_t begin, end;  // end is one past the newline
+};
+
+// A text[] literal for a query parameter (not COPY: no second layer of escaping).
+void append_array_element(std::string& out, std::string_view item) {
+  out += out.size() > 1 ? ",\"" : "\"";
+  for (char c : item) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+bool is_unique_violation(const std::exception& e) {
+  const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+  return sql != nullptr && sql->sqlstate() == "23505";
+}
+
+}  // namespace
+
+// Everything the writer thread owns: the connection and what was set up on it.
+struct batch_writer::impl {
+  std::shared_ptr<core> shared;
+  std::unique_ptr<pqxx::connection> conn;
+  std::set<std::string_view> staged_tables;  // staging table + statements exist on `conn`
+  std::string lines;   // the commit's rows, COPY-encoded
+  std::string buffer;  // one chunk on its way to libpq
+  std::string schema;  // quoted
+  std::thread thread;
+
+  void run();
+  std::vector<job> next_group(std::unique_lock<std::mutex>& lock);
+  void process(std::vector<job>& group);
+  write_totals commit(const sink_state& sink, std::vector<job>& group);
+  write_totals commit_rows(const sink_state& sink, const std::vector<const row*>& rows,
+                           const std::string* cursor, std::int64_t records, bool classify);
+  void copy_lines(pqxx::work& tx, const std::string& table_name, const table_def& table,
+                  const std::vector<line_span>& which);
+  void open_connection();
+  void prepare_table(const table_def& table);
+  std::string staging_name(const table_def& table) const {
+    return "pg_temp." + quote_identifier("sluice_stage_" + std::string(table.name));
+  }
+};
+
+void batch_writer::impl::open_connection() {
+  conn = connect(shared->db, "sluice-writer");
+  // temp_buffers only takes effect before the session first touches a temporary table; the
+  // default 8MB would push a 10,000-row staging table out to disk on every commit. JIT would
+  // spend more time compiling the merge than running it. Every statement of this session finds
+  // target rows by primary key; with sequential scans off, the merge's plan (prepared once,
+  // perhaps while the table was still empty) can never turn into a scan of the whole table per
+  // staged row as the table grows.
+  pqxx::nontransaction tx(*conn);
+  tx.exec("SET temp_buffers = '128MB'; SET jit = off; SET enable_seqscan = off");
+  tx.commit();
+  staged_tables.clear();
+  conn->prepare("sluice_cursor",
+                "INSERT INTO " + schema +
+                    ".sync_state (source, stream, cursor, updated_at) "
+                    "VALUES ($1, $2, $3::jsonb, now()) ON CONFLICT (source, stream) DO UPDATE "
+                    "SET cursor = EXCLUDED.cursor, updated_at = EXCLUDED.updated_at");
+  conn->prepare("sluice_run_progress",
+                "UPDATE " + schema +
+                    ".sync_runs SET records = records + $2, inserted = inserted + $3, "
+                    "updated = updated + $4, deleted = deleted + $5 WHERE id = $1");
+}
+
+// Per connection and table: a staging table that only ever holds one transaction's rows, and
+// the merge statement, prepared once.
+void batch_writer::impl::prepare_table(const table_def& table) {
+  if (staged_tables.contains(table.name)) return;
+  const std::string target = schema + "." + quote_identifier(table.name);
+  const std::string staging = staging_name(table);
+  const std::string columns = "source" + join_columns(table, "") + ", content_hash";
+  const std::string prefixed_columns = "s.source" + join_columns(table, "s.") + ", s.content_hash";
+  {
+    // Outside the data transaction: a rolled-back batch must not take the table with it.
+    // CREATE TABLE AS copies the column types without the defaults and constraints, so COPY
+    // evaluates nothing per row.
+    pqxx::nontransaction tx(*conn);
+    tx.exec("DROP TABLE IF EXISTS " + staging);
+    tx.exec("CREATE TEMP TABLE " + staging + " ON COMMIT DELETE ROWS AS SELECT " + columns +
+            " FROM " + target + " WITH NO DATA");
+    tx.commit();
+  }
+
+  std::string updates;
+  for (const auto& col : table.columns) {
+    if (col.name == "external_id") continue;
+    const std::string name = quote_identifier(col.name);
+    updates += name + " = EXCLUDED." + name + ", ";
+  }
+  // Only rows that are new or whose content hash differs reach the upsert, so unchanged rows are
+  // not rewritten, not locked, and cost no WAL. The lookup is a LATERAL ... LIMIT 1 so that it
+  // stays one primary-key probe per staged row: as a plain join the planner, which knows nothing
+  // about the staging table, tends to hash the whole target table on every commit. The upsert's
+  // own WHERE keeps this right if another process changed a row after our snapshot; xmax = 0
+  // tells an inserted row from an updated one. `deleted` counts rows whose deleted_at goes from
+  // NULL (or no row) to a value; every sub-statement sees the table as it was before the insert.
+  const std::string lookup =
+      " LEFT JOIN LATERAL (SELECT t.content_hash, t.deleted_at FROM " + target +
+      " t WHERE t.source = s.source AND t.external_id = s.external_id LIMIT 1) old ON true"
+      " WHERE old.content_hash IS DISTINCT FROM s.content_hash";
+  const std::string merge =
+      "WITH written AS ("
+      " INSERT INTO " + target + " AS t (" + columns + ")"
+      " SELECT " + prefixed_columns + " FROM " + staging + " s" + lookup +
+      " ON CONFLICT (source, external_id) DO UPDATE SET " + updates +
+      "content_hash = EXCLUDED.content_hash, synced_at = now()"
+      " WHERE t.content_hash IS DISTINCT FROM EXCLUDED.content_hash"
+      " RETURNING t.xmax = 0 AS inserted"
+      "), deleted AS ("
+      " SELECT count(*) AS n FROM " + staging + " s" + lookup +
+      " AND s.deleted_at IS NOT NULL AND old.deleted_at IS NULL"
+      ") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
+      " (SELECT n FROM deleted) FROM written";
+  conn->prepare("sluice_merge_" + std::string(table.name), merge);
+  conn->prepare("sluice_hashes_" + std::string(table.name),
+                "SELECT external_id, encode(content_hash, 'hex') FROM " + target +
+                    " WHERE source = $1 AND external_id = ANY($2::text[])");
+  staged_tables.insert(table.name);
+}
+
+write_totals batch_writer::impl::commit(const sink_state& sink, std::vector<job>& group) {
+  // Last row wins among duplicate keys of one commit (a page boundary that shifted while
+  // paging): ON CONFLICT cannot touch one row twice in a statement.
+  std::vector<const row*> rows;
+  std::size_t total = 0;
+  for (const auto& j : group) total += j.batch.rows.size();
+  rows.reserve(total);
+  if (total > 1) {
+    std::unordered_map<std::string_view, std::size_t> last;
+    last.reserve(total);
+    std::size_t i = 0;
+    for (const auto& j : group)
+      for (const auto& r : j.batch.rows) {
+        if (const auto* id = std::get_if<std::string>(&r[0])) last[*id] = i;
+        ++i;
+      }
+    i = 0;
+    for (const auto& j : group)
+      for (const auto& r : j.batch.rows) {
+        const auto* id = std::get_if<std::string>(&r[0]);
+        if (id == nullptr || last[*id] == i) rows.push_back(&r);
+        ++i;
+      }
+  } else {
+    for (const auto& j : group)
+      for (const auto& r : j.batch.rows) rows.push_back(&r);
+  }
+
+  // The newest cursor of the group commits with all of the group's rows.
+  const std::string* cursor = nullptr;
+  for (const auto& j : group)
+    if (j.batch.cursor_after) cursor = &*j.batch.cursor_after;
+
+  write_totals totals;
+  try {
+    totals = commit_rows(sink, rows, cursor, static_cast<std::int64_t>(total), true);
+  } catch (const std::exception& e) {
+    // Another process inserted one of the keys we found missing (leases make this rare): the
+    // transaction rolled back, so do it again the slow way, where ON CONFLICT settles it.
+    if (!is_unique_violation(e) || !conn || !conn->is_open()) throw;
+    totals = commit_rows(sink, rows, cursor, static_cast<std::int64_t>(total), false);
+  }
+  return totals;
+}
+
+// One transaction. With `classify`, the rows' content hashes are first compared with the
+// target's (one primary-key lookup for the whole commit): unchanged rows are dropped before
+// anything is sent, rows whose key does not exist are COPYed straight into the target (plain
+// COPY speed for first loads), and only changed rows take the staging table and the upsert.
+// Without it (the fallback), every row takes the upsert.
+write_totals batch_writer::impl::commit_rows(const sink_state& sink,
+                                             const std::vector<const row*>& rows,
+                                             const std::string* cursor, std::int64_t records,
+                                             bool classify) {
+  const table_def& table = *sink.table;
+  if (!conn || !conn->is_open()) open_connection();
+  if (!rows.empty()) prepare_table(table);
+
+  lines.clear();
+  std::vector<line_span> spans;
+  spans.reserve(rows.size());
+  for (const row* r : rows) {
+    const std::size_t begin = lines.size();
+    append_copy_row(lines, sink.line_prefix, table, *r);
+    spans.push_back({begin, lines.size()});
+  }
+
+  write_totals totals;
+  totals.records = records;
+  pqxx::work tx(*conn);
+  std::vector<line_span> fresh, changed;
+  if (classify && !rows.empty()) {
+    std::string ids = "{";
+    for (const row* r : rows)
+      if (const auto* id = std::get_if<std::string>(&(*r)[0])) append_array_element(ids, *id);
+    ids += '}';
+    const pqxx::result existing =
+        tx.exec_prepared("sluice_hashes_" + std::string(table.name), sink.source, ids);
+    std::unordered_map<std::string_view, std::string_view> hashes;
+    hashes.reserve(existing.size());
+    for (const auto& e : existing)
+      hashes.emplace(std::string_view(e[0].c_str(), e[0].size()),
+                     std::string_view(e[1].c_str(), e[1].size()));
+    const std::size_t deleted_at = table.columns.size() - 1;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto* id = std::get_if<std::string>(&(*rows[i])[0]);
+      auto found = id != nullptr ? hashes.find(*id) : hashes.end();
+      if (found == hashes.end()) {
+        fresh.push_back(spans[i]);
+        if (!std::holds_alternative<std::monostate>((*rows[i])[deleted_at])) ++totals.deleted;
+        continue;
+      }
+      // Each line ends in the content hash as 32 hex digits and a newline.
+      const std::string_view line_hash(lines.data() + spans[i].end - 33, 32);
+      if (found->second != line_hash) changed.push_back(spans[i]);
+    }
+  } else {
+    changed = std::move(spans);
+  }
+
+  if (!fresh.empty()) {
+    copy_lines(tx, schema + "." + quote_identifier(table.name), table, fresh);
+    totals.inserted += static_cast<std::int64_t>(fresh.size());
+  }
+  if (!changed.empty()) {
+    copy_lines(tx, staging_name(table), table, changed);
+    auto counts = tx.exec_prepared1("sluice_merge_" + std::string(table.name));
+    totals.inserted += counts[0].as<std::int64_t>();
+    totals.updated += counts[1].as<std::int64_t>();
+    totals.deleted += counts[2].as<std::int64_t>();
+  }
+  if (cursor != nullptr) tx.exec_prepared0("sluice_cursor", sink.source, sink.stream, *cursor);
+  if (sink.run_id > 0)
+    tx.exec_prepared0("sluice_run_progress", sink.run_id, records, totals.inserted,
+                      totals.updated, totals.deleted);
+  tx.commit();
+  // Give back the memory of an exceptionally large commit.
+  if (lines.capacity() > (64u << 20)) std::string().swap(lines);
+  return totals;
+}
+
+// Sends encoded lines with COPY in chunks of about 1MB: one libpq call each, no per-row work
+// beyond a memcpy.
+void batch_writer::impl::copy_lines(pqxx::work& tx, const std::string& table_name,
+                                    const table_def& table, const std::vector<line_span>& which) {
+  std::vector<std::string> columns{"source"};
+  for (const auto& col : table.columns) columns.push_back(quote_identifier(col.name));
+  columns.emplace_back("content_hash");
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  pqxx::tablewriter copy(tx, table_name, columns.begin(), columns.end());
+#pragma GCC diagnostic pop
+  constexpr std::size_t chunk = 1 << 20;
+  buffer.clear();
+  for (const auto& span : which) {
+    buffer.append(lines, span.begin, span.end - span.begin);
+    if (buffer.size() >= chunk) {
+      buffer.pop_back();  // write_raw_line adds the last newline itself
+      copy.write_raw_line(buffer);
+      buffer.clear();
+    }
+  }
+  if (!buffer.empty()) {
+    buffer.pop_back();
+    copy.write_raw_line(buffer);
+  }
+  copy.complete();
+}
+
+std::vector<job> batch_writer::impl::next_group(std::unique_lock<std::mutex>& lock) {
+  (void)lock;
+  core& c = *shared;
+  std::vector<job> group;
+  std::size_t rows = 0;
+  while (!c.queue.empty()) {
+    job& front = c.queue.front();
+    if (!group.empty() && (front.sink != group.front().sink ||
+                           rows + front.batch.rows.size() > c.options.max_rows_per_commit))
+      break;
+    rows += front.batch.rows.size();
+    group.push_back(std::move(front));
+    c.queue.pop_front();
+  }
+  c.queued_rows -= rows;
+  if (c.has_room()) complete_all(c.room_waiters);
+  return group;
+}
+
+void batch_writer::impl::process(std::vector<job>& group) {
+  sink_state& sink = *group.front().sink;
+  write_totals totals;
+  std::exception_ptr failure;
+  try {
+    totals = commit(sink, group);
+  } catch (const error& e) {
+    failure = std::current_exception();
+  } catch (const std::exception& e) {
+    failure = std::make_exception_ptr(
+        error(error_kind::database,
+              one_line(fmt::format("cannot write {}/{} to table {}: {}", sink.source, sink.stream,
+                                   sink.table->name,
+                                   redact_secrets(e.what(), shared->db.url)))));
+  }
+  // A lost connection is replaced before the next commit; its temp tables went with it.
+  if (failure && conn && !conn->is_open()) conn.reset();
+
+  std::lock_guard lock(shared->mutex);
+  if (failure) {
+    sink.pending -= group.size();
+    shared->fail(sink, failure);
+  } else {
+    sink.totals.inserted += totals.inserted;
+    sink.totals.updated += totals.updated;
+    sink.totals.deleted += totals.deleted;
+    sink.pending -= group.size();
+    if (sink.pending == 0) complete_all(sink.flush_waiters);
+  }
+  if (shared->has_room()) complete_all(shared->room_waiters);
+}
+
+void batch_writer::impl::run() {
+  for (;;) {
+    std::vector<job> group;
+    {
+      std::unique_lock lock(shared->mutex);
+      shared->wake.wait(lock, [&] { return shared->stopping || !shared->queue.empty(); });
+      if (shared->stopping) {
+        auto cancelled = std::make_exception_ptr(cancelled_error());
+        while (!shared->queue.empty()) {
+          auto s = shared->queue.front().sink;
+          shared->fail(*s, cancelled);
+        }
+        complete_all(shared->room_waiters);
+        return;
+      }
+      group = next_group(lock);
+    }
+    process(group);
+  }
+}
+
+batch_writer::batch_writer(database_options db, writer_options options)
+    : impl_(std::make_unique<impl>()) {
+  impl_->shared = std::make_shared<core>();
+  impl_->shared->options = options;
+  impl_->shared->db = std::move(db);
+  impl_->schema = quote_identifier(impl_->shared->db.schema);
+  try {
+    impl_->open_connection();
+  } catch (const error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw database_error("cannot prepare the database writer", e, impl_->shared->db);
+  }
+  impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+batch_writer::~batch_writer() { stop(); }
+
+std::unique_ptr<sink> batch_writer::open(boost::asio::any_io_executor executor, std::string source,
+                                         std::string stream, const table_def& table,
+                                         std::int64_t run_id) {
+  auto s = std::make_shared<sink_state>();
+  s->executor = std::move(executor);
+  s->source = std::move(source);
+  s->stream = std::move(stream);
+  s->table = &table;
+  s->run_id = run_id;
+  append_copy_text(s->line_prefix, s->source);
+  s->line_prefix += '\t';
+  return std::make_unique<writer_sink>(impl_->shared, std::move(s));
+}
+
+void batch_writer::stop() {
+  if (!impl_) return;
+  {
+    std::lock_guard lock(impl_->shared->mutex);
+    impl_->shared->stopping = true;
+  }
+  impl_->shared->wake.notify_all();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->conn.reset();
+}
+
+}  // namespace sluice::store

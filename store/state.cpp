@@ -1,0 +1,208 @@
+#include "store/state.hpp"
+
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include "core/tables.hpp"
+#include "store/connection.hpp"
+#include "store/redact.hpp"
+
+namespace sluice::store {
+namespace {
+
+// Timestamps travel as integer microseconds since the epoch: exact, and independent of the
+// session's DateStyle.
+std::string micros(std::string_view column) {
+  return fmt::format("(extract(epoch FROM {}) * 1000000)::bigint", column);
+}
+
+std::optional<timestamp> read_time(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return timestamp(duration(f.as<std::int64_t>()));
+}
+
+std::string read_text(const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); }
+
+}  // namespace
+
+struct state::impl {
+  database_options db;
+  std::string schema;  // quoted
+  std::mutex mutex;    // one connection; callers may come from more than one thread
+  std::unique_ptr<pqxx::connection> conn;
+
+  pqxx::connection& connection() {
+    // A connection lost to a server restart is replaced rather than failing every later call.
+    if (!conn || !conn->is_open()) conn = connect(db, "sluice");
+    return *conn;
+  }
+
+  template <typename F>
+  auto run(std::string_view what, F&& f) {
+    std::lock_guard lock(mutex);
+    try {
+      return f(connection());
+    } catch (const error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw database_error(what, e, db);
+    }
+  }
+};
+
+state::state(const database_options& db) : impl_(std::make_unique<impl>()) {
+  impl_->db = db;
+  impl_->schema = quote_identifier(db.schema);
+  impl_->conn = connect(db, "sluice");
+}
+
+state::~state() = default;
+
+std::optional<std::string> state::cursor(std::string_view source, std::string_view stream) {
+  return impl_->run("cannot read cursor", [&](pqxx::connection& c) -> std::optional<std::string> {
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec_params("SELECT cursor::text FROM " + impl_->schema +
+                                ".sync_state WHERE source = $1 AND stream = $2",
+                            std::string(source), std::string(stream));
+    if (r.empty() || r[0][0].is_null()) return std::nullopt;
+    return r[0][0].as<std::string>();
+  });
+}
+
+std::int64_t state::begin_run(std::string_view source, std::string_view stream,
+                              std::string_view mode) {
+  return impl_->run("cannot record run start", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params1("INSERT INTO " + impl_->schema +
+                                 ".sync_runs (source, stream, mode, status) "
+                                 "VALUES ($1, $2, $3, 'running') RETURNING id",
+                             std::string(source), std::string(stream), std::string(mode));
+    tx.commit();
+    return r[0].as<std::int64_t>();
+  });
+}
+
+void state::finish_run(std::int64_t run_id, const run_outcome& outcome) {
+  impl_->run("cannot record run end", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const auto& t = outcome.totals;
+    const auto& n = outcome.counters;
+    // Optional text goes in as a nullable pointer: libpqxx sends a null pointer as SQL NULL.
+    std::string kind = outcome.error ? std::string(to_string(*outcome.error)) : std::string();
+    const char* kind_param = outcome.error ? kind.c_str() : nullptr;
+    const char* error_param = outcome.error_message.empty() ? nullptr : outcome.error_message.c_str();
+    const char* warning_param = n.first_warning.empty() ? nullptr : n.first_warning.c_str();
+    tx.exec_params0("UPDATE " + impl_->schema +
+                        ".sync_runs SET finished_at = now(), status = $2, records = $3, "
+                        "inserted = $4, updated = $5, deleted = $6, warnings = $7, requests = $8, "
+                        "throttled = $9, retries = $10, first_warning = $11, error_kind = $12, "
+                        "error = $13 WHERE id = $1",
+                    run_id, outcome.status, t.records, t.inserted, t.updated, t.deleted,
+                    n.warnings, n.requests, n.throttled, n.retries, warning_param, kind_param,
+                    error_param);
+    tx.commit();
+  });
+}
+
+std::vector<stream_status> state::status(const std::vector<stream_key>& configured) {
+  return impl_->run("cannot read status", [&](pqxx::connection& c) {
+    const std::string& s = impl_->schema;
+    pqxx::read_transaction tx(c);
+
+    std::vector<stream_key> keys = configured;
+    std::set<std::pair<std::string, std::string>> known;
+    for (const auto& k : configured) known.emplace(k.source, k.stream);
+    for (const auto& r : tx.exec("SELECT source, stream FROM " + s +
+                                 ".sync_state UNION SELECT source, stream FROM " + s +
+                                 ".sync_runs ORDER BY 1, 2")) {
+      auto key = std::make_pair(r[0].as<std::string>(), r[1].as<std::string>());
+      if (known.insert(key).second) keys.push_back({key.first, key.second, ""});
+    }
+
+    std::vector<stream_status> out;
+    out.reserve(keys.size());
+    for (const auto& k : keys) {
+      stream_status st;
+      st.source = k.source;
+      st.stream = k.stream;
+
+      auto cur = tx.exec_params("SELECT cursor::text, " + micros("updated_at") + " FROM " + s +
+                                    ".sync_state WHERE source = $1 AND stream = $2",
+                                k.source, k.stream);
+      if (!cur.empty()) {
+        if (!cur[0][0].is_null()) st.cursor = cur[0][0].as<std::string>();
+        st.cursor_updated_at = read_time(cur[0][1]);
+      }
+
+      auto run = tx.exec_params(
+          "SELECT id, mode, status, " + micros("started_at") + ", " + micros("finished_at") +
+              ", records, inserted, updated, deleted, warnings, requests, throttled, error FROM " +
+              s + ".sync_runs WHERE source = $1 AND stream = $2 ORDER BY id DESC LIMIT 1",
+          k.source, k.stream);
+      if (!run.empty()) {
+        const auto& r = run[0];
+        st.last_run_id = r[0].as<std::int64_t>();
+        st.last_mode = read_text(r[1]);
+        st.last_status = read_text(r[2]);
+        st.last_started_at = read_time(r[3]);
+        st.last_finished_at = read_time(r[4]);
+        st.last_records = r[5].as<std::int64_t>();
+        st.last_inserted = r[6].as<std::int64_t>();
+        st.last_updated = r[7].as<std::int64_t>();
+        st.last_deleted = r[8].as<std::int64_t>();
+        st.last_warnings = r[9].as<std::int64_t>();
+        st.last_requests = r[10].as<std::int64_t>();
+        st.last_throttled = r[11].as<std::int64_t>();
+        st.last_error = read_text(r[12]);
+      }
+
+      auto success = tx.exec_params("SELECT " + micros("max(finished_at)") + " FROM " + s +
+                                        ".sync_runs WHERE source = $1 AND stream = $2 AND "
+                                        "status = 'succeeded'",
+                                    k.source, k.stream);
+      st.last_success_at = read_time(success[0][0]);
+
+      // Only tables sluice defines are counted: the name ends up in SQL text.
+      if (!k.table.empty() && tables::find(k.table) != nullptr) {
+        auto rows = tx.exec_params("SELECT count(*) FROM " + s + "." + quote_identifier(k.table) +
+                                       " WHERE source = $1 AND deleted_at IS NULL",
+                                   k.source);
+        st.rows = rows[0][0].as<std::int64_t>();
+      }
+
+      auto lease = tx.exec_params("SELECT holder FROM " + s +
+                                      ".leases WHERE source = $1 AND expires_at > now()",
+                                  k.source);
+      if (!lease.empty()) st.lease_holder = read_text(lease[0][0]);
+      out.push_back(std::move(st));
+    }
+    return out;
+  });
+}
+
+std::int64_t state::reset(std::string_view source, std::string_view stream) {
+  return impl_->run("cannot reset cursors", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params0("DELETE FROM " + impl_->schema +
+                                 ".sync_state WHERE source = $1 AND ($2 = '' OR stream = $2)",
+                             std::string(source), std::string(stream));
+    tx.commit();
+    return static_cast<std::int64_t>(r.affected_rows());
+  });
+}
+
+std::string state::server_version() {
+  return impl_->run("cannot read server version", [&](pqxx::connection& c) {
+    const int v = c.server_version();  // e.g. 150018 (or 90624 before PostgreSQL 10)
+    if (v >= 100000) return fmt::format("PostgreSQL {}.{}", v / 10000, v % 10000);
+    return fmt::format("PostgreSQL {}.{}.{}", v / 10000, v / 100 % 100, v % 100);
+  });
+}
+
+}  // namespace sluice::store

@@ -1,0 +1,536 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "connectors/partoo/walk.hpp"
+#include "core/error.hpp"
+#include "core/tables.hpp"
+#include "net/query.hpp"
+#include "partoo_test_support.hpp"
+
+namespace sluice::connectors::partoo {
+namespace {
+
+using namespace std::chrono_literals;
+using test::at;
+
+std::string param(const net::query_params& query, std::string_view key) {
+  for (const auto& [k, v] : query)
+    if (k == key) return v;
+  return "<absent>";
+}
+
+mapped_review review(std::string id, timestamp update_date) {
+  return {row(tables::reviews.columns.size()), std::move(id), update_date};
+}
+
+// Records sorted by Partoo's order (update_date, then id) for one query.
+struct stored_review {
+  std::string id;
+  timestamp update_date;
+};
+
+// An imitation of GET /reviews in memory: filter update_date >= bound (the bound has whole
+// seconds, stored dates have microseconds), order by update_date, 100 per page.
+class fake_reviews_api {
+public:
+  std::vector<stored_review> records;
+  int requests = 0;
+  std::vector<reviews_position> asked;
+
+  page<mapped_review> answer(const reviews_position& position) {
+    ++requests;
+    asked.push_back(position);
+    std::vector<stored_review> match;
+    for (const auto& r : records)
+      if (!position.bound || r.update_date >= *position.bound) match.push_back(r);
+    std::sort(match.begin(), match.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.update_date, a.id) < std::tie(b.update_date, b.id);
+    });
+    page<mapped_review> out;
+    out.count = static_cast<std::int64_t>(match.size());
+    out.max_page =
+        std::max<std::int64_t>(1, (out.count.value() + reviews_per_page - 1) / reviews_per_page);
+    auto first = static_cast<std::size_t>((position.page - 1) * reviews_per_page);
+    for (auto i = first; i < match.size() && i < first + reviews_per_page; ++i)
+      out.records.push_back(review(match[i].id, match[i].update_date));
+    return out;
+  }
+
+  void touch(std::string_view id, timestamp when) {
+    for (auto& r : records)
+      if (r.id == id) r.update_date = when;
+  }
+};
+
+std::string id_of(int n) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "r%05d", n);
+  return buf;
+}
+
+struct walk_result {
+  std::set<std::string> seen;
+  std::vector<record_batch> batches;
+};
+
+// Runs a walk to its end against the fake; `between_pages` may change the data mid-walk.
+walk_result run_walk(fake_reviews_api& api, const walk_start& start,
+                     const std::function<void(int)>& between_pages = {}) {
+  walk_result result;
+  reviews_walk walk(start);
+  int pages = 0;
+  while (!walk.done()) {
+    if (pages++ > 1000) {
+      ADD_FAILURE() << "walk does not end";
+      break;
+    }
+    auto page = api.answer(walk.position());
+    for (const auto& r : page.records) result.seen.insert(r.id);
+    if (auto batch = walk.on_page(std::move(page))) result.batches.push_back(std::move(*batch));
+    if (between_pages) between_pages(pages);
+  }
+  return result;
+}
+
+std::set<std::string> all_ids(const fake_reviews_api& api) {
+  std::set<std::string> ids;
+  for (const auto& r : api.records) ids.insert(r.id);
+  return ids;
+}
+
+std::string cursor_of(std::string_view iso) { return reviews_cursor(at(iso)); }
+
+const timestamp t0 = at("2021-01-01T00:00:00Z");
+
+// ---- start bound
+
+TEST(PartooWalk, StartBound) {
+  auto cursor = at("2017-08-01T17:15:54.256Z");
+  auto start_date = at("2015-01-01T00:00:00Z");
+  EXPECT_EQ(start_bound(std::nullopt, false, std::nullopt, 1h), std::nullopt);
+  EXPECT_EQ(start_bound(std::nullopt, false, start_date, 1h), start_date);
+  EXPECT_EQ(start_bound(cursor, false, start_date, 1h), at("2017-08-01T16:15:54.256Z"));
+  EXPECT_EQ(start_bound(cursor, true, start_date, 1h), start_date);  // --full
+  EXPECT_EQ(start_bound(cursor, true, std::nullopt, 1h), std::nullopt);
+}
+
+// ---- reviews: queries
+
+TEST(PartooWalk, FirstRunWithoutCursorQueriesEverything) {
+  reviews_walk walk({});
+  auto query = walk.query();
+  EXPECT_EQ(param(query, "order_by"), "update_date");
+  EXPECT_EQ(param(query, "per_page"), "100");
+  EXPECT_EQ(param(query, "page"), "1");
+  EXPECT_EQ(param(query, "update_date__gte"), "<absent>");
+}
+
+TEST(PartooWalk, CursorMinusLookbackAsNaiveUtcSeconds) {
+  reviews_walk walk({cursor_of("2017-08-01T18:15:54.256Z"), false, std::nullopt, 1h});
+  EXPECT_EQ(param(walk.query(), "update_date__gte"), "2017-08-01T17:15:54");
+  EXPECT_EQ(walk.position().bound, at("2017-08-01T17:15:54Z"));
+}
+
+TEST(PartooWalk, StartDateBoundsTheFirstRun) {
+  reviews_walk walk({std::nullopt, false, at("2015-01-01T00:00:00+02:00"), 1h});
+  EXPECT_EQ(param(walk.query(), "update_date__gte"), "2014-12-31T22:00:00");
+}
+
+TEST(PartooWalk, FullIgnoresTheCursor) {
+  reviews_walk walk({cursor_of("2017-08-01T18:15:54.256Z"), true, std::nullopt, 1h});
+  EXPECT_EQ(param(walk.query(), "update_date__gte"), "<absent>");
+}
+
+TEST(PartooWalk, UrlPercentEncodesTheBound) {
+  reviews_position position{at("2017-08-01T17:15:54.256Z"), 3};
+  // The position stores whole seconds; the format truncates anyway.
+  auto url = net::make_url("https://api.partoo.co/v2", "/reviews", reviews_query(position));
+  EXPECT_NE(url.find("update_date__gte=2017-08-01T17%3A15%3A54"), std::string::npos) << url;
+  EXPECT_EQ(url.find('+'), std::string::npos) << url;
+  EXPECT_EQ(url.find(' '), std::string::npos) << url;
+  EXPECT_EQ(url.rfind("https://api.partoo.co/v2/reviews?", 0), 0u) << url;
+  EXPECT_NE(url.find("page=3"), std::string::npos) << url;
+}
+
+TEST(PartooWalk, BoundNeverCarriesAnOffsetEvenFromAnOffsetCursor) {
+  // A cursor written with an offset still yields naive UTC: no '+' to be read as a space.
+  reviews_walk walk(
+      {R"({"update_date":"2017-08-01T19:15:54.256+02:00"})", false, std::nullopt, 0s});
+  auto url = net::make_url("https://api.partoo.co/v2", "/reviews", walk.query());
+  EXPECT_NE(url.find("update_date__gte=2017-08-01T17%3A15%3A54"), std::string::npos) << url;
+  EXPECT_EQ(url.find('+'), std::string::npos) << url;
+}
+
+// ---- reviews: the paging rule
+
+std::vector<timestamp> dates(std::initializer_list<std::pair<int, timestamp>> runs) {
+  std::vector<timestamp> out;
+  for (auto [count, when] : runs)
+    for (int i = 0; i < count; ++i) out.push_back(when);
+  return out;
+}
+
+TEST(PartooWalk, EmptyAndShortPagesEndTheWalk) {
+  reviews_position here{t0, 1};
+  EXPECT_EQ(next_reviews_position(here, {}, 10), std::nullopt);
+  EXPECT_EQ(next_reviews_position(here, dates({{99, t0 + 5s}}), 10), std::nullopt);
+  EXPECT_EQ(next_reviews_position(here, dates({{99, t0 + 5s}}), std::nullopt), std::nullopt);
+}
+
+TEST(PartooWalk, LastAnnouncedPageEndsTheWalk) {
+  auto page = dates({{50, t0 + 1s}, {50, t0 + 2s}});
+  EXPECT_EQ(next_reviews_position({t0, 3}, page, 3), std::nullopt);
+  EXPECT_EQ(next_reviews_position({t0, 4}, page, 3), std::nullopt);
+  EXPECT_NE(next_reviews_position({t0, 2}, page, 3), std::nullopt);
+  EXPECT_NE(next_reviews_position({t0, 2}, page, std::nullopt), std::nullopt);  // no max_page
+}
+
+TEST(PartooWalk, MixedPageRequeriesFromItsLargestSecond) {
+  auto page = dates({{60, t0 + 1s}, {40, t0 + 2s + 750ms}});
+  auto next = next_reviews_position({t0, 4}, page, 10);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, (reviews_position{t0 + 2s, 1}));  // truncated to the second
+}
+
+TEST(PartooWalk, WholePageTieStepsPages) {
+  // Within one second counts as a tie: the filter cannot tell the values apart.
+  std::vector<timestamp> page;
+  for (int i = 0; i < 100; ++i) page.push_back(t0 + 5s + std::chrono::milliseconds(i));
+  auto first = next_reviews_position({t0, 3}, page, 10);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, (reviews_position{t0 + 5s, 2}));  // page 1 of that query: already seen
+  auto second = next_reviews_position(*first, page, 10);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, (reviews_position{t0 + 5s, 3}));
+}
+
+TEST(PartooWalk, BoundNeverMovesDown) {
+  // A server answering below its own filter: step pages, keep the bound.
+  auto page = dates({{50, t0 - 10s}, {50, t0 - 5s}});
+  auto next = next_reviews_position({t0, 1}, page, 10);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, (reviews_position{t0, 2}));
+}
+
+// ---- reviews: walks against the imitation
+
+TEST(PartooWalk, DistinctDatesAreAllSeen) {
+  fake_reviews_api api;
+  for (int i = 0; i < 250; ++i) api.records.push_back({id_of(i), t0 + std::chrono::seconds(i)});
+  auto result = run_walk(api, {});
+  EXPECT_EQ(result.seen, all_ids(api));
+  // Requery after each page from its largest second: pages overlap by one record.
+  EXPECT_EQ(api.requests, 3);
+  EXPECT_EQ(api.asked[1], (reviews_position{t0 + 99s, 1}));
+  EXPECT_EQ(api.asked[2], (reviews_position{t0 + 198s, 1}));
+}
+
+TEST(PartooWalk, TieBlockLongerThanAPageIsWalkedThrough) {
+  fake_reviews_api api;
+  int n = 0;
+  for (int i = 0; i < 30; ++i) api.records.push_back({id_of(n++), t0 + std::chrono::seconds(i)});
+  for (int i = 0; i < 350; ++i) api.records.push_back({id_of(n++), t0 + 100s});  // one value
+  for (int i = 0; i < 30; ++i)
+    api.records.push_back({id_of(n++), t0 + 200s + std::chrono::seconds(i)});
+  auto result = run_walk(api, {});
+  EXPECT_EQ(result.seen, all_ids(api));
+  EXPECT_LT(api.requests, 12);
+}
+
+TEST(PartooWalk, TieBlockStartingExactlyAtAPageBoundary) {
+  fake_reviews_api api;
+  int n = 0;
+  for (int i = 0; i < 100; ++i) api.records.push_back({id_of(n++), t0 + std::chrono::seconds(i)});
+  for (int i = 0; i < 200; ++i) api.records.push_back({id_of(n++), t0 + 500s});  // pages 2 and 3
+  for (int i = 0; i < 5; ++i) api.records.push_back({id_of(n++), t0 + 600s});
+  auto result = run_walk(api, {});
+  EXPECT_EQ(result.seen, all_ids(api));
+}
+
+TEST(PartooWalk, RunStartingInsideALongTieBlock) {
+  // The first page of the run is all one value above the bound: the bound jumps to it and the
+  // walk continues at page 2 of the new query, whose page 1 it has just read.
+  fake_reviews_api api;
+  int n = 0;
+  for (int i = 0; i < 250; ++i) api.records.push_back({id_of(n++), t0 + 100s});
+  for (int i = 0; i < 50; ++i)
+    api.records.push_back({id_of(n++), t0 + 200s + std::chrono::seconds(i)});
+  auto result = run_walk(api, {std::nullopt, false, t0, 1h});
+  EXPECT_EQ(result.seen, all_ids(api));
+  ASSERT_GE(api.asked.size(), 2u);
+  EXPECT_EQ(api.asked[1], (reviews_position{t0 + 100s, 2}));
+}
+
+TEST(PartooWalk, TieAtThePageEndContinuesOnTheNextQuery) {
+  fake_reviews_api api;
+  int n = 0;
+  for (int i = 0; i < 90; ++i) api.records.push_back({id_of(n++), t0 + std::chrono::seconds(i)});
+  for (int i = 0; i < 40; ++i) api.records.push_back({id_of(n++), t0 + 1000s});  // straddles
+  auto result = run_walk(api, {});
+  EXPECT_EQ(result.seen, all_ids(api));
+  EXPECT_EQ(api.asked.at(1), (reviews_position{t0 + 1000s, 1}));
+}
+
+TEST(PartooWalk, WholeResultOneTieBlockOfExactlyOnePage) {
+  fake_reviews_api api;
+  for (int i = 0; i < 100; ++i) api.records.push_back({id_of(i), t0});
+  auto result = run_walk(api, {});
+  EXPECT_EQ(result.seen, all_ids(api));
+  EXPECT_EQ(api.requests, 1);  // max_page 1
+}
+
+TEST(PartooWalk, RecordsUpdatedDuringTheWalkAreSeenLater) {
+  fake_reviews_api api;
+  for (int i = 0; i < 400; ++i) api.records.push_back({id_of(i), t0 + std::chrono::seconds(i)});
+  // After each page, a record from further down and one already read are updated: both move to
+  // the end of the order.
+  auto result = run_walk(api, {}, [&](int page) {
+    api.touch(id_of(page * 100 + 50), t0 + 1000s + std::chrono::seconds(page));
+    api.touch(id_of(page), t0 + 2000s + std::chrono::seconds(page));
+  });
+  EXPECT_EQ(result.seen, all_ids(api));
+}
+
+TEST(PartooWalk, EachBatchCommitsTheLargestUpdateDateSeenSoFar) {
+  fake_reviews_api api;
+  for (int i = 0; i < 150; ++i)
+    api.records.push_back({id_of(i), t0 + std::chrono::seconds(i) + 123456us});
+  auto result = run_walk(api, {});
+  ASSERT_EQ(result.batches.size(), 2u);
+  EXPECT_EQ(result.batches[0].table, &tables::reviews);
+  EXPECT_EQ(result.batches[0].rows.size(), 100u);
+  EXPECT_EQ(result.batches[0].cursor_after, R"({"update_date":"2021-01-01T00:01:39.123456Z"})");
+  EXPECT_EQ(result.batches[1].cursor_after, R"({"update_date":"2021-01-01T00:02:29.123456Z"})");
+}
+
+TEST(PartooWalk, CursorNeverMovesBackwards) {
+  fake_reviews_api api;
+  for (int i = 0; i < 10; ++i) api.records.push_back({id_of(i), t0 + std::chrono::seconds(i)});
+  // The committed cursor lies above everything the lookback re-reads.
+  auto committed = cursor_of("2021-01-01T00:30:00.5Z");
+  auto result = run_walk(api, {committed, false, std::nullopt, 1h});
+  EXPECT_EQ(api.asked.at(0).bound, at("2020-12-31T23:30:00Z"));
+  EXPECT_EQ(result.seen.size(), 10u);
+  ASSERT_EQ(result.batches.size(), 1u);
+  EXPECT_EQ(result.batches[0].cursor_after, committed);
+}
+
+TEST(PartooWalk, FullRunStillNeverMovesTheCursorBackwards) {
+  fake_reviews_api api;
+  for (int i = 0; i < 10; ++i) api.records.push_back({id_of(i), t0 + std::chrono::seconds(i)});
+  auto committed = cursor_of("2021-06-01T00:00:00Z");
+  auto result = run_walk(api, {committed, true, std::nullopt, 1h});
+  EXPECT_EQ(api.asked.at(0).bound, std::nullopt);
+  ASSERT_EQ(result.batches.size(), 1u);
+  EXPECT_EQ(result.batches[0].cursor_after, committed);
+}
+
+TEST(PartooWalk, LookbackAppliesOnceAtTheStart) {
+  fake_reviews_api api;
+  for (int i = 0; i < 300; ++i) api.records.push_back({id_of(i), t0 + std::chrono::seconds(i)});
+  run_walk(api, {cursor_of("2021-01-01T00:01:00Z"), false, std::nullopt, 30s});
+  ASSERT_GE(api.asked.size(), 2u);
+  EXPECT_EQ(api.asked[0].bound, t0 + 30s);
+  // Page 1 holds seconds 30..129; the next bound is its largest second, no lookback again.
+  EXPECT_EQ(api.asked[1], (reviews_position{t0 + 129s, 1}));
+}
+
+TEST(PartooWalk, EmptyAnswerWritesNothing) {
+  fake_reviews_api api;
+  auto result = run_walk(api, {cursor_of("2021-01-01T00:00:00Z"), false, std::nullopt, 1h});
+  EXPECT_TRUE(result.batches.empty());
+  EXPECT_EQ(api.requests, 1);
+}
+
+TEST(PartooWalk, EndlessTieBlockIsStoppedAsADataError) {
+  // A server inventing ever new records at one instant with an endless max_page.
+  reviews_walk walk({});
+  int pages = 0;
+  try {
+    while (!walk.done() && pages < 20'000) {
+      page<mapped_review> p;
+      p.max_page = 1'000'000;
+      for (int i = 0; i < 100; ++i)
+        p.records.push_back({row{}, std::to_string(pages * 100 + i), t0});
+      ++pages;
+      walk.on_page(std::move(p));
+    }
+    FAIL() << "walk ended after " << pages << " pages";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::data);
+    EXPECT_GT(pages, 1000);
+    EXPECT_LT(pages, 20'000);
+  }
+}
+
+TEST(PartooWalk, RepeatedPageThrows) {
+  reviews_walk walk({});
+  auto same_page = [] {
+    page<mapped_review> p;
+    p.max_page = 1'000'000;
+    for (int i = 0; i < 100; ++i) p.records.push_back(review(id_of(i), t0));
+    return p;
+  };
+  walk.on_page(same_page());
+  try {
+    walk.on_page(same_page());
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::data);
+    EXPECT_NE(std::string(e.what()).find("repeats"), std::string::npos) << e.what();
+  }
+}
+
+TEST(PartooWalk, MalformedStoredCursorIsADataError) {
+  for (auto cursor : {"not json", "[1]", R"({"update_date": 5})", R"({"modified": "2020-01-01"})",
+                      R"({"update_date": "<string>"})"}) {
+    try {
+      reviews_walk walk({std::string(cursor), false, std::nullopt, 1h});
+      ADD_FAILURE() << "accepted " << cursor;
+    } catch (const error& e) {
+      EXPECT_EQ(e.kind(), error_kind::data) << cursor;
+      EXPECT_NE(std::string(e.what()).find("sluice reset"), std::string::npos);
+    }
+  }
+}
+
+TEST(PartooWalk, ReviewsCursorRoundTripsAtFullPrecision) {
+  auto t = at("2017-08-01T19:15:54.256123+02:00");
+  auto cursor = reviews_cursor(t);
+  EXPECT_EQ(cursor, R"({"update_date":"2017-08-01T17:15:54.256123Z"})");
+  EXPECT_EQ(parse_reviews_cursor(cursor), t);
+  EXPECT_EQ(parse_reviews_cursor(std::nullopt), std::nullopt);
+}
+
+// ---- businesses
+
+mapped_business business(std::string id, timestamp modified,
+                         time_form form = time_form::unix_seconds) {
+  return {row(tables::businesses.columns.size()), std::move(id), modified, form};
+}
+
+page<mapped_business> businesses_page(int first, int count, std::optional<std::int64_t> max_page,
+                                      timestamp modified = t0,
+                                      time_form form = time_form::unix_seconds) {
+  page<mapped_business> p;
+  p.max_page = max_page;
+  for (int i = 0; i < count; ++i) p.records.push_back(business(id_of(first + i), modified, form));
+  return p;
+}
+
+TEST(PartooBusinessesWalk, FirstRunQueriesEverything) {
+  businesses_walk walk({});
+  EXPECT_EQ(param(walk.query(), "page"), "1");
+  EXPECT_EQ(param(walk.query(), "modified__gte"), "<absent>");
+}
+
+TEST(PartooBusinessesWalk, BoundInUnixSecondsWhenTheServerSendsNumbers) {
+  businesses_cursor cursor{at("2019-06-24T00:11:51.681374Z"), time_form::unix_seconds};
+  businesses_walk walk({businesses_cursor_json(cursor), false, std::nullopt, 1h});
+  EXPECT_EQ(param(walk.query(), "modified__gte"), "1561331511.681374");
+  auto url = net::make_url("https://api.partoo.co/v2", "/business/search", walk.query());
+  EXPECT_EQ(url, "https://api.partoo.co/v2/business/search?page=1&modified__gte=1561331511.681374");
+}
+
+TEST(PartooBusinessesWalk, BoundInIsoWhenTheServerSendsStrings) {
+  businesses_cursor cursor{at("2019-06-24T00:11:51.681374Z"), time_form::iso};
+  businesses_walk walk({businesses_cursor_json(cursor), false, std::nullopt, 1h});
+  EXPECT_EQ(param(walk.query(), "modified__gte"), "2019-06-23T23:11:51");
+  auto url = net::make_url("https://api.partoo.co/v2", "/business/search", walk.query());
+  EXPECT_NE(url.find("modified__gte=2019-06-23T23%3A11%3A51"), std::string::npos) << url;
+}
+
+TEST(PartooBusinessesWalk, StartDateOnAFirstRunIsSentAsUnixSeconds) {
+  businesses_walk walk({std::nullopt, false, at("2015-01-01T00:00:00Z"), 1h});
+  EXPECT_EQ(param(walk.query(), "modified__gte"), "1420070400.000000");
+}
+
+TEST(PartooBusinessesWalk, CursorJsonRoundTrips) {
+  businesses_cursor cursor{at("2019-06-24T00:11:51.681374Z"), time_form::iso};
+  auto json = businesses_cursor_json(cursor);
+  EXPECT_EQ(json, R"({"modified":"2019-06-24T00:11:51.681374Z","form":"iso"})");
+  EXPECT_EQ(parse_businesses_cursor(json), cursor);
+  EXPECT_THROW(parse_businesses_cursor(std::string(R"({"modified":"x","form":"iso"})")), error);
+  EXPECT_THROW(parse_businesses_cursor(std::string(R"({"modified":"2019-06-24","form":"v"})")),
+               error);
+}
+
+TEST(PartooBusinessesWalk, CursorCommitsOnlyWithTheLastPage) {
+  businesses_walk walk({});
+  // Pages 1 and 2 of 3; the answer's own `page` is never consulted.
+  auto out = walk.on_page(businesses_page(0, 30, 3, t0 + 10s));
+  EXPECT_TRUE(out.empty());  // held until the next answer shows whether it was the last
+  EXPECT_EQ(walk.position().page, 2);
+  out = walk.on_page(businesses_page(30, 30, 3, t0 + 30s));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].rows.size(), 30u);
+  EXPECT_EQ(out[0].cursor_after, std::nullopt);
+  EXPECT_EQ(walk.position().page, 3);
+  out = walk.on_page(businesses_page(60, 7, 3, t0 + 20s));
+  EXPECT_TRUE(walk.done());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].cursor_after, std::nullopt);
+  EXPECT_EQ(out[0].rows.size(), 30u);
+  EXPECT_EQ(out[1].rows.size(), 7u);
+  EXPECT_EQ(out[1].table, &tables::businesses);
+  EXPECT_EQ(out[1].cursor_after,
+            businesses_cursor_json({t0 + 30s, time_form::unix_seconds}));  // the largest seen
+}
+
+TEST(PartooBusinessesWalk, ShortPagesDoNotEndTheWalkAnEmptyOneDoes) {
+  businesses_walk walk({});
+  auto out = walk.on_page(businesses_page(0, 20, std::nullopt, t0 + 5s, time_form::iso));
+  EXPECT_FALSE(walk.done());
+  out = walk.on_page(businesses_page(0, 0, std::nullopt));
+  EXPECT_TRUE(walk.done());
+  ASSERT_EQ(out.size(), 1u);  // the held page carries the cursor
+  EXPECT_EQ(out[0].rows.size(), 20u);
+  EXPECT_EQ(out[0].cursor_after, businesses_cursor_json({t0 + 5s, time_form::iso}));
+}
+
+TEST(PartooBusinessesWalk, BoundStaysFixedAcrossPages) {
+  businesses_cursor cursor{t0, time_form::unix_seconds};
+  businesses_walk walk({businesses_cursor_json(cursor), false, std::nullopt, 1h});
+  auto first = walk.query();
+  walk.on_page(businesses_page(0, 30, 5, t0 + 1h));
+  EXPECT_EQ(param(walk.query(), "modified__gte"), param(first, "modified__gte"));
+  EXPECT_EQ(param(walk.query(), "page"), "2");
+}
+
+TEST(PartooBusinessesWalk, NothingNewLeavesTheCursorAlone) {
+  businesses_walk walk(
+      {businesses_cursor_json({t0, time_form::unix_seconds}), false, std::nullopt, 1h});
+  auto out = walk.on_page(businesses_page(0, 0, 0));
+  EXPECT_TRUE(walk.done());
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(PartooBusinessesWalk, CursorNeverMovesBackwards) {
+  auto committed = businesses_cursor_json({t0 + 1h, time_form::iso});
+  businesses_walk walk({committed, false, std::nullopt, 2h});
+  auto out = walk.on_page(businesses_page(0, 3, 1, t0));  // re-read inside the lookback
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].cursor_after, committed);
+}
+
+TEST(PartooBusinessesWalk, RepeatedPageThrows) {
+  businesses_walk walk({});
+  walk.on_page(businesses_page(0, 30, 100));
+  EXPECT_THROW(walk.on_page(businesses_page(0, 30, 100)), error);
+}
+
+TEST(PartooBusinessesWalk, MaxPageEndsTheWalk) {
+  EXPECT_EQ(next_businesses_position({std::nullopt, time_form::iso, 10}, 30, 10), std::nullopt);
+  EXPECT_EQ(next_businesses_position({std::nullopt, time_form::iso, 1}, 0, 10), std::nullopt);
+  auto next = next_businesses_position({t0, time_form::iso, 1}, 30, 10);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, (businesses_position{t0, time_form::iso, 2}));
+}
+
+}  // namespace
+}  // namespace sluice::connectors::partoo

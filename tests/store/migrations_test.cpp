@@ -1,0 +1,153 @@
+#include <thread>
+#include <vector>
+
+#include "core/error.hpp"
+#include "schema/embedded.hpp"
+#include "store/digest.hpp"
+#include "store/migrations.hpp"
+#include "store_fixture.hpp"
+
+namespace sluice::store {
+namespace {
+
+using namespace sluice::store::testing;
+
+TEST(embedded_migrations, are_numbered_from_one_without_gaps) {
+  auto migrations = schema::embedded_migrations();
+  ASSERT_FALSE(migrations.empty());
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    EXPECT_EQ(migrations[i].version, static_cast<int>(i + 1));
+    EXPECT_FALSE(migrations[i].name.empty());
+    EXPECT_FALSE(migrations[i].sql.empty());
+  }
+  EXPECT_EQ(migrations.front().name, "init");
+  EXPECT_EQ(latest_version(), migrations.back().version);
+  // The embedded bytes are the file's bytes: the first line of 0001_init.sql.
+  EXPECT_TRUE(migrations.front().sql.starts_with("-- sluice schema, version 1"));
+  EXPECT_TRUE(migrations.front().sql.ends_with(";\n"));
+}
+
+TEST(migrate, applies_once_and_is_idempotent) {
+  SLUICE_REQUIRE_DATABASE();
+  // Mixed case and a space: the schema name must be quoted everywhere.
+  auto db = fresh_schema("t_store Migrate Twice");
+
+  migration_report first = migrate(db);
+  EXPECT_EQ(first.from_version, 0);
+  EXPECT_EQ(first.to_version, latest_version());
+  ASSERT_FALSE(first.applied.empty());
+  EXPECT_EQ(first.applied.front(), "0001_init");
+
+  migration_report second = migrate(db);
+  EXPECT_EQ(second.from_version, latest_version());
+  EXPECT_EQ(second.to_version, latest_version());
+  EXPECT_TRUE(second.applied.empty());
+
+  auto rows = query(db, "SELECT version, name, checksum FROM schema_migrations ORDER BY version");
+  ASSERT_EQ(rows.size(), schema::embedded_migrations().size());
+  EXPECT_EQ(rows[0][0].as<int>(), 1);
+  EXPECT_EQ(rows[0][1].as<std::string>(), "init");
+  EXPECT_EQ(rows[0][2].as<std::string>(),
+            sha256_hex(schema::embedded_migrations().front().sql));
+  EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM reviews"), 0);
+}
+
+TEST(migrate, refuses_a_changed_migration) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = migrated_schema("t_store_mig_checksum");
+  query(db, "UPDATE schema_migrations SET checksum = 'deadbeef' WHERE version = 1");
+  try {
+    migrate(db);
+    FAIL() << "migrate accepted an edited migration";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::database);
+    EXPECT_NE(std::string(e.what()).find("0001_init"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("deadbeef"), std::string::npos) << e.what();
+  }
+}
+
+TEST(migrate, refuses_a_database_newer_than_the_binary) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = migrated_schema("t_store_mig_newer");
+  const int newer = latest_version() + 1;
+  query(db, "INSERT INTO schema_migrations (version, name, checksum) VALUES (" +
+                std::to_string(newer) + ", 'future', 'x')");
+  try {
+    migrate(db);
+    FAIL() << "migrate accepted a newer database";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::database);
+    EXPECT_EQ(std::string(e.what()),
+              "database schema version " + std::to_string(newer) +
+                  " is newer than this sluice (" + std::to_string(latest_version()) +
+                  "); upgrade sluice");
+  }
+}
+
+TEST(migrate, concurrent_processes_apply_each_migration_once) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = fresh_schema("t_store_mig_concurrent");
+  constexpr int workers = 4;
+  std::vector<migration_report> reports(workers);
+  std::vector<std::string> failures(workers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < workers; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        reports[i] = migrate(db);
+      } catch (const std::exception& e) {
+        failures[i] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  int applied = 0;
+  for (int i = 0; i < workers; ++i) {
+    EXPECT_EQ(failures[i], "");
+    applied += static_cast<int>(reports[i].applied.size());
+    EXPECT_EQ(reports[i].to_version, latest_version());
+  }
+  EXPECT_EQ(applied, latest_version());
+}
+
+TEST(migrate, unreachable_database_is_a_database_error_without_the_password) {
+  // Port 1 on loopback: nothing listens there, so this fails fast without a server.
+  for (std::string url : {"postgresql://sluice:hunter2secret@127.0.0.1:1/sluice?connect_timeout=2",
+                          "host=127.0.0.1 port=1 user=sluice password=hunter2secret",
+                          "postgresql://sluice:hunter2secret@127.0.0.1:notaport/sluice"}) {
+    try {
+      migrate(database_options{url, "t_store_unreachable"});
+      FAIL() << "connected to " << redact_secrets(url, url);
+    } catch (const error& e) {
+      EXPECT_EQ(e.kind(), error_kind::database);
+      const std::string message = e.what();
+      EXPECT_TRUE(message.starts_with("cannot connect to database: ")) << message;
+      EXPECT_EQ(message.find("hunter2secret"), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(redact_secrets, removes_passwords_in_every_form) {
+  const std::string uri = "postgresql://sluice:s3cr3t-pw@db.example:5432/sluice";
+  EXPECT_EQ(redact_secrets("missing \"=\" after \"" + uri + "\" in connection info string", uri),
+            "missing \"=\" after \"postgresql://sluice:***@db.example:5432/sluice\" in "
+            "connection info string");
+  EXPECT_EQ(redact_secrets("bad: host=x password=s3cr3t-pw user=y", "host=x password=s3cr3t-pw"),
+            "bad: host=x password=*** user=y");
+  EXPECT_EQ(redact_secrets("bad: password = 'it\\'s a secret' user=y", ""),
+            "bad: password = *** user=y");
+  EXPECT_EQ(redact_secrets("uri ?sslmode=require&password=s3cr3t-pw&x=1", ""),
+            "uri ?sslmode=require&password=***&x=1");
+  // A password echoed on its own (not in a recognisable form) is still removed.
+  EXPECT_EQ(redact_secrets("authentication failed near s3cr3t-pw", uri),
+            "authentication failed near ***");
+  EXPECT_EQ(redact_secrets("FATAL: role \"x\" does not exist", uri),
+            "FATAL: role \"x\" does not exist");
+}
+
+TEST(quote_identifier, doubles_embedded_quotes) {
+  EXPECT_EQ(quote_identifier("sluice"), "\"sluice\"");
+  EXPECT_EQ(quote_identifier("we\"ird"), "\"we\"\"ird\"");
+}
+
+}  // namespace
+}  // namespace sluice::store

@@ -1,0 +1,81 @@
+#pragma once
+// Helpers for the store tests: a private schema per test in SLUICE_TEST_DATABASE_URL, a direct
+// connection to inspect what the store wrote, and a way to drive coroutines to completion.
+#include <cstdlib>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+#include "store/redact.hpp"
+
+namespace sluice::store::testing {
+
+inline std::optional<std::string> test_database_url() {
+  const char* url = std::getenv("SLUICE_TEST_DATABASE_URL");
+  if (url == nullptr || *url == '\0') return std::nullopt;
+  return std::string(url);
+}
+
+// Skips the test when no database is configured.
+#define SLUICE_REQUIRE_DATABASE()                                                   \
+  do {                                                                              \
+    if (!::sluice::store::testing::test_database_url())                             \
+      GTEST_SKIP() << "SLUICE_TEST_DATABASE_URL is not set; skipping database test"; \
+  } while (0)
+
+// Drops `schema` (left over from an earlier run) and returns options pointing at it.
+inline database_options fresh_schema(const std::string& schema) {
+  database_options db{*test_database_url(), schema};
+  pqxx::connection c(db.url);
+  pqxx::nontransaction tx(c);
+  tx.exec("SET client_min_messages = warning");
+  tx.exec("DROP SCHEMA IF EXISTS " + quote_identifier(schema) + " CASCADE");
+  return db;
+}
+
+// A migrated schema of its own for one test.
+inline database_options migrated_schema(const std::string& schema) {
+  database_options db = fresh_schema(schema);
+  migrate(db);
+  return db;
+}
+
+// A connection for inspecting the store's work, with search_path set to the test schema.
+inline std::unique_ptr<pqxx::connection> inspect(const database_options& db) {
+  auto c = std::make_unique<pqxx::connection>(db.url);
+  pqxx::nontransaction tx(*c);
+  tx.exec("SET search_path TO " + quote_identifier(db.schema) + "; SET TimeZone TO 'UTC'");
+  return c;
+}
+
+inline pqxx::result query(const database_options& db, const std::string& sql) {
+  auto c = inspect(db);
+  pqxx::nontransaction tx(*c);
+  return tx.exec(sql);
+}
+
+template <typename T>
+T scalar(const database_options& db, const std::string& sql) {
+  auto r = query(db, sql);
+  return r.at(0).at(0).as<T>();
+}
+
+// Runs the coroutine `make(executor)` on a fresh io_context until it finishes; rethrows.
+template <typename Make>
+auto run_coroutine(Make make) {
+  boost::asio::io_context io;
+  auto future = boost::asio::co_spawn(io, make(io.get_executor()), boost::asio::use_future);
+  io.run();
+  return future.get();
+}
+
+}  // namespace sluice::store::testing
