@@ -16,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <pqxx/except>
 #include <pqxx/nontransaction>
 #include <pqxx/result>
 #include <pqxx/transaction>
@@ -212,7 +213,9 @@ std::string join_columns(const table_def& table, std::string_view prefix) {
   return out;
 }
 
+// libpq's multi-line "ERROR:  ...\nCONTEXT:  ..." as one log-friendly line.
 std::string one_line(std::string text) {
+  if (auto at = text.find("ERROR:  "); at != std::string::npos) text.erase(at, 8);
   for (char& c : text)
     if (c == '\n') c = ' ';
   while (!text.empty() && text.back() == ' ') text.pop_back();
@@ -378,16 +381,29 @@ write_totals batch_writer::impl::commit(const sink_state& sink, std::vector<job>
   for (const auto& j : group)
     if (j.batch.cursor_after) cursor = &*j.batch.cursor_after;
 
-  write_totals totals;
+  const auto records = static_cast<std::int64_t>(total);
   try {
-    totals = commit_rows(sink, rows, cursor, static_cast<std::int64_t>(total), true);
+    return commit_rows(sink, rows, cursor, records, true);
+  } catch (const pqxx::broken_connection& e) {
+    // The server restarted or dropped us. Repeating the commit on a new connection is safe: rows
+    // are upserts and the cursor is the same value.
+    spdlog::warn("database writer lost its connection ({}); reconnecting",
+                 one_line(redact_secrets(e.what(), shared->db.url)));
+    conn.reset();
+    return commit_rows(sink, rows, cursor, records, true);
+  } catch (const pqxx::in_doubt_error&) {
+    // Lost during COMMIT: it may or may not have happened, and repeating it is just as safe.
+    spdlog::warn("database writer lost its connection during COMMIT; repeating the commit");
+    conn.reset();
+    return commit_rows(sink, rows, cursor, records, true);
   } catch (const std::exception& e) {
     // Another process inserted one of the keys we found missing (leases make this rare): the
     // transaction rolled back, so do it again the slow way, where ON CONFLICT settles it.
     if (!is_unique_violation(e) || !conn || !conn->is_open()) throw;
-    totals = commit_rows(sink, rows, cursor, static_cast<std::int64_t>(total), false);
+    spdlog::debug("{}/{}: a key appeared concurrently; merging the commit instead", sink.source,
+                  sink.stream);
+    return commit_rows(sink, rows, cursor, records, false);
   }
-  return totals;
 }
 
 // One transaction. With `classify`, the rows' content hashes are first compared with the
@@ -519,7 +535,7 @@ void batch_writer::impl::process(std::vector<job>& group) {
   std::exception_ptr failure;
   try {
     totals = commit(sink, group);
-  } catch (const error& e) {
+  } catch (const error&) {
     failure = std::current_exception();
   } catch (const std::exception& e) {
     failure = std::make_exception_ptr(
@@ -527,6 +543,10 @@ void batch_writer::impl::process(std::vector<job>& group) {
               one_line(fmt::format("cannot write {}/{} to table {}: {}", sink.source, sink.stream,
                                    sink.table->name,
                                    redact_secrets(e.what(), shared->db.url)))));
+  } catch (...) {
+    failure = std::make_exception_ptr(error(
+        error_kind::database, fmt::format("cannot write {}/{}: unknown failure", sink.source,
+                                          sink.stream)));
   }
   // A lost connection is replaced before the next commit; its temp tables went with it.
   if (failure && conn && !conn->is_open()) conn.reset();
@@ -579,7 +599,7 @@ batch_writer::batch_writer(database_options db, writer_options options)
   } catch (const std::exception& e) {
     throw database_error("cannot prepare the database writer", e, impl_->shared->db);
   }
-  impl_->thread = std::thread([this] { impl_->run(); });
+  impl_->thread = std::thread([writer = impl_.get()] { writer->run(); });
 }
 
 batch_writer::~batch_writer() { stop(); }

@@ -31,7 +31,7 @@ std::unique_ptr<pqxx::connection> connect(const database_options& db,
     pqxx::nontransaction tx(*conn);
     tx.exec("SET search_path TO " + quote_identifier(db.schema) +
             "; SET TimeZone TO 'UTC'; SET application_name TO " +
-            tx.quote(std::string(application_name)));
+            tx.quote(std::string(application_name) + ":" + db.schema));
   } catch (const std::exception& e) {
     throw database_error("cannot set up database session", e, db);
   }

@@ -11,8 +11,8 @@
 
 namespace sluice::store {
 
-// Connects and prepares the session: search_path = the configured schema, UTC, UTF-8, and a name
-// in pg_stat_activity. `pqxx::connection` cannot move, hence the unique_ptr. Throws
+// Connects and prepares the session: search_path = the configured schema, UTC, UTF-8, and
+// `application_name:schema` as the name in pg_stat_activity. `pqxx::connection` cannot move, hence the unique_ptr. Throws
 // sluice::error(kind database, "cannot connect to database: ...") free of credentials.
 std::unique_ptr<pqxx::connection> connect(const database_options& db,
                                           std::string_view application_name);

@@ -26,8 +26,9 @@ class schema_test : public ::testing::Test {
 protected:
   void SetUp() override {
     SLUICE_REQUIRE_DATABASE();
-    static database_options shared = migrated_schema("t_store_schema");
-    db_ = shared;
+    // One schema per test: ctest runs each test in its own process, possibly in parallel.
+    db_ = migrated_schema(std::string("t_store_schema_") +
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
   database_options db_;
 };
