@@ -17,8 +17,8 @@
 namespace sluice::store {
 
 struct writer_options {
-  std::size_t max_queued_rows = 20'000;    // back-pressure: write() waits beyond this
-  std::size_t max_rows_per_commit = 10'000;  // consecutive batches of one stream are coalesced
+  std::size_t max_queued_rows = 8'000;     // back-pressure: write() waits beyond this
+  std::size_t max_rows_per_commit = 4'000;   // consecutive batches of one stream are coalesced
 };
 
 class batch_writer {
