@@ -243,26 +243,33 @@ TEST_F(partoo_sync, malformed_json_fails_the_stream_without_moving_its_cursor) {
 }
 
 TEST_F(partoo_sync, killed_at_random_points_then_rerun_ends_with_exactly_the_source) {
-  start_fake({"--partoo-reviews", "3000", "--partoo-tie-block", "150", "--slow-ms", "15"});
+  // ~31 pages at 30 ms each: every kill below lands mid-walk.
+  start_fake({"--partoo-reviews", "3000", "--partoo-tie-block", "150", "--slow-ms", "30"});
   auto config = write_config();
   std::mt19937 rng(12345);
+  int kills_mid_run = 0;
   for (int round = 0; round < 4; ++round) {
-    child run({SLUICE_BINARY, "sync", "-c", config, "--stream", "reviews"});
+    // Odd rounds re-walk everything (--full), so they are always still running when killed.
+    std::vector<std::string> argv{SLUICE_BINARY, "sync", "-c", config, "--stream", "reviews"};
+    if (round % 2 == 1) argv.push_back("--full");
+    child run(argv);
     std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 500));
     run.kill(SIGKILL);
-    run.wait();
+    if (run.wait().signal == SIGKILL) ++kills_mid_run;
     // Invariant after every crash: no cursor ahead of its rows. Every source record updated
-    // strictly before the committed cursor is in the table.
+    // strictly before the committed cursor is in the table, in its current version.
     auto c = cursor();
     if (!c.empty()) {
       auto table = table_reviews();
       for (const auto& [id, r] : fake_reviews())
         if (r.updated_at < c) {
           ASSERT_TRUE(table.count(id)) << "cursor " << c << " ahead of review " << id;
+          ASSERT_EQ(table.at(id), r) << "cursor " << c << " ahead of review " << id << "'s update";
         }
     }
     if (round == 1) fake_->post("/_control/partoo/mutate", R"({"update":30,"delete":5,"add":10,"seed":9})");
   }
+  EXPECT_GE(kills_mid_run, 2) << "the test must kill running syncs to prove anything";
   fake_->set_faults("{}");
   auto final_run = sync(config, {"--stream", "reviews"});
   ASSERT_EQ(final_run.exit_code, 0) << final_run.output;
