@@ -97,15 +97,6 @@ int run_sync(const config& cfg, const sync_request& request) {
     }
   }
 
-  try {
-    auto report = store::migrate(cfg.database);
-    if (!report.applied.empty())
-      spdlog::info("schema {}: migrated to version {}", cfg.database.schema, report.to_version);
-  } catch (const error& e) {
-    spdlog::error("{}", e.what());
-    return exit_code::unavailable;
-  }
-
   asio::io_context io{1};
   std::vector<std::unique_ptr<source_runtime>> sources;
   for (const auto& src : cfg.sources) {
@@ -127,6 +118,15 @@ int run_sync(const config& cfg, const sync_request& request) {
       spdlog::error("--stream {}: no selected source has this stream", name);
       return exit_code::usage;
     }
+  }
+
+  try {
+    auto report = store::migrate(cfg.database);
+    if (!report.applied.empty())
+      spdlog::info("schema {}: migrated to version {}", cfg.database.schema, report.to_version);
+  } catch (const error& e) {
+    spdlog::error("{}", e.what());
+    return exit_code::unavailable;
   }
 
   std::unique_ptr<store::state> state;

@@ -37,6 +37,20 @@ TEST(cli, configuration_errors_exit_78_naming_file_key_and_line) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(cli, selecting_an_unknown_source_or_stream_is_a_usage_error) {
+  auto dir = make_temp_dir("cli");
+  auto file = dir / "ok.toml";
+  // Selection is checked before anything is contacted: the database here does not exist.
+  write_file(file, "[database]\nurl = \"postgresql://x@127.0.0.1:1/x?connect_timeout=3\"\n\n"
+                   "[sources.a]\nkind = \"partoo\"\napi_key = \"k\"\n");
+  auto source = run_sluice({"sync", "-c", file.string(), "--source", "nope"});
+  auto stream = run_sluice({"sync", "-c", file.string(), "--stream", "nope"});
+  EXPECT_EQ(stream.exit_code, 64) << stream.output;
+  EXPECT_EQ(source.exit_code, 64) << source.output;
+  EXPECT_NE(source.output.find("nope"), std::string::npos) << source.output;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(cli, unreachable_database_exits_69) {
   auto dir = make_temp_dir("cli");
   auto file = dir / "ok.toml";
