@@ -26,14 +26,21 @@ struct stream_spec {
   std::string name;        // e.g. "reviews"
   const table_def* table;  // where its rows go
   stream_mode mode;
+  // Incremental streams whose API cannot report edits or deletions (Cloutly reviews) need a
+  // periodic full walk: the daemon sets stream_run::full when the last successful full run is
+  // older than the source's full_refresh_interval (and on `sync --full`).
+  bool full_refresh = false;
 };
 
 // Everything one run of one stream needs. The daemon owns all of it for the run's duration.
 struct stream_run {
   const source_config& source;
   std::string stream;
-  bool full = false;                  // --full: ignore the cursor, re-read everything
-  std::optional<std::string> cursor;  // committed cursor (JSON text); nullopt: first run or full
+  bool full = false;                  // --full or a due full refresh: re-read everything
+  // The committed cursor (JSON text); nullopt on a first run. Also given on full runs: a full
+  // walk ignores its position but may resume an interrupted full walk recorded in it, and must
+  // never move a high-water mark backwards.
+  std::optional<std::string> cursor;
   net::http_client& http;
   sink& out;
   run_counters& counters;

@@ -100,8 +100,11 @@ std::string describe(const body_origin& origin) {
   return text;
 }
 
-boost::json::object parse_object_body(std::string_view body, std::string_view content_type,
-                                      const body_origin& origin) {
+namespace {
+
+// The checks every body gets, whatever its top-level shape.
+boost::json::value parse_json_body(std::string_view body, std::string_view content_type,
+                                   const body_origin& origin) {
   if (!content_type.empty()) {
     auto type = media_type(content_type);
     if (!is_json_media_type(type))
@@ -121,10 +124,25 @@ boost::json::object parse_object_body(std::string_view body, std::string_view co
                      std::to_string(body.size()) + " (" + ec.message() + ") near '" +
                      printable(body.substr(from), 50) + "'");
   }
-  boost::json::value value = parser.release();
+  return parser.release();
+}
+
+}  // namespace
+
+boost::json::object parse_object_body(std::string_view body, std::string_view content_type,
+                                      const body_origin& origin) {
+  boost::json::value value = parse_json_body(body, content_type, origin);
   if (!value.is_object())
     fail(origin, "expected a JSON object at the top level, got " + std::string(kind_name(value)));
   return std::move(value.get_object());
+}
+
+boost::json::array parse_array_body(std::string_view body, std::string_view content_type,
+                                    const body_origin& origin) {
+  boost::json::value value = parse_json_body(body, content_type, origin);
+  if (!value.is_array())
+    fail(origin, "expected a JSON array at the top level, got " + std::string(kind_name(value)));
+  return std::move(value.get_array());
 }
 
 const boost::json::array& array_member(const boost::json::object& body, std::string_view key,

@@ -33,6 +33,10 @@ std::string describe(const body_origin& origin);
 boost::json::object parse_object_body(std::string_view body, std::string_view content_type,
                                       const body_origin& origin);
 
+// The same checks for a body that must be a JSON array (Cloutly's GET /businesses).
+boost::json::array parse_array_body(std::string_view body, std::string_view content_type,
+                                    const body_origin& origin);
+
 // The array under `key` of a list answer (`{"reviews": [...]}`); throws sluice::error (kind data)
 // when it is missing or not an array: an answer without its list is not an empty list.
 const boost::json::array& array_member(const boost::json::object& body, std::string_view key,

@@ -31,24 +31,39 @@ struct stream_job {
   bool ok = false;
 };
 
+// Streams whose API hides edits and deletions get a full walk on `--full`, on their first run,
+// and whenever the last full run is older than the source's full_refresh_interval.
+bool full_refresh_due(const connectors::stream_spec& spec, const source_config& src,
+                      const std::optional<std::string>& cursor, store::state& state) {
+  if (!spec.full_refresh) return false;
+  if (!cursor) return true;
+  auto last = state.last_full_run(src.name, spec.name);
+  if (!last) return true;
+  auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+  return now - *last >= src.full_refresh_interval;
+}
+
 asio::awaitable<void> run_one_stream(stream_job& job, store::state& state,
-                                     store::batch_writer& writer, bool full) {
+                                     store::batch_writer& writer, bool full_requested) {
   const auto& src = *job.source->config;
   const std::string& stream = job.spec.name;
   const std::string label = src.name + "/" + stream;
   auto started = std::chrono::steady_clock::now();
-  std::string mode = full ? "full" : (job.spec.mode == connectors::stream_mode::snapshot ? "snapshot" : "incremental");
 
   store::run_outcome outcome;
   std::int64_t run_id = 0;
   try {
+    // The cursor is given on full runs too: a full walk may resume from it and must never move
+    // a high-water mark backwards.
+    std::optional<std::string> cursor = state.cursor(src.name, stream);
+    bool full = full_requested || full_refresh_due(job.spec, src, cursor, state);
+    std::string mode = full ? "full"
+                            : (job.spec.mode == connectors::stream_mode::snapshot ? "snapshot" : "incremental");
     run_id = state.begin_run(src.name, stream, mode);
-    std::optional<std::string> cursor;
-    if (!full) cursor = state.cursor(src.name, stream);
     auto sink = writer.open(co_await asio::this_coro::executor, src.name, stream, *job.spec.table, run_id);
     connectors::stream_run run{src, stream, full, cursor, *job.source->http, *sink, outcome.counters};
     outcome.totals = co_await job.source->connector->run(run);
-    outcome.status = "succeeded";
+    outcome.status = outcome.totals.suspicious ? "suspicious" : "succeeded";
   } catch (const error& e) {
     outcome.status = "failed";
     outcome.error = e.kind();
@@ -65,6 +80,9 @@ asio::awaitable<void> run_one_stream(stream_job& job, store::state& state,
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto& t = outcome.totals;
   const auto& c = outcome.counters;
+  if (outcome.status == "suspicious")
+    spdlog::warn("{}: snapshot looks incomplete, nothing was marked deleted: {}", label,
+                 outcome.totals.suspicious_reason);
   if (outcome.status == "failed") {
     spdlog::error("{}: failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} updated]",
                   label, to_string(*outcome.error), outcome.error_message, c.requests, c.throttled,

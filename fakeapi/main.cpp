@@ -1,5 +1,6 @@
 // sluice-fakeapi: an imitation of the SaaS APIs sluice reads, for integration tests, the demo and
 // benchmarks. Serves HTTP and HTTPS on loopback; see --help.
+#include "fakeapi/cloutly.hpp"
 #include "fakeapi/faults.hpp"
 #include "fakeapi/json_writer.hpp"
 #include "fakeapi/partoo.hpp"
@@ -42,6 +43,12 @@ constexpr std::string_view usage = R"(usage: sluice-fakeapi [options]
   --partoo-businesses N      generated Partoo businesses (default 20)
   --partoo-tie-block N       reviews sharing one update_date mid-range (default 0)
   --partoo-key KEY           expected x-APIKey (default partoo-test-key)
+  --cloutly-reviews N        generated Cloutly reviews (default 500)
+  --cloutly-businesses N     generated Cloutly businesses (default 10)
+  --cloutly-max-limit N      cap applied silently to Cloutly's limit parameter (default 50)
+  --cloutly-arrive-every N   every Nth Cloutly /reviews request first adds new reviews (0 = off)
+  --cloutly-arrive-count K   reviews added per arrival (default 1)
+  --cloutly-key KEY          expected x-api-key (default cloutly-test-key)
   --throttle-every N         every Nth API request gets 429 + Retry-After (0 = off)
   --retry-after S            Retry-After value, sent verbatim (default 1)
   --error-every N            every Nth API request gets --error-status (0 = off)
@@ -59,6 +66,7 @@ struct options {
   std::string ready_file;
   std::string cert_out;
   partoo_options partoo;
+  cloutly_options cloutly;
   fault_config faults;
 };
 
@@ -103,11 +111,25 @@ options parse_options(int argc, char** argv) {
       {"--https-port", [&](std::string_view n, std::string_view v) { opts.https_port = parse_number(n, v, -1, 65535); }},
       {"--ready-file", text(opts.ready_file)},
       {"--cert-out", text(opts.cert_out)},
-      {"--seed", count(opts.partoo.seed)},
+      // One seed for every vendor's data.
+      {"--seed", [&](std::string_view n, std::string_view v) {
+         opts.partoo.seed = parse_number<std::uint64_t>(n, v, 0, UINT64_MAX);
+         opts.cloutly.seed = opts.partoo.seed;
+       }},
       {"--partoo-reviews", size(opts.partoo.reviews)},
       {"--partoo-businesses", size(opts.partoo.businesses)},
       {"--partoo-tie-block", size(opts.partoo.tie_block)},
       {"--partoo-key", text(opts.partoo.api_key)},
+      {"--cloutly-reviews", size(opts.cloutly.reviews)},
+      {"--cloutly-businesses", size(opts.cloutly.businesses)},
+      {"--cloutly-max-limit", [&](std::string_view n, std::string_view v) {
+         opts.cloutly.max_limit = parse_number<std::size_t>(n, v, 1, 100'000'000);
+       }},
+      {"--cloutly-arrive-every", count(opts.cloutly.arrive_every)},
+      {"--cloutly-arrive-count", [&](std::string_view n, std::string_view v) {
+         opts.cloutly.arrive_count = parse_number<std::uint64_t>(n, v, 0, 1'000'000);
+       }},
+      {"--cloutly-key", text(opts.cloutly.api_key)},
       {"--throttle-every", count(opts.faults.throttle_every)},
       {"--retry-after", text(opts.faults.retry_after)},
       {"--error-every", count(opts.faults.error_every)},
@@ -168,8 +190,10 @@ int run(const options& opts) {
   if (!address.is_loopback()) throw usage_error("refusing to listen on non-loopback address " + opts.listen);
 
   partoo_api partoo(opts.partoo);
+  cloutly_api cloutly(opts.cloutly);
   router routes(opts.faults);
   partoo.install(routes);
+  cloutly.install(routes);
 
   const bool https = opts.https_port != -1;
   std::optional<self_signed_certificate> certificate;

@@ -75,6 +75,20 @@ std::optional<std::string> state::cursor(std::string_view source, std::string_vi
   });
 }
 
+std::optional<timestamp> state::last_full_run(std::string_view source, std::string_view stream) {
+  return impl_->run("cannot read the last full run", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    // By id, not by finished_at: the latest run is the one that started last
+    // (sync_runs_stream_idx serves this).
+    auto r = tx.exec_params("SELECT " + micros("finished_at") + " FROM " + impl_->schema +
+                                ".sync_runs WHERE source = $1 AND stream = $2 AND mode = 'full' "
+                                "AND status IN ('succeeded', 'suspicious') AND finished_at IS NOT "
+                                "NULL ORDER BY id DESC LIMIT 1",
+                            std::string(source), std::string(stream));
+    return r.empty() ? std::nullopt : read_time(r[0][0]);
+  });
+}
+
 std::int64_t state::begin_run(std::string_view source, std::string_view stream,
                               std::string_view mode) {
   return impl_->run("cannot record run start", [&](pqxx::connection& c) {

@@ -52,6 +52,10 @@ public:
 
   std::optional<std::string> cursor(std::string_view source, std::string_view stream);
 
+  // When the latest run in mode "full" that succeeded (or was suspicious: it still read
+  // everything) finished; nullopt when there was none.
+  std::optional<timestamp> last_full_run(std::string_view source, std::string_view stream);
+
   // Inserts a sync_runs row with status 'running'; returns its id.
   std::int64_t begin_run(std::string_view source, std::string_view stream, std::string_view mode);
   void finish_run(std::int64_t run_id, const run_outcome& outcome);

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "connectors/registry.hpp"
 #include "daemon/config.hpp"
 #include "tests/config/temp_dir.hpp"
 
@@ -235,10 +236,14 @@ TEST_F(config_test, start_date_as_text_or_toml_date_time) {
 }
 
 TEST_F(config_test, kind_is_required_and_must_be_registered) {
+  std::string known;  // every registered kind, in registry order
+  for (const auto& k : connectors::all_kinds()) known += (known.empty() ? "" : ", ") + std::string(k.kind);
+  EXPECT_NE(known.find("partoo"), std::string::npos);
+  EXPECT_NE(known.find("cloutly"), std::string::npos);
   EXPECT_EQ(error_of("[sources.x]\napi_key = \"k\"\n"),
-            at(1, 1) + "sources.x: missing kind (one of: partoo)");
+            at(1, 1) + "sources.x: missing kind (one of: " + known + ")");
   EXPECT_EQ(error_of("[sources.x]\nkind = \"salesforce\"\n"),
-            at(2, 8) + "sources.x.kind: unknown kind \"salesforce\" (known: partoo)");
+            at(2, 8) + "sources.x.kind: unknown kind \"salesforce\" (known: " + known + ")");
   EXPECT_THAT(error_of("[sources.x]\nkind = 3\n"),
               HasSubstr("sources.x.kind: expected a string, got an integer"));
 }
@@ -509,9 +514,14 @@ TEST_F(config_test, example_configuration_loads) {
   auto example = read_text(example_file);
   ASSERT_FALSE(example.empty()) << example_file;
   auto key = dir_.write("partoo-key", "example-key\n");
+  testing::scoped_env cloutly_key("CLOUTLY_API_KEY", "cloutly-example-key");
   auto cfg = load(replace_all(example, "/run/credentials/sluice.service/partoo", key.string()));
-  ASSERT_EQ(cfg.sources.size(), 1u);
+  ASSERT_EQ(cfg.sources.size(), 2u);
+  EXPECT_EQ(cfg.sources[0].kind, "partoo");
   EXPECT_EQ(cfg.sources[0].api_key.reveal(), "example-key");
+  EXPECT_EQ(cfg.sources[1].kind, "cloutly");
+  EXPECT_EQ(cfg.sources[1].api_key.reveal(), "cloutly-example-key");
+  EXPECT_DOUBLE_EQ(cfg.sources[1].rate_limit.per_second, 100.0 / 60.0);
 }
 
 // The commented keys of the example source, uncommented, must be accepted and must be the
@@ -519,7 +529,7 @@ TEST_F(config_test, example_configuration_loads) {
 TEST_F(config_test, example_commented_values_are_the_defaults) {
   auto example = read_text(example_file);
   auto begin = example.find("[sources.reviews-eu]");
-  auto end = example.find("# The other kinds");
+  auto end = example.find("# Cloutly (reviews:");  // the Partoo source's section ends there
   ASSERT_NE(begin, std::string::npos);
   ASSERT_NE(end, std::string::npos);
   std::string section = example.substr(begin, end - begin);

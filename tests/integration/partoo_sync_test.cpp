@@ -11,8 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "core/time.hpp"
-#include "tests/support/fakeapi.hpp"
-#include "tests/support/harness.hpp"
+#include "tests/support/sync_fixture.hpp"
 
 namespace sluice::test {
 namespace {
@@ -32,47 +31,23 @@ std::ostream& operator<<(std::ostream& os, const review_state& r) {
             << " status=" << r.status << "}";
 }
 
-class partoo_sync : public ::testing::Test {
+class partoo_sync : public sync_fixture {
 protected:
-  void SetUp() override {
-    if (!test_database_url()) GTEST_SKIP() << "SLUICE_TEST_DATABASE_URL not set";
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    schema_ = std::string("t_partoo_") + info->name();
-    std::transform(schema_.begin(), schema_.end(), schema_.begin(),
-                   [](unsigned char c) { return std::isalnum(c) ? std::tolower(c) : '_'; });
-    schema_.resize(std::min<std::size_t>(schema_.size(), 48));  // identifiers stop at 63 bytes
-    drop_schema(schema_);
-    dir_ = make_temp_dir(schema_);
-  }
-  void TearDown() override {
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-
   void start_fake(std::vector<std::string> options) {
     options.insert(options.end(), {"--partoo-key", api_key});
     fake_ = std::make_unique<fakeapi>(options);
   }
 
   // A config with one Partoo source; `extra` lines go into the source table.
-  std::string write_config(const std::string& extra = "", bool https = false,
-                           const std::string& ca_file = "") {
-    auto config = dir_ / "sluice.toml";
+  std::string partoo_config(const std::string& extra = "", bool https = false,
+                            const std::string& ca_file = "") {
     write_file(dir_ / "partoo.key", std::string(api_key) + "\n");
     std::string base = https ? fake_->https_url("/partoo/v2") : fake_->http_url("/partoo/v2");
-    std::string toml = database_toml(schema_) + "[sources.reviews-eu]\nkind = \"partoo\"\n" +
-                       "base_url = \"" + base + "\"\napi_key_file = \"" +
-                       (dir_ / "partoo.key").string() + "\"\nrate_limit = \"100000/min\"\n" +
-                       "timeout = \"10s\"\n";
+    std::string toml = "[sources.reviews-eu]\nkind = \"partoo\"\nbase_url = \"" + base +
+                       "\"\napi_key_file = \"" + (dir_ / "partoo.key").string() +
+                       "\"\nrate_limit = \"100000/min\"\ntimeout = \"10s\"\n";
     if (https) toml += "ca_file = \"" + (ca_file.empty() ? fake_->cert_file().string() : ca_file) + "\"\n";
-    toml += extra;
-    write_file(config, toml);
-    return config.string();
-  }
-
-  process_result sync(const std::string& config, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"sync", "-c", config};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return run_sluice(args);
+    return write_config(toml + extra);
   }
 
   std::map<std::string, review_state> fake_reviews() {
@@ -141,14 +116,11 @@ protected:
     return out;
   }
 
-  std::string schema_;
-  std::filesystem::path dir_;
-  std::unique_ptr<fakeapi> fake_;
 };
 
 TEST_F(partoo_sync, full_sync_then_incremental_fetches_only_changed_pages) {
   start_fake({"--partoo-reviews", "10000", "--partoo-businesses", "40"});
-  auto config = write_config();
+  auto config = partoo_config();
   auto first = sync(config);
   ASSERT_EQ(first.exit_code, 0) << first.output;
   expect_table_matches_fake();
@@ -186,7 +158,7 @@ TEST_F(partoo_sync, full_sync_then_incremental_fetches_only_changed_pages) {
 
 TEST_F(partoo_sync, tie_block_longer_than_a_page_is_read_completely) {
   start_fake({"--partoo-reviews", "1200", "--partoo-tie-block", "350"});
-  auto config = write_config();
+  auto config = partoo_config();
   auto result = sync(config, {"--stream", "reviews"});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   expect_table_matches_fake();
@@ -196,7 +168,7 @@ TEST_F(partoo_sync, tie_block_longer_than_a_page_is_read_completely) {
 
 TEST_F(partoo_sync, storm_of_429_still_completes_and_is_counted) {
   start_fake({"--partoo-reviews", "800", "--throttle-every", "2", "--retry-after", "0"});
-  auto config = write_config();
+  auto config = partoo_config();
   auto result = sync(config, {"--stream", "reviews"});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   expect_table_matches_fake();
@@ -207,7 +179,7 @@ TEST_F(partoo_sync, storm_of_429_still_completes_and_is_counted) {
 
 TEST_F(partoo_sync, transient_5xx_and_html_error_pages_are_retried) {
   start_fake({"--partoo-reviews", "600", "--error-every", "3", "--html-every", "5"});
-  auto config = write_config();
+  auto config = partoo_config();
   auto result = sync(config, {"--stream", "reviews"});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   expect_table_matches_fake();
@@ -215,7 +187,7 @@ TEST_F(partoo_sync, transient_5xx_and_html_error_pages_are_retried) {
 
 TEST_F(partoo_sync, malformed_json_fails_the_stream_without_moving_its_cursor) {
   start_fake({"--partoo-reviews", "1000"});
-  auto config = write_config();
+  auto config = partoo_config();
   ASSERT_EQ(sync(config).exit_code, 0);
   auto before = cursor();
   ASSERT_FALSE(before.empty());
@@ -245,7 +217,7 @@ TEST_F(partoo_sync, malformed_json_fails_the_stream_without_moving_its_cursor) {
 TEST_F(partoo_sync, killed_at_random_points_then_rerun_ends_with_exactly_the_source) {
   // ~31 pages at 30 ms each: every kill below lands mid-walk.
   start_fake({"--partoo-reviews", "3000", "--partoo-tie-block", "150", "--slow-ms", "30"});
-  auto config = write_config();
+  auto config = partoo_config();
   std::mt19937 rng(12345);
   int kills_mid_run = 0;
   for (int round = 0; round < 4; ++round) {
@@ -278,13 +250,13 @@ TEST_F(partoo_sync, killed_at_random_points_then_rerun_ends_with_exactly_the_sou
 
 TEST_F(partoo_sync, https_with_the_right_ca_works_and_a_wrong_ca_is_refused) {
   start_fake({"--partoo-reviews", "150"});
-  auto good = write_config("", true);
+  auto good = partoo_config("", true);
   auto ok = sync(good, {"--stream", "reviews"});
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
   expect_table_matches_fake();
 
   fakeapi other({"--partoo-reviews", "1"});  // its certificate is not the one our fake serves
-  auto bad = write_config("", true, other.cert_file().string());
+  auto bad = partoo_config("", true, other.cert_file().string());
   fake_->reset_stats();
   auto refused = sync(bad, {"--stream", "reviews"});
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
@@ -294,7 +266,7 @@ TEST_F(partoo_sync, https_with_the_right_ca_works_and_a_wrong_ca_is_refused) {
 
 TEST_F(partoo_sync, no_secret_appears_in_any_output) {
   start_fake({"--partoo-reviews", "50"});
-  auto config = write_config();
+  auto config = partoo_config();
   std::vector<process_result> outputs;
   outputs.push_back(sync(config, {"--log-level", "debug"}));
   outputs.push_back(run_sluice({"check", "-c", config, "--log-level", "debug"}));
@@ -325,7 +297,7 @@ TEST_F(partoo_sync, no_secret_appears_in_any_output) {
 
 TEST_F(partoo_sync, check_reports_database_and_authentication_and_status_shows_cursor) {
   start_fake({"--partoo-reviews", "120"});
-  auto config = write_config();
+  auto config = partoo_config();
   auto check = run_sluice({"check", "-c", config});
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_NE(check.output.find("database: ok"), std::string::npos) << check.output;

@@ -21,6 +21,8 @@ TEST(embedded_migrations, are_numbered_from_one_without_gaps) {
     EXPECT_FALSE(migrations[i].sql.empty());
   }
   EXPECT_EQ(migrations.front().name, "init");
+  ASSERT_GE(migrations.size(), 2u);
+  EXPECT_EQ(migrations[1].name, "snapshots");
   EXPECT_EQ(latest_version(), migrations.back().version);
   // The embedded bytes are the file's bytes: the first line of 0001_init.sql.
   EXPECT_TRUE(migrations.front().sql.starts_with("-- sluice schema, version 1"));
@@ -50,6 +52,36 @@ TEST(migrate, applies_once_and_is_idempotent) {
   EXPECT_EQ(rows[0][2].as<std::string>(),
             sha256_hex(schema::embedded_migrations().front().sql));
   EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM reviews"), 0);
+}
+
+TEST(migrate, upgrades_a_version_1_database_with_data) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = fresh_schema("t_store_mig_upgrade");
+  {
+    // What a database migrated by a sluice that knew only 0001 looks like.
+    auto c = std::make_unique<pqxx::connection>(db.url);
+    pqxx::work tx(*c);
+    tx.exec("CREATE SCHEMA " + quote_identifier(db.schema));
+    tx.exec("SET LOCAL search_path TO " + quote_identifier(db.schema));
+    tx.exec("CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, "
+            "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    const auto init = schema::embedded_migrations().front();
+    tx.exec(std::string(init.sql));
+    tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES (1, 'init', $1)",
+                   sha256_hex(init.sql));
+    tx.exec("INSERT INTO reviews (source, external_id, business_external_id, reply_content, "
+            "content_hash) VALUES ('eu', '1', 'b1', 'thanks', '\\x00'), "
+            "('eu', '2', 'b1', NULL, '\\x00')");
+    tx.commit();
+  }
+  migration_report report = migrate(db);
+  EXPECT_EQ(report.from_version, 1);
+  EXPECT_EQ(report.to_version, latest_version());
+  ASSERT_FALSE(report.applied.empty());
+  EXPECT_EQ(report.applied.front(), "0002_snapshots");
+  EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM snapshot_seen"), 0);
+  EXPECT_EQ(scalar<std::string>(db, "SELECT reply_share::text FROM review_reply_share"),
+            "0.50000000000000000000");
 }
 
 TEST(migrate, refuses_a_changed_migration) {

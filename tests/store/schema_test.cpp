@@ -131,5 +131,17 @@ TEST_F(schema_test, bookkeeping_tables_exist_with_their_keys) {
             1);
 }
 
+TEST_F(schema_test, snapshot_seen_is_durable_and_keyed_by_stream_and_id) {
+  EXPECT_EQ(scalar<std::string>(db_, "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                                     "WHERE contype = 'p' AND "
+                                     "conrelid = 'snapshot_seen'::regclass"),
+            "PRIMARY KEY (source, stream, external_id)");
+  // Logged: an UNLOGGED table is emptied by a server crash, and a resumed snapshot would then
+  // mark everything its first half saw as deleted.
+  EXPECT_EQ(scalar<std::string>(db_, "SELECT relpersistence FROM pg_class WHERE oid = "
+                                     "'snapshot_seen'::regclass"),
+            "p");
+}
+
 }  // namespace
 }  // namespace sluice::store

@@ -33,7 +33,10 @@ TEST(state, runs_are_recorded_from_begin_to_finish) {
 
   run_outcome ok;
   ok.status = "succeeded";
-  ok.totals = {.records = 10, .inserted = 4, .updated = 3, .deleted = 2};
+  ok.totals.records = 10;
+  ok.totals.inserted = 4;
+  ok.totals.updated = 3;
+  ok.totals.deleted = 2;
   ok.counters.requests = 7;
   ok.counters.throttled = 1;
   ok.counters.retries = 2;
@@ -137,6 +140,48 @@ TEST(state, reset_forgets_cursors_of_one_stream_or_a_whole_source) {
   EXPECT_EQ(st.reset("eu", ""), 1);
   EXPECT_EQ(st.cursor("eu", "businesses"), std::nullopt);
   EXPECT_EQ(st.cursor("us", "reviews"), "3");
+}
+
+TEST(state, last_full_run_is_the_latest_full_run_that_read_everything) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = migrated_schema("t_store_state_last_full");
+  state st(db);
+  EXPECT_EQ(st.last_full_run("eu", "reviews"), std::nullopt);
+
+  const auto finish = [&](std::string_view source, std::string_view mode, std::string status) {
+    const std::int64_t id = st.begin_run(source, "reviews", mode);
+    run_outcome o;
+    o.status = std::move(status);
+    st.finish_run(id, o);
+    return id;
+  };
+  const auto finished_at = [&](std::int64_t id) {
+    return timestamp(duration(scalar<std::int64_t>(
+        db, "SELECT (extract(epoch FROM finished_at) * 1000000)::bigint FROM sync_runs "
+            "WHERE id = " + std::to_string(id))));
+  };
+  // Distinct finish times, whatever the clock's resolution.
+  const auto set_finished = [&](std::int64_t id, const char* at) {
+    query(db, "UPDATE sync_runs SET finished_at = '" + std::string(at) + "' WHERE id = " +
+                  std::to_string(id));
+  };
+
+  const std::int64_t full_ok = finish("eu", "full", "succeeded");
+  set_finished(full_ok, "2024-01-01 00:00Z");
+  EXPECT_EQ(st.last_full_run("eu", "reviews"), finished_at(full_ok));
+
+  set_finished(finish("eu", "incremental", "succeeded"), "2024-01-02 00:00Z");
+  set_finished(finish("eu", "full", "failed"), "2024-01-03 00:00Z");
+  st.begin_run("eu", "reviews", "full");  // still running (or died): no finished_at
+  set_finished(finish("us", "full", "succeeded"), "2024-01-04 00:00Z");
+  EXPECT_EQ(st.last_full_run("eu", "reviews"), finished_at(full_ok));
+  EXPECT_EQ(st.last_full_run("eu", "businesses"), std::nullopt);
+
+  // A suspicious full run read everything too (only its deletions were held back).
+  const std::int64_t suspicious = finish("eu", "full", "suspicious");
+  set_finished(suspicious, "2024-01-05 00:00Z");
+  EXPECT_EQ(st.last_full_run("eu", "reviews"), finished_at(suspicious));
+  EXPECT_EQ(finished_at(suspicious), *parse_timestamp("2024-01-05T00:00:00Z"));
 }
 
 TEST(state, server_version_names_postgresql) {

@@ -1,0 +1,133 @@
+// The Cloutly connector: fetch a page, map it (mapping.hpp), let the walk (walk.hpp) decide the
+// batch's cursor and the next offset, hand the batch to the sink, repeat.
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <utility>
+
+#include "connectors/cloutly/cloutly.hpp"
+#include "connectors/cloutly/mapping.hpp"
+#include "connectors/cloutly/walk.hpp"
+#include "connectors/json_body.hpp"
+#include "core/error.hpp"
+#include "core/tables.hpp"
+#include "net/http_client.hpp"
+#include "net/query.hpp"
+
+namespace sluice::connectors::cloutly {
+
+using boost::asio::awaitable;
+
+namespace {
+
+void log_snapshot(const source_config& source, std::string_view stream,
+                  const snapshot_result& result) {
+  spdlog::debug("source '{}' {}: snapshot complete: {} seen, {} of {} live rows vanished, {} "
+                "marked deleted{}",
+                source.name, stream, result.seen, result.vanished, result.live_before,
+                result.deleted, result.suspicious ? " (safety valve held)" : "");
+}
+
+}  // namespace
+
+// Each page's batch is written as soon as it is mapped: write() resumes once the batch is queued,
+// so the next request overlaps the commit of this one. An exception leaves the snapshot open:
+// nothing is marked deleted, and the next run resumes the walk from the last committed cursor.
+awaitable<void> pull_reviews(pull p) {
+  reviews_walk walk({p.cursor, p.full, p.source.lookback, p.source.start_date});
+  if (walk.full()) co_await p.out.begin_snapshot(walk.resumed());
+  spdlog::debug("source '{}' reviews: {} {} walk from offset {}", p.source.name,
+                walk.resumed() ? "resuming a" : "starting a", walk.full() ? "full" : "incremental",
+                walk.progress().offset);
+  while (!walk.done()) {
+    auto url = net::make_url(p.source.base_url, "/reviews", walk.query());
+    auto answer = co_await p.get(url);
+    auto page = read_reviews_page(answer.body, answer.header_value("Content-Type"),
+                                  {p.source.name, url}, p.counters);
+    spdlog::debug("source '{}' reviews: {} records at offset {} (total {})", p.source.name,
+                  page.records.size(), walk.progress().offset, page.total.value_or(-1));
+    if (auto batch = walk.on_page(std::move(page))) co_await p.out.write(std::move(*batch));
+  }
+  if (walk.full()) {
+    auto result =
+        co_await p.out.complete_snapshot(p.source.max_delete_fraction, walk.final_cursor());
+    log_snapshot(p.source, "reviews", result);
+  }
+}
+
+// Cloutly answers all businesses at once, so every run is a complete snapshot. An empty answer
+// still completes it: the store's safety valve, not this loop, decides whether absence means
+// deletion (an empty answer never wipes a table).
+awaitable<void> pull_businesses(pull p) {
+  co_await p.out.begin_snapshot(false);
+  auto url = net::make_url(p.source.base_url, "/businesses");
+  auto answer = co_await p.get(url);
+  auto rows = read_businesses(answer.body, answer.header_value("Content-Type"),
+                              {p.source.name, url}, p.counters);
+  spdlog::debug("source '{}' businesses: {} records", p.source.name, rows.size());
+  for (auto& batch : businesses_batches(std::move(rows))) co_await p.out.write(std::move(batch));
+  auto result = co_await p.out.complete_snapshot(p.source.max_delete_fraction);
+  log_snapshot(p.source, "businesses", result);
+}
+
+awaitable<std::string> check_source(std::string source_name, std::string base_url, fetch get) {
+  auto url = net::make_url(base_url, "/reviews", {{"limit", "1"}});
+  auto answer = co_await get(url);
+  body_origin origin{source_name, url};
+  auto body = parse_object_body(answer.body, answer.header_value("Content-Type"), origin);
+  array_member(body, "reviews", origin);  // a 200 without the list is not a working API
+  auto total = integer_member(body, "total");
+  co_return total ? "authenticated; " + std::to_string(*total) + " reviews" : "authenticated";
+}
+
+namespace {
+
+fetch fetch_with(net::http_client& http, run_counters& counters) {
+  return [&http, &counters](std::string url) { return http.get(std::move(url), &counters); };
+}
+
+class cloutly_connector final : public connector {
+public:
+  explicit cloutly_connector(const source_config& source)
+      : source_name_(source.name), base_url_(source.base_url) {}
+
+  std::vector<stream_spec> streams() const override {
+    return {{"reviews", &tables::reviews, stream_mode::incremental, true},
+            {"businesses", &tables::businesses, stream_mode::snapshot}};
+  }
+
+  awaitable<write_totals> run(stream_run& run) override {
+    pull p{run.source, run.full, run.cursor, run.out, run.counters,
+           fetch_with(run.http, run.counters)};
+    if (run.stream == "reviews") {
+      co_await pull_reviews(std::move(p));
+    } else if (run.stream == "businesses") {
+      co_await pull_businesses(std::move(p));
+    } else {
+      throw error(error_kind::config, "source '" + run.source.name +
+                                          "': cloutly has no stream '" + run.stream +
+                                          "' (streams: reviews, businesses)");
+    }
+    co_return co_await run.out.flush();
+  }
+
+  awaitable<std::string> check(net::http_client& http, run_counters& counters) override {
+    co_return co_await check_source(source_name_, base_url_, fetch_with(http, counters));
+  }
+
+private:
+  std::string source_name_;
+  std::string base_url_;
+};
+
+}  // namespace
+
+std::unique_ptr<connector> make_connector(const source_config& source) {
+  return std::make_unique<cloutly_connector>(source);
+}
+
+std::shared_ptr<net::authenticator> make_authenticator(const source_config& source) {
+  return std::make_shared<net::header_key_auth>("x-api-key", source.api_key);
+}
+
+}  // namespace sluice::connectors::cloutly

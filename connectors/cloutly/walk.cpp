@@ -1,0 +1,175 @@
+#include "connectors/cloutly/walk.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <utility>
+
+#include "connectors/json_body.hpp"
+#include "core/error.hpp"
+#include "core/tables.hpp"
+
+namespace sluice::connectors::cloutly {
+namespace {
+
+constexpr std::string_view cursor_form =
+    R"({"high_water":"<ISO-8601>","walk":{"offset":<n>,"newest":"<ISO-8601>","full":<bool>}})";
+
+[[noreturn]] void bad_cursor(const std::string& cursor) {
+  throw error(error_kind::data, "cloutly reviews: stored cursor '" + cursor +
+                                    "' is not of the form " + std::string(cursor_form) +
+                                    "; `sluice reset` forgets it");
+}
+
+// An optional timestamp member: absent or null is nullopt; anything but an ISO string is an error.
+std::optional<timestamp> time_member(const boost::json::object& json, std::string_view key,
+                                     const std::string& cursor) {
+  const auto* value = json.if_contains(key);
+  if (value == nullptr || value->is_null()) return std::nullopt;
+  if (!value->is_string()) bad_cursor(cursor);
+  auto t = parse_timestamp(value->get_string());
+  if (!t) bad_cursor(cursor);
+  return t;
+}
+
+std::optional<timestamp> later(std::optional<timestamp> a, std::optional<timestamp> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);
+}
+
+}  // namespace
+
+// ---- reviews
+
+std::string reviews_cursor_json(const reviews_cursor& cursor) {
+  boost::json::object json;
+  if (cursor.high_water) json["high_water"] = format_timestamp(*cursor.high_water);
+  if (cursor.walk) {
+    boost::json::object walk;
+    walk["offset"] = cursor.walk->offset;
+    if (cursor.walk->newest) walk["newest"] = format_timestamp(*cursor.walk->newest);
+    walk["full"] = cursor.walk->full;
+    json["walk"] = std::move(walk);
+  }
+  return serialize(json);
+}
+
+reviews_cursor parse_reviews_cursor(const std::optional<std::string>& cursor) {
+  if (!cursor) return {};
+  boost::json::error_code ec;
+  auto value = boost::json::parse(*cursor, ec);
+  if (ec || !value.is_object()) bad_cursor(*cursor);
+  const auto& json = value.get_object();
+
+  reviews_cursor result;
+  result.high_water = time_member(json, "high_water", *cursor);
+  if (const auto* walk_value = json.if_contains("walk"); walk_value && !walk_value->is_null()) {
+    if (!walk_value->is_object()) bad_cursor(*cursor);
+    const auto& walk = walk_value->get_object();
+    const auto* offset = walk.if_contains("offset");
+    const auto* full = walk.if_contains("full");
+    if (offset == nullptr || !offset->is_int64() || offset->get_int64() < 0) bad_cursor(*cursor);
+    if (full == nullptr || !full->is_bool()) bad_cursor(*cursor);
+    result.walk = walk_progress{offset->get_int64(), time_member(walk, "newest", *cursor),
+                                full->get_bool()};
+  }
+  return result;
+}
+
+net::query_params reviews_query(std::int64_t offset) {
+  return {{"limit", std::to_string(reviews_limit)},
+          {"offset", std::to_string(offset)},
+          {"sort", "desc"}};
+}
+
+walk_plan plan_walk(const reviews_cursor& committed, bool full_requested) {
+  // Without a high-water mark an incremental walk would have nowhere to stop: it reads
+  // everything anyway, so it may as well be a snapshot.
+  bool full = full_requested || !committed.high_water;
+  if (committed.walk && (committed.walk->full || !full)) return {*committed.walk, true};
+  return {walk_progress{0, std::nullopt, full}, false};
+}
+
+reviews_walk::reviews_walk(const walk_start& start)
+    : committed_(parse_reviews_cursor(start.cursor)) {
+  auto plan = plan_walk(committed_, start.full);
+  at_ = plan.at;
+  resumed_ = plan.resumed;
+  if (at_.full) {
+    floor_ = start.start_date;
+  } else {
+    floor_ = *committed_.high_water - start.lookback;  // plan_walk: incremental needs one
+  }
+}
+
+std::optional<record_batch> reviews_walk::on_page(reviews_page answer) {
+  ++pages_;
+  if (answer.total) max_total_ = std::max(max_total_.value_or(0), *answer.total);
+  std::int64_t page_limit =
+      max_total_ ? *max_total_ + extra_pages_allowed : max_pages_without_total;
+  if (pages_ > page_limit)
+    throw error(error_kind::data,
+                "cloutly reviews: " + std::to_string(pages_) + " pages read at offset " +
+                    std::to_string(at_.offset) + ", more than a listing of " +
+                    (max_total_ ? std::to_string(*max_total_) + " reviews" : "unknown size") +
+                    " can explain; the server does not honour `offset`, stopping");
+
+  std::vector<std::string> ids;
+  ids.reserve(answer.records.size());
+  record_batch batch{&tables::reviews, {}, std::nullopt};
+  batch.rows.reserve(answer.records.size());
+  bool reached_floor = false;
+  for (auto& review : answer.records) {
+    ids.push_back(review.id);
+    at_.newest = later(at_.newest, review.created_at);
+    if (floor_ && review.created_at < *floor_) reached_floor = true;
+    batch.rows.push_back(std::move(review.values));
+  }
+  // Consecutive pages share page_overlap reviews by design; a page that repeats the previous one
+  // whole, though, was served from the same place: the server ignored `offset`.
+  if (!ids.empty() && ids == previous_ids_)
+    throw error(error_kind::data, "cloutly reviews: the page at offset " +
+                                      std::to_string(at_.offset) +
+                                      " repeats the reviews of the page before; the server "
+                                      "ignores `offset`, stopping");
+  previous_ids_ = std::move(ids);
+
+  // The server may cap `limit`: what it returned is how far the listing moved. The next page
+  // starts `page_overlap` reviews early: a review deleted at the source while we walk moves
+  // everything after it up by one, and without the overlap the review that slid across the page
+  // boundary would be skipped (and, after a full walk, wrongly marked deleted). Arrivals at the
+  // head move reviews down instead, which only causes re-reads. Tiny pages advance fully, so
+  // every page moves the walk forward.
+  const auto returned = static_cast<std::int64_t>(batch.rows.size());
+  const std::int64_t end = at_.offset + returned;
+  done_ = returned == 0 || (answer.total && end >= *answer.total) || reached_floor;
+  at_.offset = (done_ || returned <= 2 * page_overlap) ? end : end - page_overlap;
+
+  if (done_ && !at_.full) {
+    batch.cursor_after = final_cursor();
+    return batch;
+  }
+  if (batch.rows.empty()) return std::nullopt;  // nothing to write and the position did not move
+  batch.cursor_after = reviews_cursor_json({committed_.high_water, at_});
+  return batch;
+}
+
+std::string reviews_walk::final_cursor() const {
+  return reviews_cursor_json({later(committed_.high_water, at_.newest), std::nullopt});
+}
+
+// ---- businesses
+
+std::vector<record_batch> businesses_batches(std::vector<row> rows) {
+  std::vector<record_batch> batches;
+  for (std::size_t first = 0; first < rows.size(); first += businesses_batch_rows) {
+    auto last = std::min(rows.size(), first + businesses_batch_rows);
+    record_batch batch{&tables::businesses, {}, std::nullopt};
+    batch.rows.reserve(last - first);
+    for (auto i = first; i < last; ++i) batch.rows.push_back(std::move(rows[i]));
+    batches.push_back(std::move(batch));
+  }
+  return batches;
+}
+
+}  // namespace sluice::connectors::cloutly

@@ -1,0 +1,153 @@
+#pragma once
+// How the Cloutly streams page through their answers and where their cursors stand: the rules as
+// pure functions, and one small state object that applies them page by page. No I/O: the
+// connector fetches, these decide what to fetch next and which cursor each batch commits.
+//
+// GET /reviews has no date filter and lists newest first (`createdAt` descending), paged by
+// `offset`. So a run walks from the newest review down:
+//   incremental: until a page reaches reviews created before (high-water mark - lookback);
+//   full:        every page, as a snapshot, so the store marks reviews that vanished as deleted.
+//                Only a full walk sees edits to older reviews (a reply added, a status changed).
+// Pages follow each other with an overlap: each starts `page_overlap` reviews before the end of
+// the page before. New reviews arriving during a walk push the others down: the walk re-reads a
+// few (the upsert absorbs them), never skips one, as long as fewer than (page size - overlap)
+// arrive per page (at 95 per page of 100 it could never catch up). A review DELETED at the source
+// during a walk pulls the later ones up by one: the overlap re-reads the one that slid back onto
+// the page already read, so up to `page_overlap` deletions between two pages hide nothing.
+// Remaining risk: more deletions than that between two pages (or between an interruption and the
+// resume), or a server capping pages at 2 * page_overlap or fewer (such pages do not overlap),
+// may pass one review over in that walk; after a full walk it is marked deleted until the next
+// walk that reads it clears the mark (the row itself is never lost, and a mass disappearance is
+// held back by the snapshot safety valve).
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/cloutly/mapping.hpp"
+#include "core/record.hpp"
+#include "core/time.hpp"
+#include "net/query.hpp"
+
+namespace sluice::connectors::cloutly {
+
+// ---- reviews: GET /reviews?limit=100&offset=O&sort=desc
+
+// What we ask for. The server may answer fewer (its cap is undocumented): the next offset follows
+// from what was returned, never from this.
+inline constexpr std::int64_t reviews_limit = 100;
+
+// Reviews re-read at each page boundary, so a deletion during the walk cannot hide one. Pages of
+// at most 2 * page_overlap reviews advance by all of them instead: an overlap would leave them
+// little or no progress.
+inline constexpr std::int64_t page_overlap = 5;
+
+// Pages a walk may read beyond what the answers' `total` explains (one review per page) before it
+// is stopped as a data error: a server inventing pages would otherwise keep a stream busy forever.
+inline constexpr std::int64_t extra_pages_allowed = 10;
+// The same limit when no answer carried a usable `total`.
+inline constexpr std::int64_t max_pages_without_total = 100'000;
+
+// Where an unfinished walk stands; stored in the cursor so that a crash or SIGTERM resumes it
+// instead of starting again from the newest page.
+struct walk_progress {
+  std::int64_t offset = 0;          // where the next page starts, counted from the newest
+  std::optional<timestamp> newest;  // the newest createdAt seen in this walk
+  bool full = false;                // a full walk (a snapshot) or an incremental one
+  bool operator==(const walk_progress&) const = default;
+};
+
+// The reviews stream's cursor (sync_state.cursor), e.g.
+//   {"high_water":"2021-02-03T00:00:00.000000Z",
+//    "walk":{"offset":300,"newest":"2021-03-01T10:00:00.125000Z","full":true}}
+// high_water is the newest createdAt of the last completed walk; it moves only when a walk
+// completes and never backwards. `walk` is present only while a walk is unfinished. `{}`: a
+// completed walk that found no reviews.
+struct reviews_cursor {
+  std::optional<timestamp> high_water;
+  std::optional<walk_progress> walk;
+  bool operator==(const reviews_cursor&) const = default;
+};
+
+// Timestamps at full precision (microseconds, UTC). parse_reviews_cursor throws sluice::error
+// (kind data) for a stored cursor that is not of this form; nullopt parses as `{}`.
+std::string reviews_cursor_json(const reviews_cursor& cursor);
+reviews_cursor parse_reviews_cursor(const std::optional<std::string>& cursor);
+
+net::query_params reviews_query(std::int64_t offset);
+
+// How a run starts from the stored cursor:
+//   - no high-water mark (a first run, or an account that had no reviews): a full walk;
+//   - a stored walk compatible with this run (same kind, or a full walk whatever this run asked
+//     for) is resumed at its offset, keeping its `newest`. A full walk recorded in the cursor is
+//     finished even by an incremental run: finishing a full walk is never wrong, and dropping it
+//     would lose the snapshot's progress;
+//   - a stored incremental walk when this run is full: a fresh full walk;
+//   - otherwise a fresh walk of the kind asked for, from offset 0.
+struct walk_plan {
+  walk_progress at;
+  bool resumed = false;  // continues the stored walk (a full one: begin_snapshot(resume = true))
+  bool operator==(const walk_plan&) const = default;
+};
+walk_plan plan_walk(const reviews_cursor& committed, bool full_requested);
+
+// What a run starts from (stream_run's fields, minus I/O).
+struct walk_start {
+  std::optional<std::string> cursor;  // committed cursor JSON; nullopt on a first run
+  bool full = false;                  // --full or a due full refresh
+  duration lookback{};
+  // Earliest data: a full walk stops after the first page reaching reviews created before it
+  // (Cloutly cannot filter by date). Reviews older than it that an earlier configuration loaded
+  // are then absent from the snapshot and get marked deleted (the safety valve still applies).
+  std::optional<timestamp> start_date;
+};
+
+// The reviews stream's walk through one run.
+class reviews_walk {
+public:
+  explicit reviews_walk(const walk_start& start);  // throws (kind data) for a malformed cursor
+
+  // A full walk is a snapshot: the connector calls begin_snapshot(resumed()) before the first
+  // page and complete_snapshot(..., final_cursor()) after the last.
+  bool full() const noexcept { return at_.full; }
+  bool resumed() const noexcept { return resumed_; }
+  bool done() const noexcept { return done_; }
+  const walk_progress& progress() const noexcept { return at_; }
+  // The walk ends after the first page holding a review created before this (none: every page).
+  std::optional<timestamp> floor() const noexcept { return floor_; }
+  net::query_params query() const { return reviews_query(at_.offset); }
+
+  // Takes the answer to query(); returns the batch to write for it (none for an empty page that
+  // has no cursor to carry). The walk is done after an empty page, when the page reaches the
+  // answer's `total`, or after a page reaching floor(); a short page alone never ends it.
+  // Otherwise the next page starts page_overlap reviews before this one's end (see page_overlap).
+  // Each batch commits cursor_after = {old high_water, walk: progress after this page}, except
+  // the last batch of an incremental walk, which commits final_cursor(). A full walk's final
+  // cursor is stored by complete_snapshot, only once the whole snapshot arrived.
+  // Throws sluice::error (kind data) when the server repeats the previous page whole (it ignores
+  // `offset`) or answers more pages than `total` can explain.
+  std::optional<record_batch> on_page(reviews_page answer);
+
+  // {high_water: max(old high_water, newest seen)}: the cursor once the walk is done.
+  std::string final_cursor() const;
+
+private:
+  reviews_cursor committed_;
+  walk_progress at_;
+  std::optional<timestamp> floor_;
+  bool resumed_ = false;
+  bool done_ = false;
+  std::int64_t pages_ = 0;
+  std::optional<std::int64_t> max_total_;
+  std::vector<std::string> previous_ids_;
+};
+
+// ---- businesses: GET /businesses, a bare array; a snapshot every run, no cursor
+
+inline constexpr std::size_t businesses_batch_rows = 1000;
+
+// The rows in batches of at most businesses_batch_rows, none carrying a cursor.
+std::vector<record_batch> businesses_batches(std::vector<row> rows);
+
+}  // namespace sluice::connectors::cloutly

@@ -1,0 +1,44 @@
+#pragma once
+// The imitation of Cloutly's REST API v1 (businesses, and reviews paged by limit/offset newest
+// first), with generated data that is a deterministic function of the options, plus
+// /_control/cloutly endpoints that dump and mutate it, make reviews arrive during a client's walk,
+// and make the listing answer empty or truncated.
+#include "fakeapi/router.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace sluice::fakeapi {
+
+struct cloutly_options {
+  std::uint64_t seed = 1;
+  std::size_t reviews = 500;
+  std::size_t businesses = 10;
+  std::size_t max_limit = 50;  // larger `limit`s are capped silently, as the vendor may do
+  // Before answering every `arrive_every`-th /reviews request, `arrive_count` reviews newer than
+  // all others appear at the head of the listing. 0 disables it.
+  std::uint64_t arrive_every = 0;
+  std::uint64_t arrive_count = 1;
+  std::string api_key = "cloutly-test-key";
+};
+
+class cloutly_api {
+ public:
+  explicit cloutly_api(cloutly_options options);
+  ~cloutly_api();
+  cloutly_api(const cloutly_api&) = delete;
+  cloutly_api& operator=(const cloutly_api&) = delete;
+
+  // Registers /cloutly/api/v1/... and /_control/cloutly/...; this object must outlive `routes`.
+  void install(router& routes);
+
+  std::size_t review_count() const;
+
+ private:
+  class store;
+  std::unique_ptr<store> store_;
+};
+
+}  // namespace sluice::fakeapi

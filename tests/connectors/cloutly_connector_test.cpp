@@ -1,0 +1,402 @@
+// The Cloutly run loops (connector.cpp) against canned answers and a recording sink: which
+// requests they send, and in which order they call begin_snapshot, write and complete_snapshot.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cstdio>
+
+#include "connectors/cloutly/cloutly.hpp"
+#include "connectors/cloutly/walk.hpp"
+#include "connectors/registry.hpp"
+#include "core/error.hpp"
+#include "core/tables.hpp"
+#include "net/http_client.hpp"
+#include "partoo_test_support.hpp"  // at(): not Partoo-specific
+
+namespace sluice::connectors::cloutly {
+namespace {
+
+using boost::asio::awaitable;
+using namespace std::chrono_literals;
+using test::at;
+
+const timestamp t0 = at("2021-06-01T12:00:00Z");
+
+// Runs a coroutine to its end on a fresh io_context; rethrows what it threw.
+template <class T>
+T run_sync(awaitable<T> task) {
+  boost::asio::io_context io;
+  std::optional<T> result;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
+    failure = e;
+    if (!e) result = std::move(value);
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
+}
+
+void run_sync(awaitable<void> task) {
+  boost::asio::io_context io;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// A sink that records what the loop asked of it, in order.
+class recording_sink final : public sink {
+public:
+  struct event {
+    std::string what;  // "begin", "write", "complete", "flush"
+    std::size_t rows = 0;
+    std::optional<std::string> cursor;
+    bool resume = false;
+    double fraction = 0;
+  };
+  std::vector<event> events;
+  std::vector<record_batch> batches;
+
+  awaitable<void> write(record_batch batch) override {
+    events.push_back({"write", batch.rows.size(), batch.cursor_after, false, 0});
+    batches.push_back(std::move(batch));
+    co_return;
+  }
+  awaitable<write_totals> flush() override {
+    events.push_back({"flush", 0, std::nullopt, false, 0});
+    co_return write_totals{};
+  }
+  awaitable<void> begin_snapshot(bool resume) override {
+    events.push_back({"begin", 0, std::nullopt, resume, 0});
+    co_return;
+  }
+  awaitable<snapshot_result> complete_snapshot(double max_delete_fraction,
+                                               std::optional<std::string> cursor_after) override {
+    events.push_back({"complete", 0, std::move(cursor_after), false, max_delete_fraction});
+    co_return snapshot_result{};
+  }
+
+  std::vector<std::string> sequence() const {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e.what);
+    return out;
+  }
+};
+
+std::string param_of(std::string_view url, std::string_view key) {
+  auto query = url.substr(url.find('?') + 1);
+  std::string needle = std::string(key) + "=";
+  for (std::size_t at = 0; at < query.size();) {
+    auto end = query.find('&', at);
+    auto pair = query.substr(at, end == std::string_view::npos ? query.npos : end - at);
+    if (pair.substr(0, needle.size()) == needle) return std::string(pair.substr(needle.size()));
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  return "<absent>";
+}
+
+net::response json_answer(const boost::json::value& body) {
+  return {200, {{"Content-Type", "application/json; charset=utf-8"}}, boost::json::serialize(body)};
+}
+
+// Canned GET /reviews and GET /businesses answers, newest review first, `limit` capped at `cap`.
+struct fake_cloutly {
+  int reviews = 0;
+  std::int64_t cap = 100;
+  int businesses = 0;
+  int fail_at_request = -1;  // throw a server error on this request (0-based)
+  bool drop_created_at_on_second_page = false;
+  std::vector<std::string> urls;
+
+  static std::string id_of(int n) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "r%05d", n);
+    return buf;
+  }
+
+  net::response answer(const std::string& url) {
+    auto request = static_cast<int>(urls.size());
+    urls.push_back(url);
+    if (request == fail_at_request)
+      throw error(error_kind::server, "source 'cl': GET " + url + ": 503", 503);
+    if (url.find("/businesses") != std::string::npos) {
+      boost::json::array list;
+      for (int i = 0; i < businesses; ++i)
+        list.push_back(boost::json::object{{"id", "b" + std::to_string(i)},
+                                           {"name", "Shop " + std::to_string(i)},
+                                           {"sources", boost::json::array{"google"}}});
+      return json_answer(list);
+    }
+    auto offset = std::stoll(param_of(url, "offset") == "<absent>" ? "0" : param_of(url, "offset"));
+    auto limit = std::min<std::int64_t>(std::stoll(param_of(url, "limit")), cap);
+    boost::json::array list;
+    for (auto i = offset; i < offset + limit && i < reviews; ++i) {
+      boost::json::object review{{"id", id_of(static_cast<int>(i))},
+                                 {"businessId", "b1"},
+                                 {"rating", "5"},
+                                 {"source", "google"},
+                                 {"response", nullptr}};
+      if (!(drop_created_at_on_second_page && request == 1))
+        review["createdAt"] = format_timestamp(t0 - std::chrono::minutes(i));
+      list.push_back(std::move(review));
+    }
+    return json_answer(boost::json::object{{"total", reviews}, {"reviews", std::move(list)}});
+  }
+
+  fetch get() {
+    return [this](std::string url) -> awaitable<net::response> { co_return answer(url); };
+  }
+};
+
+source_config cloutly_source() {
+  source_config source;
+  source.name = "cl";
+  source.kind = "cloutly";
+  source.base_url = "https://app.cloutly.com/api/v1";
+  source.api_key = secret("jwt-SECRET-value");
+  source.lookback = 1h;
+  source.max_delete_fraction = 0.25;
+  return source;
+}
+
+struct fixture {
+  source_config source = cloutly_source();
+  fake_cloutly server;
+  recording_sink out;
+  run_counters counters;
+
+  pull make(bool full, std::optional<std::string> cursor) {
+    return pull{source, full, std::move(cursor), out, counters, server.get()};
+  }
+};
+
+std::string high_water(timestamp t) { return reviews_cursor_json({t, std::nullopt}); }
+
+// ---- the connector's description
+
+TEST(CloutlyConnector, StreamsAndRegistryEntry) {
+  auto source = cloutly_source();
+  auto connector = make_connector(source);
+  auto streams = connector->streams();
+  ASSERT_EQ(streams.size(), 2u);
+  EXPECT_EQ(streams[0].name, "reviews");
+  EXPECT_EQ(streams[0].table, &tables::reviews);
+  EXPECT_EQ(streams[0].mode, stream_mode::incremental);
+  EXPECT_TRUE(streams[0].full_refresh);
+  EXPECT_EQ(streams[1].name, "businesses");
+  EXPECT_EQ(streams[1].table, &tables::businesses);
+  EXPECT_EQ(streams[1].mode, stream_mode::snapshot);
+  EXPECT_FALSE(streams[1].full_refresh);
+
+  const auto* kind = find_kind("cloutly");
+  ASSERT_NE(kind, nullptr);
+  EXPECT_EQ(kind->default_base_url, "https://app.cloutly.com/api/v1");
+  EXPECT_DOUBLE_EQ(kind->default_rate.per_second, 100.0 / 60.0);
+  EXPECT_EQ(kind->credentials, (std::vector<std::string_view>{"api_key"}));
+  EXPECT_NE(kind->make(source), nullptr);
+}
+
+TEST(CloutlyConnector, AuthenticatesWithTheXApiKeyHeaderVerbatim) {
+  auto auth = make_authenticator(cloutly_source());
+  net::request request;
+  auth->apply(request);
+  ASSERT_EQ(request.headers.size(), 1u);
+  EXPECT_EQ(request.headers[0].name, "x-api-key");
+  EXPECT_EQ(request.headers[0].value, "jwt-SECRET-value");
+}
+
+TEST(CloutlyConnector, UnknownStreamIsAConfigError) {
+  boost::asio::io_context io;
+  net::http_client http(io.get_executor(), {}, std::make_shared<net::token_bucket>(0.0, 1.0),
+                        make_authenticator(cloutly_source()));
+  auto source = cloutly_source();
+  auto connector = make_connector(source);
+  recording_sink out;
+  run_counters counters;
+  stream_run run{source, "photos", false, std::nullopt, http, out, counters};
+  try {
+    run_sync(connector->run(run));
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::config);
+    EXPECT_NE(std::string(e.what()).find("photos"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(out.events.empty());
+}
+
+// ---- reviews
+
+TEST(CloutlyConnector, FirstRunIsAFullWalkWrappedInASnapshot) {
+  fixture f;
+  f.server.reviews = 230;
+  run_sync(pull_reviews(f.make(false, std::nullopt)));
+  EXPECT_EQ(f.server.urls,
+            (std::vector<std::string>{
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=0&sort=desc",
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=95&sort=desc",
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=190&sort=desc"}));
+  EXPECT_EQ(f.out.sequence(),
+            (std::vector<std::string>{"begin", "write", "write", "write", "complete"}));
+  EXPECT_FALSE(f.out.events[0].resume);
+  for (int i = 1; i <= 3; ++i) {
+    auto cursor = parse_reviews_cursor(f.out.events[i].cursor);
+    EXPECT_EQ(cursor.high_water, std::nullopt);  // nothing committed before the walk completes
+    ASSERT_TRUE(cursor.walk);
+    EXPECT_TRUE(cursor.walk->full);
+  }
+  EXPECT_EQ(f.out.events[3].rows, 40u);  // 190-229: pages overlap by page_overlap
+  const auto& complete = f.out.events[4];
+  EXPECT_DOUBLE_EQ(complete.fraction, 0.25);  // the source's max_delete_fraction
+  EXPECT_EQ(complete.cursor, high_water(t0));
+  // Rows are mapped: the string rating became numeric text.
+  const auto& first = f.out.batches.at(0).rows.at(0);
+  EXPECT_EQ(std::get<std::string>(first.at(tables::reviews.index("rating"))), "5");
+  EXPECT_EQ(std::get<std::string>(first.at(tables::reviews.index("external_id"))), "r00000");
+}
+
+TEST(CloutlyConnector, IncrementalRunCommitsTheHighWaterWithItsLastBatchAndNoSnapshot) {
+  fixture f;
+  f.server.reviews = 1000;
+  // High water at t0-150m, lookback 1h: the walk stops at the page holding index 211.
+  run_sync(pull_reviews(f.make(false, high_water(t0 - 150min))));
+  EXPECT_EQ(f.server.urls.size(), 3u);
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"write", "write", "write"}));
+  EXPECT_EQ(parse_reviews_cursor(f.out.events[0].cursor).high_water, t0 - 150min);
+  EXPECT_EQ(f.out.events[2].cursor, high_water(t0));
+}
+
+TEST(CloutlyConnector, CappedPagesMoveTheOffsetByWhatCame) {
+  fixture f;
+  f.server.reviews = 70;
+  f.server.cap = 25;
+  run_sync(pull_reviews(f.make(true, high_water(t0))));
+  // 25 came each time; the next page starts page_overlap before their end: 0, 20, 40, 60.
+  ASSERT_EQ(f.server.urls.size(), 4u);
+  EXPECT_NE(f.server.urls[1].find("offset=20&"), std::string::npos) << f.server.urls[1];
+  EXPECT_NE(f.server.urls[2].find("offset=40&"), std::string::npos) << f.server.urls[2];
+  EXPECT_NE(f.server.urls[3].find("offset=60&"), std::string::npos) << f.server.urls[3];
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin", "write", "write", "write",
+                                                        "write", "complete"}));
+}
+
+TEST(CloutlyConnector, ResumedFullWalkKeepsTheSnapshotsIds) {
+  fixture f;
+  f.server.reviews = 300;
+  reviews_cursor stored{t0 - 1min, walk_progress{200, t0, true}};
+  run_sync(pull_reviews(f.make(false, reviews_cursor_json(stored))));
+  EXPECT_EQ(f.server.urls,
+            (std::vector<std::string>{
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=200&sort=desc"}));
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin", "write", "complete"}));
+  EXPECT_TRUE(f.out.events[0].resume);
+  EXPECT_EQ(f.out.events[2].cursor, high_water(t0));
+}
+
+TEST(CloutlyConnector, AFailedPageLeavesTheSnapshotOpenAndTheWalkResumable) {
+  fixture f;
+  f.server.reviews = 500;
+  f.server.fail_at_request = 2;
+  try {
+    run_sync(pull_reviews(f.make(true, high_water(t0 - 1h))));
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::server);
+  }
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin", "write", "write"}));
+  // The next run finds the walk at offset 190 (pages 0 and 95 were written) and resumes it as a
+  // snapshot.
+  auto stored = f.out.events.back().cursor;
+  EXPECT_EQ(parse_reviews_cursor(stored),
+            (reviews_cursor{t0 - 1h, walk_progress{190, t0, true}}));
+
+  fixture next;
+  next.server.reviews = 500;
+  run_sync(pull_reviews(next.make(false, stored)));
+  ASSERT_EQ(next.server.urls.size(), 4u);  // offsets 190, 285, 380, 475
+  EXPECT_NE(next.server.urls[0].find("offset=190&"), std::string::npos) << next.server.urls[0];
+  EXPECT_EQ(next.out.sequence(), (std::vector<std::string>{"begin", "write", "write", "write",
+                                                           "write", "complete"}));
+  EXPECT_TRUE(next.out.events[0].resume);
+  EXPECT_EQ(next.out.events.back().cursor, high_water(t0));
+}
+
+TEST(CloutlyConnector, AReviewWithoutCreatedAtFailsTheRunWithoutCompletingTheSnapshot) {
+  fixture f;
+  f.server.reviews = 300;
+  f.server.drop_created_at_on_second_page = true;
+  try {
+    run_sync(pull_reviews(f.make(true, std::nullopt)));
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::data);
+    EXPECT_NE(std::string(e.what()).find("createdAt"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("source 'cl'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin", "write"}));
+}
+
+// ---- businesses
+
+TEST(CloutlyConnector, BusinessesAreASnapshotInBatchesOfAThousand) {
+  fixture f;
+  f.server.businesses = 2300;
+  run_sync(pull_businesses(f.make(false, std::nullopt)));
+  EXPECT_EQ(f.server.urls,
+            (std::vector<std::string>{"https://app.cloutly.com/api/v1/businesses"}));
+  EXPECT_EQ(f.out.sequence(),
+            (std::vector<std::string>{"begin", "write", "write", "write", "complete"}));
+  EXPECT_FALSE(f.out.events[0].resume);
+  EXPECT_EQ(f.out.events[1].rows, 1000u);
+  EXPECT_EQ(f.out.events[3].rows, 300u);
+  for (int i = 1; i <= 3; ++i) EXPECT_EQ(f.out.events[i].cursor, std::nullopt);
+  EXPECT_DOUBLE_EQ(f.out.events[4].fraction, 0.25);
+  EXPECT_EQ(f.out.events[4].cursor, std::nullopt);
+  EXPECT_EQ(f.out.batches[0].table, &tables::businesses);
+}
+
+TEST(CloutlyConnector, AnEmptyBusinessesAnswerStillCompletesTheSnapshot) {
+  // The store's safety valve, not the connector, decides that an empty answer deletes nothing.
+  fixture f;
+  run_sync(pull_businesses(f.make(true, std::nullopt)));
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin", "complete"}));
+}
+
+TEST(CloutlyConnector, AnUnusableBusinessesAnswerDoesNotCompleteTheSnapshot) {
+  fixture f;
+  pull p = f.make(false, std::nullopt);
+  p.get = [](std::string) -> awaitable<net::response> {
+    co_return net::response{200, {{"Content-Type", "text/html"}}, "<html>login</html>"};
+  };
+  EXPECT_THROW(run_sync(pull_businesses(std::move(p))), error);
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin"}));
+}
+
+// ---- check
+
+TEST(CloutlyConnector, CheckReportsTheTotal) {
+  fake_cloutly server;
+  server.reviews = 30;
+  auto text = run_sync(check_source("cl", "https://app.cloutly.com/api/v1", server.get()));
+  EXPECT_EQ(text, "authenticated; 30 reviews");
+  EXPECT_EQ(server.urls,
+            (std::vector<std::string>{"https://app.cloutly.com/api/v1/reviews?limit=1"}));
+
+  fetch without_total = [](std::string) -> awaitable<net::response> {
+    co_return json_answer(boost::json::object{{"reviews", boost::json::array{}}});
+  };
+  EXPECT_EQ(run_sync(check_source("cl", "https://app.cloutly.com/api/v1", without_total)),
+            "authenticated");
+  fetch no_list = [](std::string) -> awaitable<net::response> {
+    co_return json_answer(boost::json::object{{"message", "ok"}});
+  };
+  EXPECT_THROW(run_sync(check_source("cl", "https://app.cloutly.com/api/v1", no_list)), error);
+}
+
+}  // namespace
+}  // namespace sluice::connectors::cloutly
