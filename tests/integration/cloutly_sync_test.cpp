@@ -52,6 +52,10 @@ protected:
 TEST_F(cloutly_sync, loads_then_incremental_run_requests_only_the_first_pages) {
   start_fake({"--cloutly-reviews", "5000", "--cloutly-businesses", "12"});
   auto cfg = config();
+  auto check = run_sluice({"check", "-c", cfg});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("source shop (cloutly"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("authenticated; 5000 reviews"), std::string::npos) << check.output;
   auto first = sync(cfg);
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_EQ(table_ids("reviews", true), fake_ids("reviews"));
@@ -94,7 +98,7 @@ TEST_F(cloutly_sync, reviews_arriving_during_a_walk_are_neither_skipped_nor_dupl
 }
 
 TEST_F(cloutly_sync, full_marks_exactly_the_deleted_reviews) {
-  start_fake({"--cloutly-reviews", "800"});
+  start_fake({"--cloutly-reviews", "5000"});
   auto cfg = config();
   ASSERT_EQ(sync(cfg).exit_code, 0);
   auto mutation = fake_->post("/_control/cloutly/mutate", R"({"delete":10,"update":5,"seed":2})");
