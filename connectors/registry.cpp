@@ -1,5 +1,6 @@
 #include "connectors/registry.hpp"
 
+#include "connectors/cloudapp/cloudapp.hpp"
 #include "connectors/cloutly/cloutly.hpp"
 #include "connectors/partoo/partoo.hpp"
 
@@ -12,6 +13,9 @@ const kind_info kinds[] = {
     // The vendor states 200/min in one place and 100/min in its section on 429: the stricter.
     {"cloutly", "https://app.cloutly.com/api/v1", rate{100.0 / 60.0}, {"api_key"},
      &cloutly::make_connector, &cloutly::make_authenticator},
+    // The vendor documents no budget (and has retired the API): 120/min is a polite default.
+    {"cloudapp", "http://my.cl.ly", rate{120.0 / 60.0}, {"username", "password"},
+     &cloudapp::make_connector, &cloudapp::make_authenticator},
 };
 
 }  // namespace

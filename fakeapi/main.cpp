@@ -1,5 +1,6 @@
 // sluice-fakeapi: an imitation of the SaaS APIs sluice reads, for integration tests, the demo and
 // benchmarks. Serves HTTP and HTTPS on loopback; see --help.
+#include "fakeapi/cloudapp.hpp"
 #include "fakeapi/cloutly.hpp"
 #include "fakeapi/faults.hpp"
 #include "fakeapi/json_writer.hpp"
@@ -49,6 +50,15 @@ constexpr std::string_view usage = R"(usage: sluice-fakeapi [options]
   --cloutly-arrive-every N   every Nth Cloutly /reviews request first adds new reviews (0 = off)
   --cloutly-arrive-count K   reviews added per arrival (default 1)
   --cloutly-key KEY          expected x-api-key (default cloutly-test-key)
+  --cloudapp-items N         generated live CloudApp items (default 100)
+  --cloudapp-trashed N       generated CloudApp items in the trash (default 10)
+  --cloudapp-max-per-page N  cap applied silently to CloudApp's per_page parameter (default 30)
+  --cloudapp-user EMAIL      expected Digest user name, lower-cased (default ops@example.com)
+  --cloudapp-password PASS   expected Digest password (default cloudapp-test-password)
+  --cloudapp-nonce-uses N    successful uses of a nonce before it answers stale (default 5, 0 = never)
+  --cloudapp-algorithm ALG   MD5 (default) or SHA-256
+  --cloudapp-tricky-challenge  send the Digest challenge among others in one WWW-Authenticate
+  --cloudapp-bump-on-list    every /items request first bumps a third of the view counters
   --throttle-every N         every Nth API request gets 429 + Retry-After (0 = off)
   --retry-after S            Retry-After value, sent verbatim (default 1)
   --error-every N            every Nth API request gets --error-status (0 = off)
@@ -67,6 +77,7 @@ struct options {
   std::string cert_out;
   partoo_options partoo;
   cloutly_options cloutly;
+  cloudapp_options cloudapp;
   fault_config faults;
 };
 
@@ -115,6 +126,7 @@ options parse_options(int argc, char** argv) {
       {"--seed", [&](std::string_view n, std::string_view v) {
          opts.partoo.seed = parse_number<std::uint64_t>(n, v, 0, UINT64_MAX);
          opts.cloutly.seed = opts.partoo.seed;
+         opts.cloudapp.seed = opts.partoo.seed;
        }},
       {"--partoo-reviews", size(opts.partoo.reviews)},
       {"--partoo-businesses", size(opts.partoo.businesses)},
@@ -130,6 +142,23 @@ options parse_options(int argc, char** argv) {
          opts.cloutly.arrive_count = parse_number<std::uint64_t>(n, v, 0, 1'000'000);
        }},
       {"--cloutly-key", text(opts.cloutly.api_key)},
+      {"--cloudapp-items", size(opts.cloudapp.items)},
+      {"--cloudapp-trashed", size(opts.cloudapp.trashed)},
+      {"--cloudapp-max-per-page", [&](std::string_view n, std::string_view v) {
+         opts.cloudapp.max_per_page = parse_number<std::size_t>(n, v, 1, 100'000'000);
+       }},
+      {"--cloudapp-user", text(opts.cloudapp.user)},
+      {"--cloudapp-password", text(opts.cloudapp.password)},
+      {"--cloudapp-nonce-uses", count(opts.cloudapp.nonce_uses)},
+      {"--cloudapp-algorithm", [&](std::string_view n, std::string_view v) {
+         if (v == "MD5" || v == "md5") {
+           opts.cloudapp.algorithm = digest_algorithm::md5;
+         } else if (v == "SHA-256" || v == "sha-256") {
+           opts.cloudapp.algorithm = digest_algorithm::sha256;
+         } else {
+           throw usage_error("invalid value for " + std::string(n) + ": '" + std::string(v) + "' (MD5 or SHA-256)");
+         }
+       }},
       {"--throttle-every", count(opts.faults.throttle_every)},
       {"--retry-after", text(opts.faults.retry_after)},
       {"--error-every", count(opts.faults.error_every)},
@@ -138,6 +167,12 @@ options parse_options(int argc, char** argv) {
       {"--malformed-every", count(opts.faults.malformed_every)},
       {"--html-every", count(opts.faults.html_every)},
       {"--html-status", status(opts.faults.html_status)},
+  };
+
+  // Options without a value (`--flag`, or `--flag=true|false`).
+  const std::map<std::string_view, bool*> flags{
+      {"--cloudapp-tricky-challenge", &opts.cloudapp.tricky_challenge},
+      {"--cloudapp-bump-on-list", &opts.cloudapp.bump_on_list},
   };
 
   for (int i = 1; i < argc; ++i) {
@@ -150,6 +185,13 @@ options parse_options(int argc, char** argv) {
     if (const auto eq = arg.find('='); eq != std::string_view::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
+    }
+    if (const auto flag = flags.find(arg); flag != flags.end()) {
+      if (value && *value != "true" && *value != "false") {
+        throw usage_error("invalid value for " + std::string(arg) + ": '" + std::string(*value) + "'");
+      }
+      *flag->second = !value || *value == "true";
+      continue;
     }
     const auto it = setters.find(arg);
     if (it == setters.end()) throw usage_error("unknown option " + std::string(arg));
@@ -191,9 +233,11 @@ int run(const options& opts) {
 
   partoo_api partoo(opts.partoo);
   cloutly_api cloutly(opts.cloutly);
+  cloudapp_api cloudapp(opts.cloudapp);
   router routes(opts.faults);
   partoo.install(routes);
   cloutly.install(routes);
+  cloudapp.install(routes);
 
   const bool https = opts.https_port != -1;
   std::optional<self_signed_certificate> certificate;

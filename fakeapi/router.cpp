@@ -152,10 +152,12 @@ dispatched router::dispatch_api(const api_scope& scope, const request& req) {
 
   if (auto rejected = scope.authenticate ? scope.authenticate(req) : std::nullopt) {
     out.response = std::move(*rejected);
+    if (out.response.status == 401 && !scope.unauthorized_name.empty()) stats_.count(scope.unauthorized_name);
   } else if (route != nullptr) {
     out.response = invoke(route->handle, req);
   } else if (path_known) {
-    out.response = json_reply(405, errors_json("Method not allowed"));
+    out.response = scope.method_not_allowed ? invoke(scope.method_not_allowed, req)
+                                            : json_reply(405, errors_json("Method not allowed"));
   } else {
     out.response = invoke(scope.not_found, req);
   }

@@ -67,6 +67,11 @@ struct api_scope {
   // Returns the rejection for a request that is not authenticated, nullopt to let it pass.
   std::function<std::optional<reply>(const request&)> authenticate;
   handler not_found;
+  // A known path with another method; unset answers 405 JSON.
+  handler method_not_allowed;
+  // When set, 401 answers of `authenticate` are also counted under this stats key, so tests can
+  // count challenge round trips.
+  std::string unauthorized_name;
   std::vector<api_route> routes;
 };
 

@@ -13,6 +13,12 @@ void request_stats::record(std::string_view endpoint, std::string_view target) {
   if (log_.size() > log_limit_) log_.pop_front();
 }
 
+void request_stats::count(std::string_view endpoint) {
+  auto it = by_endpoint_.find(endpoint);
+  if (it == by_endpoint_.end()) it = by_endpoint_.emplace(std::string(endpoint), 0).first;
+  ++it->second;
+}
+
 void request_stats::reset() {
   total_ = 0;
   by_endpoint_.clear();

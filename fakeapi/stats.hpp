@@ -13,6 +13,9 @@ namespace sluice::fakeapi {
 class request_stats {
  public:
   void record(std::string_view endpoint, std::string_view target);
+  // Counts an extra kind of answer under its own key, outside `total` and the log: the request
+  // itself was already recorded.
+  void count(std::string_view endpoint);
   void reset();
   // `{"total":n,"requests":{"partoo.reviews":n,...},"log":["/partoo/v2/reviews?...",...]}`
   std::string to_json() const;

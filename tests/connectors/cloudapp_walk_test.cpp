@@ -1,0 +1,151 @@
+// The CloudApp paging rule as a pure state machine: live pages until an empty page, then trash
+// pages until an empty page; short pages never end a listing; a server ignoring `page` or never
+// ending is stopped.
+#include <gtest/gtest.h>
+
+#include "connectors/cloudapp/walk.hpp"
+#include "core/error.hpp"
+#include "core/tables.hpp"
+
+namespace sluice::connectors::cloudapp {
+namespace {
+
+using params = net::query_params;
+
+// n items with ids first, first+1, ...; each row carries its id in external_id.
+std::vector<mapped_item> page_of(int first, int n) {
+  std::vector<mapped_item> out;
+  for (int i = first; i < first + n; ++i) {
+    auto values = make_row(tables::cloudapp_items);
+    values[0] = std::to_string(i);
+    out.push_back({std::move(values), std::to_string(i)});
+  }
+  return out;
+}
+
+TEST(CloudappWalk, QueriesAskForOneHundredPerPage) {
+  EXPECT_EQ(items_query(listing::live, 1), (params{{"page", "1"}, {"per_page", "100"}}));
+  EXPECT_EQ(items_query(listing::trash, 7),
+            (params{{"deleted", "true"}, {"page", "7"}, {"per_page", "100"}}));
+}
+
+TEST(CloudappWalk, LivePagesUntilEmptyThenTrashPagesUntilEmpty) {
+  items_walk walk;
+  EXPECT_FALSE(walk.done());
+  EXPECT_EQ(walk.current(), listing::live);
+  EXPECT_EQ(walk.query(), items_query(listing::live, 1));
+
+  auto first = walk.on_page(page_of(1, 100));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->table, &tables::cloudapp_items);
+  EXPECT_EQ(first->rows.size(), 100u);
+  EXPECT_EQ(first->cursor_after, std::nullopt);  // a snapshot has no cursor
+  EXPECT_EQ(walk.query(), items_query(listing::live, 2));
+
+  ASSERT_TRUE(walk.on_page(page_of(101, 100)));
+  EXPECT_EQ(walk.query(), items_query(listing::live, 3));
+  EXPECT_FALSE(walk.on_page({}));  // the live listing's end: nothing to write
+  EXPECT_FALSE(walk.done());
+  EXPECT_EQ(walk.current(), listing::trash);
+  EXPECT_EQ(walk.query(), items_query(listing::trash, 1));
+
+  auto trash = walk.on_page(page_of(900, 3));
+  ASSERT_TRUE(trash);
+  EXPECT_EQ(trash->rows.size(), 3u);
+  EXPECT_EQ(std::get<std::string>(trash->rows[2][0]), "902");
+  EXPECT_EQ(walk.query(), items_query(listing::trash, 2));
+  EXPECT_FALSE(walk.on_page({}));
+  EXPECT_TRUE(walk.done());
+  EXPECT_EQ(walk.pages_read(), 5);
+  EXPECT_EQ(walk.items_read(), 203);
+  EXPECT_THROW(walk.on_page(page_of(1, 1)), error);  // nothing is asked after the end
+}
+
+TEST(CloudappWalk, ShortPagesDoNotEndAListing) {
+  // A server capping per_page at 30, or at anything: only an empty page ends a listing.
+  items_walk walk;
+  for (int page = 1; page <= 4; ++page) {
+    ASSERT_TRUE(walk.on_page(page_of(page * 1000, page == 2 ? 1 : 30)));
+    EXPECT_EQ(walk.current(), listing::live);
+    EXPECT_EQ(walk.page(), page + 1);
+  }
+  walk.on_page({});
+  ASSERT_TRUE(walk.on_page(page_of(5000, 1)));
+  EXPECT_EQ(walk.current(), listing::trash);
+  EXPECT_FALSE(walk.done());
+  walk.on_page({});
+  EXPECT_TRUE(walk.done());
+}
+
+TEST(CloudappWalk, EmptyAccountTakesTwoEmptyPages) {
+  items_walk walk;
+  EXPECT_FALSE(walk.on_page({}));
+  EXPECT_FALSE(walk.done());
+  EXPECT_FALSE(walk.on_page({}));
+  EXPECT_TRUE(walk.done());
+  EXPECT_EQ(walk.pages_read(), 2);
+  EXPECT_EQ(walk.items_read(), 0);
+}
+
+TEST(CloudappWalk, APageRepeatingThePreviousOneIsADataError) {
+  items_walk walk;
+  walk.on_page(page_of(1, 5));
+  try {
+    walk.on_page(page_of(1, 5));
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::data);
+    EXPECT_NE(std::string(e.what()).find("live page 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ignores `page`"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CloudappWalk, RepeatsAreCheckedWithinTheTrashListingToo) {
+  items_walk walk;
+  walk.on_page(page_of(1, 5));
+  walk.on_page({});
+  // The trash's first page may hold what the live listing's last page held (all trashed
+  // meanwhile): the listings are compared separately.
+  EXPECT_TRUE(walk.on_page(page_of(1, 5)));
+  EXPECT_THROW(walk.on_page(page_of(1, 5)), error);
+}
+
+TEST(CloudappWalk, OverlappingButDifferentPagesAreFine) {
+  // An upload during the walk pushes one item from page 1 onto page 2: re-read, not an error.
+  items_walk walk;
+  walk.on_page(page_of(1, 5));
+  EXPECT_TRUE(walk.on_page(page_of(5, 5)));
+}
+
+TEST(CloudappWalk, AListingBeyondThePageLimitIsADataError) {
+  items_walk walk(3);  // at most 3 requests per listing: two pages of items and the empty one
+  walk.on_page(page_of(1, 1));
+  walk.on_page(page_of(2, 1));
+  try {
+    walk.on_page(page_of(3, 1));
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::data);
+    EXPECT_NE(std::string(e.what()).find("page 3"), std::string::npos) << e.what();
+  }
+
+  items_walk fits(3);
+  fits.on_page(page_of(1, 1));
+  fits.on_page(page_of(2, 1));
+  fits.on_page({});
+  fits.on_page(page_of(3, 1));  // the trash listing counts its own pages
+  fits.on_page(page_of(4, 1));
+  fits.on_page({});
+  EXPECT_TRUE(fits.done());
+}
+
+TEST(CloudappWalk, TheDefaultLimitIsOneHundredThousandPages) {
+  EXPECT_EQ(max_pages, 100'000);
+  items_walk walk;
+  for (int page = 1; page < max_pages; ++page) walk.on_page(page_of(page, 1));
+  EXPECT_EQ(walk.page(), max_pages);
+  EXPECT_THROW(walk.on_page(page_of(0, 1)), error);
+}
+
+}  // namespace
+}  // namespace sluice::connectors::cloudapp
