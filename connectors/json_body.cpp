@@ -1,8 +1,10 @@
 #include "connectors/json_body.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -102,28 +104,42 @@ std::string describe(const body_origin& origin) {
 
 namespace {
 
+constexpr std::size_t max_nesting = 128;  // vendors nest deeper than Boost's default of 32
+
+boost::json::parse_options parse_options() {
+  boost::json::parse_options options;
+  options.max_depth = max_nesting;
+  return options;
+}
+
+// An absent Content-Type is tolerated: the parse decides.
+void check_json_content_type(std::string_view body, std::string_view content_type,
+                             const body_origin& origin) {
+  if (content_type.empty()) return;
+  auto type = media_type(content_type);
+  if (!is_json_media_type(type))
+    fail(origin, "answer is not JSON (Content-Type " + printable(content_type, 80) +
+                     "), starting with '" + printable(body, 60) + "'");
+}
+
+// "malformed JSON at byte 12 of 40 (problem) near '...'": the offset is into the whole body.
+std::string malformed(std::string_view body, std::size_t offset, std::string_view problem) {
+  std::size_t from = offset > 20 ? offset - 20 : 0;
+  return "malformed JSON at byte " + std::to_string(offset) + " of " +
+         std::to_string(body.size()) + " (" + std::string(problem) + ") near '" +
+         printable(body.substr(std::min(from, body.size())), 50) + "'";
+}
+
 // The checks every body gets, whatever its top-level shape.
 boost::json::value parse_json_body(std::string_view body, std::string_view content_type,
                                    const body_origin& origin) {
-  if (!content_type.empty()) {
-    auto type = media_type(content_type);
-    if (!is_json_media_type(type))
-      fail(origin, "answer is not JSON (Content-Type " + printable(content_type, 80) +
-                       "), starting with '" + printable(body, 60) + "'");
-  }
-  boost::json::parse_options options;
-  options.max_depth = 128;  // vendors nest deeper than Boost's default of 32 allows for
-  boost::json::parser parser({}, options);
+  check_json_content_type(body, content_type, origin);
+  boost::json::parser parser({}, parse_options());
   // One arena per answer: a page is mapped and dropped as a whole, so freeing piecemeal is waste.
   parser.reset(boost::json::make_shared_resource<boost::json::monotonic_resource>());
   boost::json::error_code ec;
   std::size_t consumed = parser.write(body.data(), body.size(), ec);
-  if (ec) {
-    std::size_t from = consumed > 20 ? consumed - 20 : 0;
-    fail(origin, "malformed JSON at byte " + std::to_string(consumed) + " of " +
-                     std::to_string(body.size()) + " (" + ec.message() + ") near '" +
-                     printable(body.substr(from), 50) + "'");
-  }
+  if (ec) fail(origin, malformed(body, consumed, ec.message()));
   return parser.release();
 }
 
@@ -280,6 +296,268 @@ std::optional<timestamp> record_fields::time(std::string_view key) const {
 
 record_fields record_fields::nested(const boost::json::object& inner, std::string_view what) const {
   return record_fields(inner, label_ + " " + std::string(what), counters_);
+}
+
+// ---- list_body_reader
+
+namespace {
+
+// Where the structural scan found the body unusable; turned into a sluice::error by the caller,
+// which knows the origin.
+struct scan_failure {
+  std::size_t offset;
+  std::string problem;
+};
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::size_t skip_space(std::string_view s, std::size_t i) {
+  while (i < s.size() && is_space(s[i])) ++i;
+  return i;
+}
+
+// `i` is at an opening quote; returns the offset just past the closing one. An escaped character
+// (`\"`, `\\`) never ends the string; whether the escapes are valid is the parser's business.
+std::size_t skip_string(std::string_view s, std::size_t i) {
+  const std::size_t start = i;
+  for (++i;;) {
+    i = s.find_first_of("\"\\", i);
+    if (i == std::string_view::npos) throw scan_failure{start, "unterminated string"};
+    if (s[i] == '"') return i + 1;
+    i += 2;  // the backslash and the character it escapes
+    if (i > s.size()) throw scan_failure{start, "unterminated string"};
+  }
+}
+
+bool is_scalar_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+         c == '+' || c == '.';
+}
+
+// Returns the offset just past the value starting at `i` (whitespace before it skipped). Checks
+// the structure only: brackets matched, strings closed, commas and colons in place, nesting
+// bounded. Numbers and literals are runs of their characters; the parser checks them. Iterative,
+// so a hostile `[[[[...` cannot overflow the stack.
+std::size_t skip_value(std::string_view s, std::size_t i) {
+  enum class want { value, value_or_close, key, key_or_close };
+  std::string open;  // the containers entered, innermost last
+  want next = want::value;
+  for (;;) {
+    i = skip_space(s, i);
+    if (i == s.size()) throw scan_failure{i, "unexpected end of the body"};
+    const char c = s[i];
+
+    if (next == want::key || next == want::key_or_close) {
+      if (next == want::key_or_close && c == '}') {
+        open.pop_back();
+        ++i;
+      } else {
+        if (c != '"') throw scan_failure{i, "expected a member name"};
+        i = skip_space(s, skip_string(s, i));
+        if (i == s.size()) throw scan_failure{i, "unexpected end of the body"};
+        if (s[i] != ':') throw scan_failure{i, "expected ':'"};
+        ++i;
+        next = want::value;
+        continue;
+      }
+    } else if (next == want::value_or_close && c == ']') {
+      open.pop_back();
+      ++i;
+    } else if (c == '{' || c == '[') {
+      if (open.size() >= max_nesting) throw scan_failure{i, "nested too deeply"};
+      open.push_back(c);
+      ++i;
+      next = c == '{' ? want::key_or_close : want::value_or_close;
+      continue;
+    } else if (c == '"') {
+      i = skip_string(s, i);
+    } else if (is_scalar_char(c)) {
+      while (i < s.size() && is_scalar_char(s[i])) ++i;
+    } else {
+      throw scan_failure{i, "unexpected character"};
+    }
+
+    // A value ended: close every container that ends here, or expect the next member/element.
+    for (;;) {
+      if (open.empty()) return i;
+      i = skip_space(s, i);
+      if (i == s.size()) throw scan_failure{i, "unexpected end of the body"};
+      const char close = open.back() == '{' ? '}' : ']';
+      if (s[i] == close) {
+        open.pop_back();
+        ++i;
+        continue;
+      }
+      if (s[i] != ',') throw scan_failure{i, std::string("expected ',' or '") + close + "'"};
+      ++i;
+      next = open.back() == '{' ? want::key : want::value;
+      break;
+    }
+  }
+}
+
+std::string_view kind_at(char c) {
+  switch (c) {
+    case '{':
+      return "an object";
+    case '[':
+      return "an array";
+    case '"':
+      return "a string";
+    case 't':
+    case 'f':
+      return "a boolean";
+    case 'n':
+      return "null";
+    default:
+      return "a number";
+  }
+}
+
+}  // namespace
+
+struct list_body_reader::state {
+  std::string_view body;
+  std::string source;
+  std::string url;
+  std::string list_key;
+  boost::json::object members;
+  std::optional<std::size_t> list_begin;  // offset of the list member's value
+  std::size_t position = 0;               // after '[' or after the last element handed out
+  std::size_t count = 0;
+  bool started = false;
+  bool done = false;
+
+  // The arena of the current element: dropped before the next one is parsed, so a whole answer
+  // costs one element's worth of parse memory (a typical record fits the inline buffer). A new
+  // arena per element rather than release(): Boost 1.81's release() keeps the doubled size of
+  // the next upstream block, which grows without bound over thousands of elements.
+  unsigned char buffer[16384];
+  std::optional<boost::json::monotonic_resource> arena;
+  boost::json::parser parser{{}, parse_options()};
+  // Declared last: destroyed before the arena it lives in. An optional, because emplacing moves
+  // the parser's value in with its arena, where assigning to a value would copy it into the
+  // assignee's (default) storage.
+  std::optional<boost::json::value> current;
+
+  body_origin origin() const { return {source, url}; }
+};
+
+list_body_reader::list_body_reader(std::string_view body, std::string_view content_type,
+                                   std::string list_key, const body_origin& origin)
+    : state_(std::make_unique<state>()) {
+  auto& st = *state_;
+  st.body = body;
+  st.source = std::string(origin.source);
+  st.url = std::string(origin.url);
+  st.list_key = std::move(list_key);
+  check_json_content_type(body, content_type, origin);
+
+  try {
+    std::size_t i = skip_space(body, 0);
+    if (i == body.size()) throw scan_failure{i, "empty body"};
+    if (body[i] != '{') {
+      skip_value(body, i);  // a broken body is reported as broken, not as the wrong shape
+      fail(origin, "expected a JSON object at the top level, got " +
+                       std::string(kind_at(body[i])));
+    }
+    i = skip_space(body, i + 1);
+    if (i < body.size() && body[i] == '}') {
+      ++i;
+    } else {
+      for (;;) {
+        if (i == body.size()) throw scan_failure{i, "unexpected end of the body"};
+        if (body[i] != '"') throw scan_failure{i, "expected a member name"};
+        const std::size_t key_begin = i;
+        i = skip_string(body, i);
+        auto quoted = body.substr(key_begin, i - key_begin);
+        std::string key(quoted.substr(1, quoted.size() - 2));
+        if (key.find('\\') != std::string::npos) {
+          boost::json::error_code ec;
+          auto decoded = boost::json::parse(quoted, ec);
+          if (ec) throw scan_failure{key_begin, "member name: " + ec.message()};
+          key = std::string(decoded.as_string());
+        }
+        i = skip_space(body, i);
+        if (i == body.size()) throw scan_failure{i, "unexpected end of the body"};
+        if (body[i] != ':') throw scan_failure{i, "expected ':'"};
+        const std::size_t value_begin = skip_space(body, i + 1);
+        const std::size_t value_end = skip_value(body, value_begin);
+        if (key == st.list_key) {
+          // Two lists would make "the" list ambiguous; a parser keeping either would hide data.
+          if (st.list_begin)
+            throw scan_failure{key_begin, "member '" + key + "' appears twice"};
+          st.list_begin = value_begin;
+        } else {
+          boost::json::parser parser({}, parse_options());
+          boost::json::error_code ec;
+          auto used = parser.write(body.data() + value_begin, value_end - value_begin, ec);
+          if (ec) throw scan_failure{value_begin + used, ec.message()};
+          st.members[key] = parser.release();
+        }
+        i = skip_space(body, value_end);
+        if (i == body.size()) throw scan_failure{i, "unexpected end of the body"};
+        if (body[i] == '}') {
+          ++i;
+          break;
+        }
+        if (body[i] != ',') throw scan_failure{i, "expected ',' or '}'"};
+        i = skip_space(body, i + 1);
+      }
+    }
+    i = skip_space(body, i);
+    if (i != body.size()) throw scan_failure{i, "unexpected text after the JSON value"};
+  } catch (const scan_failure& f) {
+    fail(origin, malformed(body, f.offset, f.problem));
+  }
+}
+
+list_body_reader::~list_body_reader() = default;
+list_body_reader::list_body_reader(list_body_reader&&) noexcept = default;
+list_body_reader& list_body_reader::operator=(list_body_reader&&) noexcept = default;
+
+const boost::json::object& list_body_reader::members() const noexcept { return state_->members; }
+
+bool list_body_reader::has_list() const noexcept { return state_->list_begin.has_value(); }
+
+std::size_t list_body_reader::count() const noexcept { return state_->count; }
+
+const boost::json::value* list_body_reader::next() {
+  auto& st = *state_;
+  const auto body = st.body;
+  if (!st.started) {
+    if (!st.list_begin) fail(st.origin(), "answer has no '" + st.list_key + "' list");
+    if (body[*st.list_begin] != '[')
+      fail(st.origin(), "'" + st.list_key + "' is " + std::string(kind_at(body[*st.list_begin])) +
+                            ", expected an array");
+    st.started = true;
+    st.position = *st.list_begin + 1;
+  }
+  st.current.reset();  // the previous element goes before its arena
+  st.arena.reset();
+  if (st.done) return nullptr;
+
+  // The constructor's scan proved the list well-formed: only ',' ']' and elements follow.
+  std::size_t i = skip_space(body, st.position);
+  if (body[i] == ']') {
+    st.done = true;
+    return nullptr;
+  }
+  if (st.count > 0) i = skip_space(body, i + 1);  // the ',' between elements
+  const std::size_t begin = i;
+  const std::size_t end = skip_value(body, begin);
+
+  st.arena.emplace(st.buffer, sizeof st.buffer);
+  st.parser.reset(boost::json::storage_ptr(&*st.arena));
+  boost::json::error_code ec;
+  const std::size_t used = st.parser.write(body.data() + begin, end - begin, ec);
+  if (ec)
+    fail(st.origin(), st.list_key + "[" + std::to_string(st.count) +
+                          "]: " + malformed(body, begin + used, ec.message()));
+  st.current.emplace(st.parser.release());
+  st.position = end;
+  ++st.count;
+  return &*st.current;
 }
 
 }  // namespace sluice::connectors

@@ -5,7 +5,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +56,48 @@ std::string serialize(const boost::json::value& value);
 
 // At most about 60 bytes of a value's JSON text (cut at a UTF-8 boundary), for messages.
 std::string excerpt(const boost::json::value& value);
+
+// Reads an answer that is a JSON object whose one large member is a list (Clevertim's
+// `{"status":"OK","content":[...]}` with 50,000 contacts) one element at a time, so that peak
+// memory is the body text plus one element, never a parse tree of the whole answer.
+//
+// The constructor scans the whole body once with a small tokenizer (strings, escapes, nesting;
+// no tree): the top level must be one object with nothing after it, every container must be
+// closed, and every comma and colon must be in place. A truncated or garbled body therefore
+// fails here, before any element is handed out. Every top-level member other than the list is
+// parsed (they are small: "status", "error"), so they can be inspected before the first element,
+// whatever their order in the text. next() then parses one element at a time into an arena that
+// is reused for the next one. Every failure throws sluice::error (kind data) naming the source,
+// the URL (without query) and the byte offset in the body.
+//
+// The reader keeps views into `body`: the body must outlive it.
+class list_body_reader {
+public:
+  list_body_reader(std::string_view body, std::string_view content_type, std::string list_key,
+                   const body_origin& origin);
+  ~list_body_reader();
+  list_body_reader(list_body_reader&&) noexcept;
+  list_body_reader& operator=(list_body_reader&&) noexcept;
+
+  // The top-level members other than the list, parsed.
+  const boost::json::object& members() const noexcept;
+
+  // Whether the body has the list member at all (of whatever type).
+  bool has_list() const noexcept;
+
+  // The next element of the list; nullptr after the last one. The value stays valid until the
+  // next call. Throws (kind data) when the list member is absent or not an array (an answer
+  // without its list is not an empty list) and for an element that is not valid JSON (byte
+  // offset and index named).
+  const boost::json::value* next();
+
+  // Elements handed out so far.
+  std::size_t count() const noexcept;
+
+private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
 
 // Typed reads of one API record. A missing or null field is nullopt. A present value of the wrong
 // type, or one that does not parse, is nullopt too and counts one warning naming the record, the

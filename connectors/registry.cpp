@@ -1,5 +1,6 @@
 #include "connectors/registry.hpp"
 
+#include "connectors/clevertim/clevertim.hpp"
 #include "connectors/cloudapp/cloudapp.hpp"
 #include "connectors/cloutly/cloutly.hpp"
 #include "connectors/partoo/partoo.hpp"
@@ -16,6 +17,10 @@ const kind_info kinds[] = {
     // The vendor documents no budget (and has retired the API): 120/min is a polite default.
     {"cloudapp", "http://my.cl.ly", rate{120.0 / 60.0}, {"username", "password"},
      &cloudapp::make_connector, &cloudapp::make_authenticator},
+    // The vendor documents no budget either: 120/min is a polite default. A run sends one
+    // request per resource, so this only paces `check` and the seven streams' starts.
+    {"clevertim", "https://www.clevertim.com/api", rate{120.0 / 60.0}, {"api_key"},
+     &clevertim::make_connector, &clevertim::make_authenticator},
 };
 
 }  // namespace

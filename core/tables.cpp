@@ -153,10 +153,24 @@ const table_def crm_notes{"crm_notes",
                            {"raw", t::jsonb},
                            {"deleted_at", t::timestamptz}}};
 
+// Not in DESIGN.md section 5's list: the definitions that give Clevertim's `cf` keys their names,
+// so that a view can show custom values by field name.
+const table_def crm_custom_fields{"crm_custom_fields",
+                                  {{"external_id", t::text},
+                                   {"name", t::text},
+                                   {"full_name", t::text},
+                                   {"element_type", t::text},
+                                   {"model_types", t::text_array},
+                                   {"multiple", t::boolean},
+                                   {"allowed_values", t::jsonb},
+                                   {"raw", t::jsonb},
+                                   {"deleted_at", t::timestamptz}}};
+
 namespace {
 const table_def* const all_tables[] = {&reviews,       &businesses,        &cloudapp_items,
                                        &crm_contacts,  &crm_companies,     &crm_cases,
-                                       &crm_opportunities, &crm_tasks,     &crm_notes};
+                                       &crm_opportunities, &crm_tasks,     &crm_notes,
+                                       &crm_custom_fields};
 }
 
 std::span<const table_def* const> all() { return all_tables; }

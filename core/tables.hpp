@@ -17,6 +17,7 @@ extern const table_def crm_cases;
 extern const table_def crm_opportunities;
 extern const table_def crm_tasks;
 extern const table_def crm_notes;
+extern const table_def crm_custom_fields;  // Clevertim's customfield definitions (names for cf keys)
 
 std::span<const table_def* const> all();
 const table_def* find(std::string_view name) noexcept;

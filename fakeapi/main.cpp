@@ -1,5 +1,6 @@
 // sluice-fakeapi: an imitation of the SaaS APIs sluice reads, for integration tests, the demo and
 // benchmarks. Serves HTTP and HTTPS on loopback; see --help.
+#include "fakeapi/clevertim.hpp"
 #include "fakeapi/cloudapp.hpp"
 #include "fakeapi/cloutly.hpp"
 #include "fakeapi/faults.hpp"
@@ -59,6 +60,14 @@ constexpr std::string_view usage = R"(usage: sluice-fakeapi [options]
   --cloudapp-algorithm ALG   MD5 (default) or SHA-256
   --cloudapp-tricky-challenge  send the Digest challenge among others in one WWW-Authenticate
   --cloudapp-bump-on-list    every /items request first bumps a third of the view counters
+  --clevertim-token TOKEN    expected Basic user name, password X (default clevertim-test-token)
+  --clevertim-contacts N     generated Clevertim contacts (default 200)
+  --clevertim-companies N    generated Clevertim companies (default 30)
+  --clevertim-cases N        generated Clevertim cases (default 40)
+  --clevertim-opportunities N  generated Clevertim opportunities (default 40)
+  --clevertim-tasks N        generated Clevertim tasks (default 40)
+  --clevertim-notes N        generated Clevertim notes (default 40)
+  --clevertim-customfields N generated Clevertim custom field definitions (default 6)
   --throttle-every N         every Nth API request gets 429 + Retry-After (0 = off)
   --retry-after S            Retry-After value, sent verbatim (default 1)
   --error-every N            every Nth API request gets --error-status (0 = off)
@@ -78,6 +87,7 @@ struct options {
   partoo_options partoo;
   cloutly_options cloutly;
   cloudapp_options cloudapp;
+  clevertim_options clevertim;
   fault_config faults;
 };
 
@@ -127,6 +137,7 @@ options parse_options(int argc, char** argv) {
          opts.partoo.seed = parse_number<std::uint64_t>(n, v, 0, UINT64_MAX);
          opts.cloutly.seed = opts.partoo.seed;
          opts.cloudapp.seed = opts.partoo.seed;
+         opts.clevertim.seed = opts.partoo.seed;
        }},
       {"--partoo-reviews", size(opts.partoo.reviews)},
       {"--partoo-businesses", size(opts.partoo.businesses)},
@@ -159,6 +170,14 @@ options parse_options(int argc, char** argv) {
            throw usage_error("invalid value for " + std::string(n) + ": '" + std::string(v) + "' (MD5 or SHA-256)");
          }
        }},
+      {"--clevertim-token", text(opts.clevertim.token)},
+      {"--clevertim-contacts", size(opts.clevertim.contacts)},
+      {"--clevertim-companies", size(opts.clevertim.companies)},
+      {"--clevertim-cases", size(opts.clevertim.cases)},
+      {"--clevertim-opportunities", size(opts.clevertim.opportunities)},
+      {"--clevertim-tasks", size(opts.clevertim.tasks)},
+      {"--clevertim-notes", size(opts.clevertim.notes)},
+      {"--clevertim-customfields", size(opts.clevertim.customfields)},
       {"--throttle-every", count(opts.faults.throttle_every)},
       {"--retry-after", text(opts.faults.retry_after)},
       {"--error-every", count(opts.faults.error_every)},
@@ -234,10 +253,12 @@ int run(const options& opts) {
   partoo_api partoo(opts.partoo);
   cloutly_api cloutly(opts.cloutly);
   cloudapp_api cloudapp(opts.cloudapp);
+  clevertim_api clevertim(opts.clevertim);
   router routes(opts.faults);
   partoo.install(routes);
   cloutly.install(routes);
   cloudapp.install(routes);
+  clevertim.install(routes);
 
   const bool https = opts.https_port != -1;
   std::optional<self_signed_certificate> certificate;

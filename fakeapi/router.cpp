@@ -122,9 +122,9 @@ dispatched router::dispatch_api(const api_scope& scope, const request& req) {
   const api_route* route = nullptr;
   bool path_known = false;
   for (const auto& candidate : scope.routes) {
-    if (candidate.path != path) continue;
+    if (candidate.prefix ? !path.starts_with(candidate.path) : candidate.path != path) continue;
     path_known = true;
-    if (candidate.method == req.http.method()) route = &candidate;
+    if (candidate.method == req.http.method() && route == nullptr) route = &candidate;
   }
   const std::string name = route != nullptr ? route->name
                            : path_known     ? scope.name + ".method_not_allowed"

@@ -58,6 +58,9 @@ struct api_route {
   std::string path;  // exact, e.g. "/partoo/v2/reviews"
   std::string name;  // stats key, e.g. "partoo.reviews"
   handler handle;
+  // When set, `path` is a prefix that every path starting with it matches (e.g.
+  // "/clevertim/api/contact/" for read-one requests with the id in the path).
+  bool prefix = false;
 };
 
 // One vendor's API: every request whose path starts with `prefix` is an API request.

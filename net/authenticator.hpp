@@ -36,4 +36,14 @@ private:
   secret key_;
 };
 
+// HTTP Basic (RFC 7617): Clevertim sends the API token as user name and "X" as password.
+class basic_auth final : public authenticator {
+public:
+  basic_auth(std::string username, secret password);
+  void apply(request& req) override { req.headers.push_back({"Authorization", header_.reveal()}); }
+
+private:
+  secret header_;  // "Basic base64(user:password)": as secret as the password itself
+};
+
 }  // namespace sluice::net

@@ -106,7 +106,10 @@ public:
       throw error(error_kind::config, "source '" + run.source.name +
                                           "': cloudapp has no stream '" + run.stream +
                                           "' (streams: items)");
-    co_await pull_items({run.source, run.out, run.counters, send_with(run.http, run.counters)});
+    // A named variable, not a braced temporary: GCC 12 destroys a braced temporary passed by
+    // value into a coroutine inside co_await twice.
+    pull p{run.source, run.out, run.counters, send_with(run.http, run.counters)};
+    co_await pull_items(std::move(p));
     co_return co_await run.out.flush();
   }
 

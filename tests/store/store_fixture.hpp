@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -61,6 +62,19 @@ inline pqxx::result query(const database_options& db, const std::string& sql) {
   auto c = inspect(db);
   pqxx::nontransaction tx(*c);
   return tx.exec(sql);
+}
+
+// A result as text, NULL spelled "<NULL>", for comparing whole query results in one EXPECT_EQ.
+using result_rows = std::vector<std::vector<std::string>>;
+
+inline result_rows rows_of(const database_options& db, const std::string& sql) {
+  result_rows out;
+  for (const auto& r : query(db, sql)) {
+    std::vector<std::string> cells;
+    for (const auto& f : r) cells.push_back(f.is_null() ? "<NULL>" : f.as<std::string>());
+    out.push_back(std::move(cells));
+  }
+  return out;
 }
 
 template <typename T>

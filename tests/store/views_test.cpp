@@ -11,18 +11,6 @@ namespace {
 
 using namespace sluice::store::testing;
 
-using result_rows = std::vector<std::vector<std::string>>;
-
-result_rows rows_of(const database_options& db, const std::string& sql) {
-  result_rows out;
-  for (const auto& r : query(db, sql)) {
-    std::vector<std::string> cells;
-    for (const auto& f : r) cells.push_back(f.is_null() ? "<NULL>" : f.as<std::string>());
-    out.push_back(std::move(cells));
-  }
-  return out;
-}
-
 class views_test : public ::testing::Test {
 protected:
   void SetUp() override {

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,9 +107,11 @@ void child::kill(int sig) {
 bool child::running() {
   if (status_) return false;
   int st = 0;
-  pid_t r = waitpid(pid_, &st, WNOHANG);
+  rusage usage{};
+  pid_t r = wait4(pid_, &st, WNOHANG, &usage);
   if (r == pid_) {
     status_ = st;
+    max_rss_kb_ = usage.ru_maxrss;
     return false;
   }
   return r == 0;
@@ -130,12 +133,15 @@ process_result child::wait(std::chrono::seconds timeout) {
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid_, SIGKILL);
       int st = 0;
-      waitpid(pid_, &st, 0);
+      rusage usage{};
+      wait4(pid_, &st, 0, &usage);
       status_ = st;
+      max_rss_kb_ = usage.ru_maxrss;
       break;
     }
   }
   result.output = drain();
+  result.max_rss_kb = max_rss_kb_;
   if (status_) {
     if (WIFEXITED(*status_)) result.exit_code = WEXITSTATUS(*status_);
     if (WIFSIGNALED(*status_)) result.signal = WTERMSIG(*status_);

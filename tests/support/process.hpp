@@ -13,6 +13,7 @@ struct process_result {
   int exit_code = -1;    // -1 when killed by a signal
   int signal = 0;
   std::string output;    // stdout and stderr interleaved
+  long max_rss_kb = 0;   // the child's peak resident set size
 };
 
 // Runs to completion (killed after `timeout`), capturing output.
@@ -41,6 +42,7 @@ private:
   int fd_ = -1;
   std::string buffer_;
   std::optional<int> status_;
+  long max_rss_kb_ = 0;
 };
 
 }  // namespace sluice::test

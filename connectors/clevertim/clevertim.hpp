@@ -1,0 +1,65 @@
+#pragma once
+// Clevertim CRM (shared/apis/clevertim.md): seven streams, one per resource (contact, company,
+// case, opportunity, task, note, customfield), each a complete snapshot every run from ONE
+// request, GET <base>/<resource>: the API has no paging, no filters and no modified-since.
+// Answers are `{"status":"OK","content":[...]}` and can be large (tens of thousands of
+// contacts), so they are read one record at a time (json_body.hpp's list_body_reader) and written
+// in batches while reading goes on. Records become rows in mapping.hpp. Authentication is HTTP
+// Basic with the API token as user name and "X" as password.
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "connectors/connector.hpp"
+#include "core/error.hpp"
+#include "net/authenticator.hpp"
+#include "net/http.hpp"
+
+namespace sluice::connectors::clevertim {
+
+std::unique_ptr<connector> make_connector(const source_config& source);
+
+// net::basic_auth(api_key, "X"): the vendor's token scheme.
+std::shared_ptr<net::authenticator> make_authenticator(const source_config& source);
+
+// Rows per batch handed to the sink: the writer commits one batch while the next is parsed, and
+// memory holds the body text plus about one batch.
+inline constexpr std::size_t batch_rows = 1000;
+
+// The run loops behind connector::run and connector::check, with the network passed in as `get`
+// (http_client::get in production) so tests drive them against canned answers.
+
+// One GET of an absolute URL; returns the 2xx answer or throws sluice::error.
+using fetch = std::function<boost::asio::awaitable<net::response>(std::string url)>;
+
+struct pull {
+  const source_config& source;
+  std::string resource;  // "contact", ... (= the stream name)
+  sink& out;
+  run_counters& counters;
+  fetch get;
+};
+
+// One snapshot of one resource: begin_snapshot(false), GET <base>/<resource>, the records mapped
+// and written in batches of at most batch_rows, then complete_snapshot(max_delete_fraction) once
+// the whole answer was read without error (an empty list completes too: the store's safety
+// valve decides what absence means). Any failure (a request error, the error envelope, a
+// malformed body or record) throws sluice::error and leaves the snapshot open: nothing is marked
+// deleted. Throws kind config for an unknown resource.
+boost::asio::awaitable<void> pull_resource(pull p);
+
+// GET <base>/customfield (small, unlike /contact): "authenticated; 4 custom fields".
+boost::asio::awaitable<std::string> check_source(std::string source_name, std::string base_url,
+                                                 fetch get);
+
+// A failed request's error, rewritten so that the message names Clevertim's own explanation:
+// http_client's message ends in up to 200 bytes of the body, and Clevertim's error envelope
+// (`{"status":"ERROR","error":"Invalid request"}`) is shown as `Clevertim error: Invalid
+// request` instead. Kind and HTTP status are kept; other errors are returned unchanged.
+error with_vendor_message(const error& failure);
+
+}  // namespace sluice::connectors::clevertim
