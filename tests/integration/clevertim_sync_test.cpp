@@ -139,7 +139,13 @@ TEST_F(clevertim_sync, fifty_thousand_contacts_in_one_answer_load_with_bounded_m
   const double rss_mb = static_cast<double>(result.max_rss_kb) / 1024.0;
   // The body is held once as text; records are parsed one at a time and written in batches.
   // Parsing it into one JSON document as well would cost several times the body on top.
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's shadow memory and quarantine make RSS meaningless: the bound is checked
+  // by the default preset.
+  (void)rss_mb;
+#else
   EXPECT_LT(rss_mb, 1.6 * body_mb + 60.0) << "peak RSS " << rss_mb << " MB for a " << body_mb << " MB answer";
+#endif
   std::printf("50,000 contacts: answer %.1f MB, sluice peak RSS %.1f MB\n", body_mb, rss_mb);
 }
 

@@ -230,7 +230,10 @@ TEST_F(partoo_sync, killed_at_random_points_then_rerun_ends_with_exactly_the_sou
     if (run.wait().signal == SIGKILL) ++kills_mid_run;
     // Invariant after every crash: no cursor ahead of its rows. Every source record updated
     // strictly before the committed cursor is in the table, in its current version.
-    auto c = cursor();
+    // A kill may land before the first migration created sync_state (slow builds): then there
+    // is no cursor, and nothing to check yet.
+    bool migrated = psql("SELECT to_regclass('" + schema_ + ".sync_state') IS NOT NULL") == "t";
+    auto c = migrated ? cursor() : std::string();
     if (!c.empty()) {
       auto table = table_reviews();
       for (const auto& [id, r] : fake_reviews())
