@@ -198,6 +198,16 @@ std::optional<std::string> id_text(const boost::json::value& value) {
   return std::nullopt;
 }
 
+std::string required_id(const boost::json::object& record, std::string_view what) {
+  const auto* value = record.if_contains("id");
+  auto id = value == nullptr ? std::nullopt : id_text(*value);
+  if (!id)
+    throw error(error_kind::data, std::string(what) + " without a usable id (" +
+                                      (value == nullptr ? std::string("absent") : excerpt(*value)) +
+                                      "): " + excerpt(boost::json::value(record)));
+  return *id;
+}
+
 std::string serialize(const boost::json::value& value) { return boost::json::serialize(value); }
 
 std::string excerpt(const boost::json::value& value) {

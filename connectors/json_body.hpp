@@ -51,6 +51,10 @@ std::optional<std::int64_t> integer_member(const boost::json::object& body, std:
 // An identifier as text: a non-empty string, or an integer. nullopt for anything else.
 std::optional<std::string> id_text(const boost::json::value& value);
 
+// The record's `id` as text; a record without a usable one throws kind data ("partoo review
+// without a usable id (absent): {...}"): DESIGN.md section 7 fails the run on it.
+std::string required_id(const boost::json::object& record, std::string_view what);
+
 // JSON text of a value, for `raw` jsonb columns.
 std::string serialize(const boost::json::value& value);
 

@@ -1,4 +1,5 @@
 #include "connectors/clevertim/mapping.hpp"
+#include "connectors/row_builder.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -19,35 +20,6 @@ const resource_info all_resources[] = {
     {"task", &tables::crm_tasks},               {"note", &tables::crm_notes},
     {"customfield", &tables::crm_custom_fields},
 };
-
-// Fills a row by column name, so a typo fails the mapper tests (table_def::index throws) instead
-// of shifting columns.
-class row_builder {
-public:
-  explicit row_builder(const table_def& table) : table_(table), row_(make_row(table)) {}
-
-  template <class T>
-  void set(std::string_view column, std::optional<T> value) {
-    if (value) row_[table_.index(column)] = std::move(*value);
-  }
-  void set(std::string_view column, cell value) { row_[table_.index(column)] = std::move(value); }
-
-  row take() { return std::move(row_); }
-
-private:
-  const table_def& table_;
-  row row_;
-};
-
-std::string record_id(const boost::json::object& record, std::string_view what) {
-  const auto* value = record.if_contains("id");
-  auto id = value == nullptr ? std::nullopt : id_text(*value);
-  if (!id)
-    throw error(error_kind::data, "clevertim " + std::string(what) + " without a usable id (" +
-                                      (value == nullptr ? std::string("absent") : excerpt(*value)) +
-                                      "): " + excerpt(boost::json::value(record)));
-  return *id;
-}
 
 // A problem with part of a value that is otherwise kept (one odd element of a list).
 void warn_kept(const record_fields& fields, std::string_view key, const boost::json::value& part,
@@ -195,7 +167,7 @@ const resource_info* find_resource(std::string_view name) noexcept {
 }
 
 row map_contact(const boost::json::object& record, run_counters& counters) {
-  auto id = record_id(record, "contact");
+  auto id = required_id(record, "clevertim contact");
   record_fields fields(record, "clevertim contact " + id, counters);
   check_listing(fields, false);
   row_builder out(tables::crm_contacts);
@@ -210,7 +182,7 @@ row map_contact(const boost::json::object& record, run_counters& counters) {
 }
 
 row map_company(const boost::json::object& record, run_counters& counters) {
-  auto id = record_id(record, "company");
+  auto id = required_id(record, "clevertim company");
   record_fields fields(record, "clevertim company " + id, counters);
   check_listing(fields, true);
   row_builder out(tables::crm_companies);
@@ -222,7 +194,7 @@ row map_company(const boost::json::object& record, run_counters& counters) {
 }
 
 row map_case(const boost::json::object& record, run_counters& counters) {
-  auto id = record_id(record, "case");
+  auto id = required_id(record, "clevertim case");
   record_fields fields(record, "clevertim case " + id, counters);
   row_builder out(tables::crm_cases);
   out.set("external_id", id);
@@ -235,7 +207,7 @@ row map_case(const boost::json::object& record, run_counters& counters) {
 }
 
 row map_opportunity(const boost::json::object& record, run_counters& counters) {
-  auto id = record_id(record, "opportunity");
+  auto id = required_id(record, "clevertim opportunity");
   record_fields fields(record, "clevertim opportunity " + id, counters);
   row_builder out(tables::crm_opportunities);
   out.set("external_id", id);
@@ -251,7 +223,7 @@ row map_opportunity(const boost::json::object& record, run_counters& counters) {
 }
 
 row map_task(const boost::json::object& record, run_counters& counters) {
-  auto id = record_id(record, "task");
+  auto id = required_id(record, "clevertim task");
   record_fields fields(record, "clevertim task " + id, counters);
   row_builder out(tables::crm_tasks);
   out.set("external_id", id);
@@ -282,7 +254,7 @@ row map_task(const boost::json::object& record, run_counters& counters) {
 }
 
 row map_note(const boost::json::object& record, run_counters& counters) {
-  auto id = record_id(record, "note");
+  auto id = required_id(record, "clevertim note");
   record_fields fields(record, "clevertim note " + id, counters);
   row_builder out(tables::crm_notes);
   out.set("external_id", id);
@@ -297,7 +269,7 @@ row map_note(const boost::json::object& record, run_counters& counters) {
 }
 
 row map_custom_field(const boost::json::object& record, run_counters& counters) {
-  auto id = record_id(record, "customfield");
+  auto id = required_id(record, "clevertim customfield");
   record_fields fields(record, "clevertim customfield " + id, counters);
   row_builder out(tables::crm_custom_fields);
   out.set("external_id", id);

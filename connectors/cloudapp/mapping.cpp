@@ -1,4 +1,5 @@
 #include "connectors/cloudapp/mapping.hpp"
+#include "connectors/row_builder.hpp"
 
 #include <cstdint>
 #include <utility>
@@ -8,25 +9,6 @@
 
 namespace sluice::connectors::cloudapp {
 namespace {
-
-// Fills a row by column name, so a typo fails the mapper tests (table_def::index throws) instead
-// of shifting columns.
-class row_builder {
-public:
-  explicit row_builder(const table_def& table) : table_(table), row_(make_row(table)) {}
-
-  template <class T>
-  void set(std::string_view column, std::optional<T> value) {
-    if (value) row_[table_.index(column)] = std::move(*value);
-  }
-  void set(std::string_view column, cell value) { row_[table_.index(column)] = std::move(value); }
-
-  row take() { return std::move(row_); }
-
-private:
-  const table_def& table_;
-  row row_;
-};
 
 std::string item_id(const boost::json::object& item) {
   const auto* href = item.if_contains("href");

@@ -1,4 +1,5 @@
 #include "connectors/cloutly/mapping.hpp"
+#include "connectors/row_builder.hpp"
 
 #include <initializer_list>
 #include <utility>
@@ -9,39 +10,10 @@
 namespace sluice::connectors::cloutly {
 namespace {
 
-// Fills a row by column name, so a typo fails the mapper tests (table_def::index throws) instead
-// of shifting columns.
-class row_builder {
-public:
-  explicit row_builder(const table_def& table) : table_(table), row_(make_row(table)) {}
-
-  template <class T>
-  void set(std::string_view column, std::optional<T> value) {
-    if (value) row_[table_.index(column)] = std::move(*value);
-  }
-  void set(std::string_view column, cell value) { row_[table_.index(column)] = std::move(value); }
-
-  row take() { return std::move(row_); }
-
-private:
-  const table_def& table_;
-  row row_;
-};
-
 std::string lower(std::string text) {
   for (auto& c : text)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return text;
-}
-
-std::string record_id(const boost::json::object& record, std::string_view what) {
-  const auto* value = record.if_contains("id");
-  auto id = value == nullptr ? std::nullopt : id_text(*value);
-  if (!id)
-    throw error(error_kind::data, "cloutly " + std::string(what) + " without a usable id (" +
-                                      (value == nullptr ? std::string("absent") : excerpt(*value)) +
-                                      "): " + excerpt(boost::json::value(record)));
-  return *id;
 }
 
 // The first of `keys` holding a string (a present non-string warns and is passed over).
@@ -137,7 +109,7 @@ auto map_list(const boost::json::array& items, const body_origin& origin, std::s
 }  // namespace
 
 mapped_review map_review(const boost::json::object& review, run_counters& counters) {
-  std::string id = record_id(review, "review");
+  std::string id = required_id(review, "cloutly review");
   record_fields fields(review, "cloutly review " + id, counters);
 
   const auto* created_value = fields.find("createdAt");
@@ -174,7 +146,7 @@ mapped_review map_review(const boost::json::object& review, run_counters& counte
 }
 
 row map_business(const boost::json::object& business, run_counters& counters) {
-  std::string id = record_id(business, "business");
+  std::string id = required_id(business, "cloutly business");
   record_fields fields(business, "cloutly business " + id, counters);
 
   row_builder out(tables::businesses);

@@ -1,4 +1,5 @@
 #include "connectors/partoo/mapping.hpp"
+#include "connectors/row_builder.hpp"
 
 #include <utility>
 
@@ -7,35 +8,6 @@
 
 namespace sluice::connectors::partoo {
 namespace {
-
-// Fills a row by column name, so a typo fails the mapper tests (table_def::index throws) instead
-// of shifting columns.
-class row_builder {
-public:
-  explicit row_builder(const table_def& table) : table_(table), row_(make_row(table)) {}
-
-  template <class T>
-  void set(std::string_view column, std::optional<T> value) {
-    if (value) row_[table_.index(column)] = std::move(*value);
-  }
-  void set(std::string_view column, cell value) { row_[table_.index(column)] = std::move(value); }
-
-  row take() { return std::move(row_); }
-
-private:
-  const table_def& table_;
-  row row_;
-};
-
-std::string record_id(const boost::json::object& record, std::string_view what) {
-  const auto* value = record.if_contains("id");
-  auto id = value == nullptr ? std::nullopt : id_text(*value);
-  if (!id)
-    throw error(error_kind::data, "partoo " + std::string(what) + " without a usable id (" +
-                                      (value == nullptr ? std::string("absent") : excerpt(*value)) +
-                                      "): " + excerpt(boost::json::value(record)));
-  return *id;
-}
 
 std::optional<std::string> platform(const record_fields& fields) {
   auto partner = fields.text("partner");
@@ -86,7 +58,7 @@ std::optional<std::vector<std::string>> tag_labels(const record_fields& fields) 
 }  // namespace
 
 mapped_review map_review(const boost::json::object& review, run_counters& counters) {
-  std::string id = record_id(review, "review");
+  std::string id = required_id(review, "partoo review");
   record_fields fields(review, "partoo review " + id, counters);
 
   const auto* update_value = fields.find("update_date");
@@ -130,7 +102,7 @@ mapped_review map_review(const boost::json::object& review, run_counters& counte
 }
 
 mapped_business map_business(const boost::json::object& business, run_counters& counters) {
-  std::string id = record_id(business, "business");
+  std::string id = required_id(business, "partoo business");
   record_fields fields(business, "partoo business " + id, counters);
 
   const auto* modified_value = fields.find("modified");

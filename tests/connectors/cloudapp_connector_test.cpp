@@ -11,6 +11,7 @@
 #include <map>
 #include <algorithm>
 
+#include "tests/support/run_sync.hpp"
 #include "connectors/cloudapp/cloudapp.hpp"
 #include "connectors/registry.hpp"
 #include "core/error.hpp"
@@ -22,27 +23,7 @@ namespace {
 
 using boost::asio::awaitable;
 
-template <class T>
-T run_sync(awaitable<T> task) {
-  boost::asio::io_context io;
-  std::optional<T> result;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
-    failure = e;
-    if (!e) result = std::move(value);
-  });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*result);
-}
-
-void run_sync(awaitable<void> task) {
-  boost::asio::io_context io;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) { failure = e; });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-}
+using test::run_sync;
 
 // One log shared by the fake server and the sink, so tests see requests and writes interleaved.
 using event_log = std::vector<std::string>;

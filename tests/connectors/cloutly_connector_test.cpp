@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 #include <cstdio>
 
+#include "tests/support/run_sync.hpp"
 #include "connectors/cloutly/cloutly.hpp"
 #include "connectors/cloutly/walk.hpp"
 #include "connectors/registry.hpp"
@@ -27,27 +28,7 @@ using test::at;
 const timestamp t0 = at("2021-06-01T12:00:00Z");
 
 // Runs a coroutine to its end on a fresh io_context; rethrows what it threw.
-template <class T>
-T run_sync(awaitable<T> task) {
-  boost::asio::io_context io;
-  std::optional<T> result;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
-    failure = e;
-    if (!e) result = std::move(value);
-  });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*result);
-}
-
-void run_sync(awaitable<void> task) {
-  boost::asio::io_context io;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) { failure = e; });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-}
+using test::run_sync;
 
 // A sink that records what the loop asked of it, in order.
 class recording_sink final : public sink {
