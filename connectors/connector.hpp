@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -12,6 +13,7 @@
 #include "core/sink.hpp"
 #include "core/source_config.hpp"
 #include "core/table.hpp"
+#include "core/time.hpp"
 
 namespace sluice::net {
 class http_client;
@@ -30,6 +32,17 @@ struct stream_spec {
   // periodic full walk: the daemon sets stream_run::full when the last successful full run is
   // older than the source's full_refresh_interval (and on `sync --full`).
   bool full_refresh = false;
+  // `sluice backfill` can re-read a time range of this stream (stream_run::backfill). Snapshot
+  // streams read everything on every run, so they have nothing to backfill.
+  bool backfill = false;
+};
+
+// The historical range of a backfill run: `since` inclusive, `until` exclusive; either may be
+// open. What the range bounds is the stream's own order (Partoo reviews: update_date; Cloutly
+// reviews: createdAt), documented by each connector.
+struct backfill_range {
+  std::optional<timestamp> since;
+  std::optional<timestamp> until;
 };
 
 // Everything one run of one stream needs. The daemon owns all of it for the run's duration.
@@ -44,6 +57,11 @@ struct stream_run {
   net::http_client& http;
   sink& out;
   run_counters& counters;
+  // Set on a backfill run (only for streams with stream_spec::backfill). Then `cursor` is the
+  // job's progress (nullopt when the job starts), every batch's cursor_after is the new progress
+  // (the daemon routes it to backfill_jobs.progress, never to the live cursor), `full` is false,
+  // the walk covers the range only, and nothing is treated as a snapshot (no deletions).
+  std::optional<backfill_range> backfill{};
 };
 
 class connector {
@@ -61,6 +79,16 @@ public:
   // ("authenticated, 287 reviews"); throws sluice::error (kind auth on rejected credentials).
   virtual boost::asio::awaitable<std::string> check(net::http_client& http,
                                                     run_counters& counters) = 0;
+
+  // The instant a committed cursor of `stream` stands at (Partoo reviews: its update_date;
+  // Cloutly reviews: its high-water mark), for the cursor-lag metric; nullopt when the stream has
+  // no time cursor or the text is not one. Never throws.
+  virtual std::optional<timestamp> cursor_time(std::string_view stream,
+                                               const std::string& cursor) const {
+    (void)stream;
+    (void)cursor;
+    return std::nullopt;
+  }
 };
 
 }  // namespace sluice::connectors

@@ -2,6 +2,7 @@
 // The HTTPS client one source uses: connection reuse per origin, TLS verification, timeouts on
 // every step, the source's rate budget, retries, authentication and the error-kind mapping.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,15 @@
 
 namespace sluice::net {
 
+// One attempt's outcome, for metrics (daemon /metrics): requests by status, throttling, retries.
+struct request_event {
+  unsigned status = 0;     // HTTP status; 0 when no answer arrived (network error, timeout)
+  bool throttled = false;  // a 429
+  bool retry = false;      // this attempt repeats an earlier one
+};
+
+enum class request_priority { normal, low };
+
 struct client_options {
   std::string source;          // names the source in error messages
   net::timeouts timeouts;
@@ -25,6 +35,11 @@ struct client_options {
   retry_policy retry;
   std::string user_agent = "sluice/0.1";
   std::size_t max_connections_per_origin = 4;
+  // Backfill clients use `low`: they share the source's budget but take tokens only when live
+  // pulls leave some (token_bucket::try_take_now).
+  request_priority priority = request_priority::normal;
+  // Called once per attempt, on the client's executor (no locks needed by the client).
+  std::function<void(const request_event&)> observer;
 };
 
 // Single-threaded: a client, its pool and the token bucket it is given are used from the one

@@ -22,6 +22,15 @@ public:
   // Tokens are reserved, so concurrent callers queue up fairly instead of all waking at once.
   clock::duration take(clock::time_point now);
 
+  // Low priority (backfill work): takes a token only if one is available right now without
+  // borrowing from the future, i.e. no normal caller has reserved ahead and the source is not
+  // paused. Returns true when taken; false means "ask again after a short wait" (see
+  // low_priority_retry_after). Normal take() reservations drive tokens negative, so live pulls
+  // always go first and backfill only uses what they leave.
+  bool try_take_now(clock::time_point now);
+  // How long a low-priority caller should wait before asking again.
+  clock::duration low_priority_retry_after(clock::time_point now) const;
+
   // Retry-After: nobody of this source sends before `until`.
   void pause_until(clock::time_point until);
 
