@@ -53,7 +53,10 @@ command_line parse_command_line(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->option_text("FORMAT");
 
-  subcommand_options sync_options, check_options, status_options, migrate_options;
+  subcommand_options run_options, sync_options, backfill_options, check_options, status_options,
+      reset_options, migrate_options;
+  auto* run = add_command(app, "run", "the daemon: keep every source in step (systemd Type=notify)",
+                          run_options);
   auto* sync = add_command(app, "sync",
                            "one pass over the selected streams, then exit", sync_options);
   // One value per flag (`--source a --source b`): a bare word after it is a usage error, not a
@@ -66,12 +69,31 @@ command_line parse_command_line(int argc, char** argv) {
       ->option_text("NAME");
   sync->add_flag("--full", result.full,
                  "ignore cursors and re-read everything (detects deletions)");
+  auto* backfill = add_command(
+      app, "backfill", "re-read a historical range of one source; never moves the live cursor back",
+      backfill_options);
+  std::string backfill_source, backfill_stream;
+  backfill->add_option("--source", backfill_source, "the source (required)")
+      ->required()
+      ->option_text("NAME");
+  backfill->add_option("--stream", backfill_stream, "only this stream (default: every stream that can be backfilled)")
+      ->option_text("NAME");
+  backfill->add_option("--since", result.since, "start of the range, inclusive (e.g. 2024-01-01T00:00:00Z)")
+      ->option_text("TIME");
+  backfill->add_option("--until", result.until, "end of the range, exclusive (default: now)")
+      ->option_text("TIME");
   auto* check = add_command(
       app, "check", "check the configuration, the database and one authenticated call per source",
       check_options);
   auto* status = add_command(
       app, "status", "per stream: cursor, last run, rows, errors, lease", status_options);
   status->add_flag("--json", result.json, "print JSON instead of a table");
+  auto* reset = add_command(app, "reset",
+                            "forget cursors; the next run re-pulls from the start", reset_options);
+  std::string reset_source, reset_stream;
+  reset->add_option("--source", reset_source, "the source (required)")->required()->option_text("NAME");
+  reset->add_option("--stream", reset_stream, "only this stream (default: all of the source)")
+      ->option_text("NAME");
   auto* migrate = add_command(app, "migrate", "apply schema migrations", migrate_options);
 
   try {
@@ -93,9 +115,22 @@ command_line parse_command_line(int argc, char** argv) {
   }
 
   const subcommand_options* chosen = nullptr;
-  if (sync->parsed()) {
+  if (run->parsed()) {
+    result.cmd = command_line::command::run;
+    chosen = &run_options;
+  } else if (sync->parsed()) {
     result.cmd = command_line::command::sync;
     chosen = &sync_options;
+  } else if (backfill->parsed()) {
+    result.cmd = command_line::command::backfill;
+    chosen = &backfill_options;
+    result.sources = {backfill_source};
+    if (!backfill_stream.empty()) result.streams = {backfill_stream};
+  } else if (reset->parsed()) {
+    result.cmd = command_line::command::reset;
+    chosen = &reset_options;
+    result.sources = {reset_source};
+    if (!reset_stream.empty()) result.streams = {reset_stream};
   } else if (check->parsed()) {
     result.cmd = command_line::command::check;
     chosen = &check_options;

@@ -9,12 +9,15 @@
 namespace sluice::daemon {
 
 struct command_line {
-  enum class command { sync, check, status, migrate, help, version };
+  enum class command { run, sync, backfill, check, status, reset, migrate, help, version };
 
   command cmd = command::help;
   std::optional<std::string> config;  // -c FILE (after the command wins over before it)
-  std::vector<std::string> sources;   // sync --source NAME..., in the order given
-  std::vector<std::string> streams;   // sync --stream NAME...
+  std::vector<std::string> sources;   // sync --source NAME..., in the order given; backfill and
+                                      // reset: exactly one
+  std::vector<std::string> streams;   // sync --stream NAME...; backfill and reset: at most one
+  std::string since;                  // backfill --since TIME (empty: not given)
+  std::string until;                  // backfill --until TIME
   bool full = false;                  // sync --full
   bool json = false;                  // status --json
   std::string log_level = "info";     // trace | debug | info | warn | error

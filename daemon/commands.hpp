@@ -23,6 +23,18 @@ struct sync_request {
 };
 
 int run_sync(const config& cfg, const sync_request& request);
+
+// The daemon (DESIGN.md section 8); SIGHUP reloads cfg.file.
+int run_daemon(const config& cfg);
+
+struct backfill_request {
+  std::string source;
+  std::string stream;  // empty: every stream of the source that can be backfilled
+  std::string since;   // as given on the command line; empty: open
+  std::string until;
+};
+int run_backfill(const config& cfg, const backfill_request& request);
+int run_reset(const config& cfg, const std::string& source, const std::string& stream);
 int run_check(const config& cfg);
 int run_status(const config& cfg, bool json);
 int run_migrate(const config& cfg);

@@ -398,8 +398,13 @@ private:
         out.listen = listen;
       } else if (k == "instance") {
         out.instance = string_at(*node, p);
+      } else if (k == "lease_ttl") {
+        auto ttl = duration_at(*node, p, false);
+        if (ttl < std::chrono::seconds{3} || ttl > std::chrono::hours{1})
+          fail(node->source(), p, "must be between 3s and 1h (leases are renewed every ttl/6)");
+        out.lease_ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
       } else {
-        unknown_key(*key, p, {"listen", "instance"});
+        unknown_key(*key, p, {"listen", "instance", "lease_ttl"});
       }
     }
   }
@@ -645,7 +650,8 @@ std::optional<listen_endpoint> parse_listen(std::string_view text) {
       !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
   unsigned long n = std::strtoul(std::string(port).c_str(), nullptr, 10);
-  if (n == 0 || n > 65535) return std::nullopt;
+  // Port 0 asks the kernel for a free port (tests; the log line says which one it got).
+  if (n > 65535) return std::nullopt;
   return listen_endpoint{std::string(host), static_cast<std::uint16_t>(n)};
 }
 

@@ -2,6 +2,7 @@
 // The configuration file (DESIGN.md section 4), loaded and validated in one step: what comes out
 // is complete (defaults of each connector kind applied, secrets read from their inline, _env or
 // _file form), so nothing downstream re-checks or re-reads it.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -17,6 +18,9 @@ namespace sluice::daemon {
 struct daemon_options {
   std::string listen = "127.0.0.1:9187";  // metrics/health server; "" turns it off
   std::string instance;                   // lease holder name; load_config fills "<hostname>:<pid>"
+  // How long a lease lasts without renewal (renewed every ttl/6): how soon another instance takes
+  // over the sources of one that died on another host. An addition to DESIGN.md section 4.
+  std::chrono::seconds lease_ttl{30};
 };
 
 struct config {

@@ -42,8 +42,14 @@ int main(int argc, char** argv) {
 
   try {
     switch (cli.cmd) {
+      case d::command_line::command::run: return d::run_daemon(cfg);
       case d::command_line::command::sync:
         return d::run_sync(cfg, {cli.sources, cli.streams, cli.full});
+      case d::command_line::command::backfill:
+        return d::run_backfill(cfg, {cli.sources.at(0), cli.streams.empty() ? "" : cli.streams[0],
+                                     cli.since, cli.until});
+      case d::command_line::command::reset:
+        return d::run_reset(cfg, cli.sources.at(0), cli.streams.empty() ? "" : cli.streams[0]);
       case d::command_line::command::check: return d::run_check(cfg);
       case d::command_line::command::status: return d::run_status(cfg, cli.json);
       case d::command_line::command::migrate: return d::run_migrate(cfg);

@@ -21,7 +21,8 @@ std::vector<connectors::stream_spec> source_runtime::selected_streams(
 }
 
 source_runtime make_source_runtime(boost::asio::any_io_executor executor,
-                                   const source_config& source) {
+                                   const source_config& source,
+                                   std::function<void(const net::request_event&)> observer) {
   source_runtime rt;
   rt.config = &source;
   rt.kind = connectors::find_kind(source.kind);
@@ -37,8 +38,12 @@ source_runtime make_source_runtime(boost::asio::any_io_executor executor,
   auto step = std::chrono::duration_cast<std::chrono::milliseconds>(source.timeout);
   options.timeouts = net::timeouts::uniform(step);
   options.ca_file = source.ca_file;
-  rt.http = std::make_unique<net::http_client>(executor, options, rt.budget,
-                                               rt.kind->make_authenticator(source));
+  options.observer = std::move(observer);
+  // One authenticator for both clients: a Digest nonce or a renewed token serves either.
+  auto auth = rt.kind->make_authenticator(source);
+  rt.http = std::make_unique<net::http_client>(executor, options, rt.budget, auth);
+  options.priority = net::request_priority::low;
+  rt.backfill_http = std::make_unique<net::http_client>(executor, options, rt.budget, auth);
   return rt;
 }
 

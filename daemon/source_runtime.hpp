@@ -1,6 +1,7 @@
 #pragma once
 // What one configured source needs at run time: its connector, its rate budget (shared by all its
 // streams) and its HTTP client.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,11 +22,15 @@ struct source_runtime {
   std::unique_ptr<connectors::connector> connector;
   std::shared_ptr<net::token_bucket> budget;
   std::unique_ptr<net::http_client> http;
+  // Backfill requests: the same budget, low priority (live pulls go first), its own connections.
+  std::unique_ptr<net::http_client> backfill_http;
 
   // The streams to run: the configured subset (or all), filtered by `only` when non-empty.
   std::vector<connectors::stream_spec> selected_streams(const std::vector<std::string>& only) const;
 };
 
-source_runtime make_source_runtime(boost::asio::any_io_executor executor, const source_config& source);
+// `observer`, when set, sees every request attempt of both clients (metrics).
+source_runtime make_source_runtime(boost::asio::any_io_executor executor, const source_config& source,
+                                   std::function<void(const net::request_event&)> observer = {});
 
 }  // namespace sluice::daemon

@@ -1,21 +1,24 @@
 // `sluice sync`: one pass over the selected streams, all sources concurrently on one I/O thread,
-// rows committed by the writer thread. Each stream's failure is recorded and logged once, here;
-// the other streams carry on.
+// rows committed by the writer thread. It takes each source's lease first (DESIGN.md section 8),
+// so it never pulls a source that a daemon or another sync is pulling; a source it cannot take
+// fails its streams with a message naming the holder, and the others carry on.
 #include <algorithm>
-#include <chrono>
 #include <csignal>
 #include <memory>
+#include <set>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
 #include "daemon/commands.hpp"
+#include "daemon/lease_keeper.hpp"
 #include "daemon/source_runtime.hpp"
+#include "daemon/stream_runner.hpp"
+#include "store/backfill_jobs.hpp"
 #include "store/batch_writer.hpp"
 #include "store/migrations.hpp"
 #include "store/state.hpp"
@@ -30,78 +33,6 @@ struct stream_job {
   connectors::stream_spec spec;
   bool ok = false;
 };
-
-// Streams whose API hides edits and deletions get a full walk on `--full`, on their first run,
-// and whenever the last full run is older than the source's full_refresh_interval.
-bool full_refresh_due(const connectors::stream_spec& spec, const source_config& src,
-                      const std::optional<std::string>& cursor, store::state& state) {
-  if (!spec.full_refresh) return false;
-  if (!cursor) return true;
-  auto last = state.last_full_run(src.name, spec.name);
-  if (!last) return true;
-  auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
-  return now - *last >= src.full_refresh_interval;
-}
-
-asio::awaitable<void> run_one_stream(stream_job& job, store::state& state,
-                                     store::batch_writer& writer, bool full_requested) {
-  const auto& src = *job.source->config;
-  const std::string& stream = job.spec.name;
-  const std::string label = src.name + "/" + stream;
-  auto started = std::chrono::steady_clock::now();
-
-  store::run_outcome outcome;
-  std::int64_t run_id = 0;
-  try {
-    // The cursor is given on full runs too: a full walk may resume from it and must never move
-    // a high-water mark backwards.
-    std::optional<std::string> cursor = state.cursor(src.name, stream);
-    bool full = full_requested || full_refresh_due(job.spec, src, cursor, state);
-    std::string mode = full ? "full"
-                            : (job.spec.mode == connectors::stream_mode::snapshot ? "snapshot" : "incremental");
-    run_id = state.begin_run(src.name, stream, mode);
-    auto sink = writer.open(co_await asio::this_coro::executor, src.name, stream, *job.spec.table, run_id);
-    connectors::stream_run run{src, stream, full, cursor, *job.source->http, *sink, outcome.counters};
-    outcome.totals = co_await job.source->connector->run(run);
-    outcome.status = outcome.totals.suspicious ? "suspicious" : "succeeded";
-  } catch (const error& e) {
-    outcome.status = "failed";
-    outcome.error = e.kind();
-    outcome.error_message = e.what();
-  } catch (const std::exception& e) {
-    outcome.status = "failed";
-    outcome.error = error_kind::data;
-    outcome.error_message = std::string("internal error: ") + e.what();
-  }
-
-  if (outcome.counters.warnings > 0)
-    spdlog::warn("{}: {} record field(s) unusable, stored as NULL (raw keeps them); first: {}",
-                 label, outcome.counters.warnings, outcome.counters.first_warning);
-  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const auto& t = outcome.totals;
-  const auto& c = outcome.counters;
-  if (outcome.status == "suspicious")
-    spdlog::warn("{}: snapshot looks incomplete, nothing was marked deleted: {}", label,
-                 outcome.totals.suspicious_reason);
-  if (outcome.status == "failed") {
-    spdlog::error("{}: failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} updated]",
-                  label, to_string(*outcome.error), outcome.error_message, c.requests, c.throttled,
-                  t.inserted, t.updated);
-  } else {
-    spdlog::info("{}: {} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, {} retried) in {:.1f}s",
-                 label, t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled,
-                 c.retries, seconds);
-  }
-  if (run_id != 0) {
-    try {
-      state.finish_run(run_id, outcome);
-    } catch (const std::exception& e) {
-      spdlog::error("{}: could not record the run: {}", label, e.what());
-      outcome.status = "failed";
-    }
-  }
-  job.ok = outcome.status != "failed";
-}
 
 }  // namespace
 
@@ -148,32 +79,82 @@ int run_sync(const config& cfg, const sync_request& request) {
   }
 
   std::unique_ptr<store::state> state;
+  std::unique_ptr<store::backfill_store> backfills;
   std::unique_ptr<store::batch_writer> writer;
+  std::vector<std::string> wanted;
+  for (auto& rt : sources) wanted.push_back(rt->config->name);
+  lease_keeper leases(cfg.database, one_shot_identity("sync"), cfg.daemon.lease_ttl,
+                      lease_keeper::mode::fixed, wanted);
+  lease_round first;
   try {
     state = std::make_unique<store::state>(cfg.database);
+    backfills = std::make_unique<store::backfill_store>(cfg.database);
     writer = std::make_unique<store::batch_writer>(cfg.database);
+    first = leases.round_now();
+    if (!first.ok) throw error(error_kind::database, first.error);
   } catch (const error& e) {
     spdlog::error("{}", e.what());
     return exit_code::unavailable;
   }
+
+  // Sources someone else holds: their streams fail now, with who holds them.
+  std::set<std::string> held = first.held;
+  for (auto& rt : sources) {
+    if (held.count(rt->config->name)) continue;
+    std::string who = "another process";
+    for (const auto& l : first.leases)
+      if (l.source == rt->config->name && l.live) who = describe_holder(l);
+    spdlog::error("source '{}': not synced: {} is working on it (sluice run or another sync)",
+                  rt->config->name, who);
+  }
+
+  // A lease lost midway (this process was paused past the TTL and another took over): stop
+  // pulling that source. Fencing in the writer already refuses its commits.
+  leases.start([&](const lease_round& round) {
+    if (!round.ok) return;
+    asio::post(io, [&, kept = round.held] {
+      for (auto& rt : sources)
+        if (held.count(rt->config->name) && !kept.count(rt->config->name)) {
+          held.erase(rt->config->name);
+          rt->http->shutdown();
+          rt->backfill_http->shutdown();
+        }
+    });
+  });
 
   // SIGINT/SIGTERM: stop fetching; batches already queued still commit with their cursors.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::warn("signal {}: stopping; committed work is kept", sig);
-    for (auto& rt : sources) rt->http->shutdown();
+    for (auto& rt : sources) {
+      rt->http->shutdown();
+      rt->backfill_http->shutdown();
+    }
   });
 
-  std::size_t remaining = jobs.size();
+  blocking_thread db;
+  run_context ctx{db, *state, *backfills, *writer, leases.identity().holder};
+  std::size_t remaining = 0;
   for (auto& job : jobs) {
-    asio::co_spawn(io, run_one_stream(job, *state, *writer, request.full),
-                   [&](std::exception_ptr) {
-                     if (--remaining == 0) signals.cancel();
-                   });
+    if (!held.count(job.source->config->name)) continue;
+    ++remaining;
+    asio::co_spawn(
+        io,
+        [&ctx, &job, full = request.full]() -> asio::awaitable<void> {
+          stream_request request{*job.source, job.spec, full, std::nullopt};
+          auto result = co_await run_stream(ctx, std::move(request));
+          job.ok = result.ok();
+        },
+        [&](std::exception_ptr) {
+          if (--remaining == 0) signals.cancel();
+        });
   }
+  if (remaining == 0) signals.cancel();
   io.run();
   writer->stop();
+  db.join();
+  leases.stop();
   for (auto& rt : sources) rt->http->shutdown();
 
   auto failed = std::count_if(jobs.begin(), jobs.end(), [](const stream_job& j) { return !j.ok; });

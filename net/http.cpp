@@ -22,4 +22,13 @@ std::string_view response::header_value(std::string_view name) const noexcept {
   return {};
 }
 
+bool valid_header(const header& h) noexcept {
+  if (h.name.empty()) return false;
+  for (char c : h.name)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == ':' || c == 0x7f) return false;
+  for (char c : h.value)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
+}
+
 }  // namespace sluice::net

@@ -18,6 +18,10 @@ struct request {
   std::string body;
 };
 
+// A header that is safe to put on the wire: a non-empty token name, no CR, LF or NUL in the value
+// (header injection).
+bool valid_header(const header& h) noexcept;
+
 struct response {
   unsigned status = 0;
   std::vector<header> headers;

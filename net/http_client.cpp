@@ -290,14 +290,6 @@ std::optional<std::string> decode_body(response& res, std::size_t limit) {
   return std::nullopt;
 }
 
-bool valid_header(const header& h) {
-  if (h.name.empty()) return false;
-  for (char c : h.name)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == ':' || c == 0x7f) return false;
-  for (char c : h.value)
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  return true;
-}
 
 // host_name_verification, remembering why it said no: the handshake error alone cannot tell a
 // name mismatch from an untrusted chain.
@@ -586,6 +578,23 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     co_await timer.async_wait(use_tuple);
   }
 
+  // Waits for a token of the source's budget. Normal requests reserve one and sleep until it is
+  // theirs; low-priority (backfill) requests only take one that nobody has reserved, and
+  // otherwise ask again later, so live pulls queued meanwhile go first.
+  template <class Cancelled>
+  asio::awaitable<void> take_token(in_flight& flight, const Cancelled& cancelled) {
+    if (options_.priority == request_priority::normal) {
+      const auto wait = budget_->take(std::chrono::steady_clock::now());
+      if (wait > std::chrono::steady_clock::duration::zero()) co_await sleep(wait, flight);
+      if (stopped_) throw cancelled();
+      co_return;
+    }
+    while (!budget_->try_take_now(std::chrono::steady_clock::now())) {
+      co_await sleep(budget_->low_priority_retry_after(std::chrono::steady_clock::now()), flight);
+      if (stopped_) throw cancelled();
+    }
+  }
+
   asio::awaitable<response> send(request req, run_counters* counters) {
     auto self = shared_from_this();  // in-flight requests keep the client's state alive
     const target t = parse_target(req.url, options_.source);
@@ -606,11 +615,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     int attempts = 0, failures = 0, throttles = 0;
     bool renewed = false;
     for (;;) {
-      if (budget_) {
-        const auto wait = budget_->take(std::chrono::steady_clock::now());
-        if (wait > std::chrono::steady_clock::duration::zero()) co_await sleep(wait, flight);
-        if (stopped_) throw cancelled();
-      }
+      if (budget_) co_await take_token(flight, cancelled);
 
       request attempt = req;
       if (auth_) auth_->apply(attempt);
@@ -636,10 +641,10 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
                                             : describe(f, t, options_);
       }
 
-      unsigned status = 0;
+      const unsigned status = answer ? answer->status : 0;
+      if (options_.observer) options_.observer(request_event{status, status == 429, attempts > 1});
       std::optional<milliseconds> retry_after;
       if (answer) {
-        status = answer->status;
         auto problem = decode_body(*answer, options_.body_limit);
         if (status >= 200 && status < 300) {
           if (problem) throw error(error_kind::data, what + ": " + *problem, status);

@@ -39,6 +39,39 @@ token_bucket::clock::duration token_bucket::take(clock::time_point now) {
   return pause_left + to_clock(-tokens_ / rate);
 }
 
+bool token_bucket::try_take_now(clock::time_point now) {
+  if (!started_) {
+    started_ = true;
+    last_ = now;
+  }
+  if (paused_until_ > now) return false;
+  if (rate_ <= 0) return true;
+  const auto from = std::max(last_, paused_until_);
+  if (now > from) tokens_ = std::min(burst_, tokens_ + seconds_d(now - from).count() * effective_rate(now));
+  last_ = std::max(last_, now);
+  // Only a whole token that is there now: never a reservation, so normal callers queued behind
+  // the current balance keep their slots.
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+token_bucket::clock::duration token_bucket::low_priority_retry_after(clock::time_point now) const {
+  const auto pause_left = paused_until_ > now ? paused_until_ - now : clock::duration::zero();
+  if (rate_ <= 0) return pause_left;
+  // The balance now (refill from whichever is later, the last update or the pause's end), then
+  // the time until it reaches one whole token again, counted from the pause's end.
+  double tokens = tokens_;
+  const auto from = started_ ? std::max(last_, paused_until_) : now;
+  if (now > from) tokens = std::min(burst_, tokens + seconds_d(now - from).count() * effective_rate(now));
+  const double missing = 1.0 - tokens;
+  if (missing <= 0) return pause_left;
+  // Rounded up, and not below a millisecond: a wake-up a hair too early would find the token
+  // still missing and spin.
+  const auto wait = std::chrono::ceil<clock::duration>(seconds_d{missing / effective_rate(now)});
+  return pause_left + std::max<clock::duration>(wait, std::chrono::milliseconds{1});
+}
+
 void token_bucket::pause_until(clock::time_point until) {
   if (until <= paused_until_) return;
   paused_until_ = until;

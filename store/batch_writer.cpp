@@ -1,5 +1,6 @@
 #include "store/batch_writer.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -35,6 +36,7 @@
 #include "store/connection.hpp"
 #include "store/copy_encoder.hpp"
 #include "store/redact.hpp"
+#include "store/sql_values.hpp"
 
 namespace sluice::store {
 namespace {
@@ -81,6 +83,8 @@ struct sink_state {
   std::string stream;
   const table_def* table = nullptr;
   std::int64_t run_id = 0;
+  std::string lease_holder;                 // sink_options::lease_holder
+  std::optional<std::int64_t> backfill_job;  // sink_options::backfill_job
   std::string line_prefix;  // the source, COPY-encoded, plus a tab
 
   // guarded
@@ -216,6 +220,7 @@ public:
   }
 
   asio::awaitable<void> begin_snapshot(bool resume) override {
+    refuse_snapshot_of_backfill();
     {
       std::lock_guard lock(core_->mutex);
       if (state_->failure) std::rethrow_exception(state_->failure);
@@ -237,6 +242,7 @@ public:
     // nothing"; above 1 means the same as 1.
     if (!(max_delete_fraction >= 0.0)) max_delete_fraction = 0.0;
     if (max_delete_fraction > 1.0) max_delete_fraction = 1.0;
+    refuse_snapshot_of_backfill();
     {
       std::lock_guard lock(core_->mutex);
       if (state_->failure) std::rethrow_exception(state_->failure);
@@ -266,6 +272,15 @@ public:
   }
 
 private:
+  // A backfill reads a range, not everything: completing it as a snapshot would mark every row
+  // outside the range deleted.
+  void refuse_snapshot_of_backfill() const {
+    if (state_->backfill_job)
+      throw error(error_kind::data,
+                  fmt::format("{}/{}: a backfill is never a snapshot (backfill job {})",
+                              state_->source, state_->stream, *state_->backfill_job));
+  }
+
   std::shared_ptr<core> core_;
   std::shared_ptr<sink_state> state_;
 };
@@ -293,16 +308,6 @@ std::string one_line(std::string text) {
 struct line_span {
   std::size_t begin, end;  // end is one past the newline
 };
-
-// A text[] literal for a query parameter (not COPY: no second layer of escaping).
-void append_array_element(std::string& out, std::string_view item) {
-  out += out.size() > 1 ? ",\"" : "\"";
-  for (char c : item) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-}
 
 // A share as a percentage for a log line: "81.2", "50".
 std::string percent(double share) { return fmt::format("{:.4g}", share * 100.0); }
@@ -362,6 +367,11 @@ struct batch_writer::impl {
     }
   }
   snapshot_result complete_snapshot(const sink_state& sink, const job& j);
+  void fence(pqxx::work& tx, const sink_state& sink);
+  void store_position(pqxx::work& tx, const sink_state& sink, const std::string* cursor,
+                      std::int64_t records);
+  void report(const sink_state& sink, std::int64_t records, const write_totals& totals,
+              std::chrono::steady_clock::time_point began);
   void copy_lines(pqxx::work& tx, const std::string& table_name, const table_def& table,
                   const std::vector<line_span>& which);
   void open_connection();
@@ -400,6 +410,67 @@ void batch_writer::impl::open_connection() {
                     "SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING");
   conn->prepare("sluice_forget_seen",
                 "DELETE FROM " + schema + ".snapshot_seen WHERE source = $1 AND stream = $2");
+  // FOR SHARE: a takeover (an UPDATE of this row) waits until our transaction ends, so the lease
+  // cannot change hands between this check and our COMMIT. Several sinks of one source share it.
+  conn->prepare("sluice_fence", "SELECT holder, expires_at > now() FROM " + schema +
+                                    ".leases WHERE source = $1 FOR SHARE");
+  conn->prepare("sluice_backfill_progress",
+                "UPDATE " + schema +
+                    ".backfill_jobs SET progress = coalesce($2::jsonb, progress), "
+                    "records = records + $3, updated_at = now() WHERE id = $1");
+}
+
+// The first statement of every transaction of a sink with a lease: nothing of the transaction
+// commits unless we still hold the source's lease.
+void batch_writer::impl::fence(pqxx::work& tx, const sink_state& sink) {
+  if (sink.lease_holder.empty()) return;
+  const pqxx::result lease = tx.exec_prepared("sluice_fence", sink.source);
+  const bool ours = !lease.empty() && lease[0][0].as<std::string>() == sink.lease_holder &&
+                    lease[0][1].as<bool>();
+  if (ours) return;
+  std::string taker = "nobody";
+  if (!lease.empty() && lease[0][1].as<bool>()) taker = lease[0][0].as<std::string>();
+  throw error(error_kind::cancelled,
+              fmt::format("source '{}': lease lost to {}; batch not committed", sink.source,
+                          taker));
+}
+
+// Where a commit's position goes: the stream's cursor, or for a backfill its job's progress (the
+// live cursor never moves backwards because of a backfill).
+void batch_writer::impl::store_position(pqxx::work& tx, const sink_state& sink,
+                                        const std::string* cursor, std::int64_t records) {
+  if (!sink.backfill_job) {
+    if (cursor != nullptr) tx.exec_prepared0("sluice_cursor", sink.source, sink.stream, *cursor);
+    return;
+  }
+  std::optional<std::string> progress;
+  if (cursor != nullptr) progress = *cursor;
+  const auto updated =
+      tx.exec_prepared0("sluice_backfill_progress", *sink.backfill_job, progress, records);
+  // Without its job row the progress would be lost, and a resumed job would start over.
+  if (updated.affected_rows() != 1)
+    throw error(error_kind::data, fmt::format("{}/{}: backfill job {} does not exist",
+                                              sink.source, sink.stream, *sink.backfill_job));
+}
+
+void batch_writer::impl::report(const sink_state& sink, std::int64_t records,
+                                const write_totals& totals,
+                                std::chrono::steady_clock::time_point began) {
+  if (!shared->options.on_commit) return;
+  commit_report r;
+  r.source = sink.source;
+  r.stream = sink.stream;
+  r.records = records;
+  r.inserted = totals.inserted;
+  r.updated = totals.updated;
+  r.deleted = totals.deleted;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  // The transaction has committed: a failing observer must not turn it into a failed batch.
+  try {
+    shared->options.on_commit(r);
+  } catch (const std::exception& e) {
+    spdlog::warn("{}/{}: commit observer failed: {}", sink.source, sink.stream, e.what());
+  }
 }
 
 // Per connection and table: a staging table that only ever holds one transaction's rows, and
@@ -543,7 +614,9 @@ write_totals batch_writer::impl::commit_rows(const sink_state& sink,
 
   write_totals totals;
   totals.records = records;
+  const auto began = std::chrono::steady_clock::now();
   pqxx::work tx(*conn);
+  fence(tx, sink);
   std::vector<line_span> fresh, changed;
   std::string ids;
   if ((classify || record_seen) && !rows.empty()) {
@@ -590,11 +663,12 @@ write_totals batch_writer::impl::commit_rows(const sink_state& sink,
   }
   if (record_seen && !rows.empty())
     tx.exec_prepared0("sluice_seen", sink.source, sink.stream, ids);
-  if (cursor != nullptr) tx.exec_prepared0("sluice_cursor", sink.source, sink.stream, *cursor);
+  store_position(tx, sink, cursor, records);
   if (sink.run_id > 0)
     tx.exec_prepared0("sluice_run_progress", sink.run_id, records, totals.inserted,
                       totals.updated, totals.deleted);
   tx.commit();
+  report(sink, records, totals, began);
   // Give back the memory of an exceptionally large commit.
   if (lines.capacity() > (64u << 20)) std::string().swap(lines);
   return totals;
@@ -604,9 +678,13 @@ write_totals batch_writer::impl::commit_rows(const sink_state& sink,
 // own transaction, committed before the sink's next batch.
 void batch_writer::impl::forget_seen(const sink_state& sink) {
   if (!conn || !conn->is_open()) open_connection();
+  const auto began = std::chrono::steady_clock::now();
   pqxx::work tx(*conn);
+  // A process that lost the lease must not wipe the ids of the new holder's snapshot.
+  fence(tx, sink);
   tx.exec_prepared0("sluice_forget_seen", sink.source, sink.stream);
   tx.commit();
+  report(sink, 0, {}, began);
 }
 
 // One transaction: count, apply the safety valve, mark the vanished rows, forget the ids, store
@@ -617,7 +695,9 @@ snapshot_result batch_writer::impl::complete_snapshot(const sink_state& sink, co
   const std::string target = schema + "." + quote_identifier(sink.table->name);
   const std::string seen_table = schema + ".snapshot_seen";
   snapshot_result result;
+  const auto began = std::chrono::steady_clock::now();
   pqxx::work tx(*conn);
+  fence(tx, sink);
   // This session keeps sequential scans off for its key probes (open_connection); here the
   // whole source is compared with the whole snapshot, which is what scans and hash joins are for.
   // No nested loops: snapshot_seen has just been filled and has no statistics yet, so the
@@ -661,6 +741,9 @@ snapshot_result batch_writer::impl::complete_snapshot(const sink_state& sink, co
   if (sink.run_id > 0 && result.deleted > 0)
     tx.exec_prepared0("sluice_run_progress", sink.run_id, 0, 0, 0, result.deleted);
   tx.commit();
+  write_totals totals;
+  totals.deleted = result.deleted;
+  report(sink, 0, totals, began);
   return result;
 }
 
@@ -825,12 +908,27 @@ batch_writer::~batch_writer() { stop(); }
 std::unique_ptr<sink> batch_writer::open(boost::asio::any_io_executor executor, std::string source,
                                          std::string stream, const table_def& table,
                                          std::int64_t run_id) {
+  sink_options options;
+  options.source = std::move(source);
+  options.stream = std::move(stream);
+  options.table = &table;
+  options.run_id = run_id;
+  return open(std::move(executor), std::move(options));
+}
+
+std::unique_ptr<sink> batch_writer::open(boost::asio::any_io_executor executor,
+                                         sink_options options) {
+  if (options.table == nullptr)
+    throw std::invalid_argument("batch_writer::open: sink_options.table of " + options.source +
+                                "/" + options.stream + " is not set");
   auto s = std::make_shared<sink_state>();
   s->executor = std::move(executor);
-  s->source = std::move(source);
-  s->stream = std::move(stream);
-  s->table = &table;
-  s->run_id = run_id;
+  s->source = std::move(options.source);
+  s->stream = std::move(options.stream);
+  s->table = options.table;
+  s->run_id = options.run_id;
+  s->lease_holder = std::move(options.lease_holder);
+  s->backfill_job = options.backfill_job;
   append_copy_text(s->line_prefix, s->source);
   s->line_prefix += '\t';
   return std::make_unique<writer_sink>(impl_->shared, std::move(s));

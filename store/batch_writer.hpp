@@ -20,8 +20,8 @@ namespace sluice::store {
 
 // One committed transaction, reported to writer_options::on_commit (on the writer thread).
 struct commit_report {
-  std::string source;
-  std::string stream;
+  std::string source{};
+  std::string stream{};
   std::int64_t records = 0;  // rows in the transaction
   std::int64_t inserted = 0;
   std::int64_t updated = 0;
@@ -33,23 +33,23 @@ struct writer_options {
   std::size_t max_queued_rows = 8'000;     // back-pressure: write() waits beyond this
   std::size_t max_rows_per_commit = 4'000;   // consecutive batches of one stream are coalesced
   // Called after each successful commit, on the writer thread (metrics). Must not block.
-  std::function<void(const commit_report&)> on_commit;
+  std::function<void(const commit_report&)> on_commit{};
 };
 
 // What one sink writes and where its cursor goes.
 struct sink_options {
-  std::string source;
-  std::string stream;
+  std::string source{};
+  std::string stream{};
   const table_def* table = nullptr;
   std::int64_t run_id = 0;  // the sync_runs row of this run (0: none)
   // Fencing: when non-empty, every transaction of this sink first locks the source's lease row
   // (FOR SHARE) and fails with kind `cancelled` ("lease lost") unless this holder still holds an
   // unexpired lease. A process that lost its lease (paused, partitioned) can then never commit
   // stale rows or move a cursor after another process took the source over.
-  std::string lease_holder;
+  std::string lease_holder{};
   // Backfill: cursor_after of each batch is stored as backfill_jobs.progress of this job (with
   // records += rows, updated_at = now()) in the batch's transaction; sync_state is never touched.
-  std::optional<std::int64_t> backfill_job;
+  std::optional<std::int64_t> backfill_job{};
 };
 
 class batch_writer {

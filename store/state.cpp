@@ -12,54 +12,24 @@
 #include "core/tables.hpp"
 #include "store/connection.hpp"
 #include "store/redact.hpp"
+#include "store/sql_values.hpp"
 
 namespace sluice::store {
-namespace {
-
-// Timestamps travel as integer microseconds since the epoch: exact, and independent of the
-// session's DateStyle.
-std::string micros(std::string_view column) {
-  return fmt::format("(extract(epoch FROM {}) * 1000000)::bigint", column);
-}
-
-std::optional<timestamp> read_time(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return timestamp(duration(f.as<std::int64_t>()));
-}
-
-std::string read_text(const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); }
-
-}  // namespace
-
 struct state::impl {
   database_options db;
   std::string schema;  // quoted
-  std::mutex mutex;    // one connection; callers may come from more than one thread
-  std::unique_ptr<pqxx::connection> conn;
-
-  pqxx::connection& connection() {
-    // A connection lost to a server restart is replaced rather than failing every later call.
-    if (!conn || !conn->is_open()) conn = connect(db, "sluice");
-    return *conn;
-  }
+  std::unique_ptr<guarded_connection> conn;
 
   template <typename F>
   auto run(std::string_view what, F&& f) {
-    std::lock_guard lock(mutex);
-    try {
-      return f(connection());
-    } catch (const error&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw database_error(what, e, db);
-    }
+    return conn->run(what, std::forward<F>(f));
   }
 };
 
 state::state(const database_options& db) : impl_(std::make_unique<impl>()) {
   impl_->db = db;
   impl_->schema = quote_identifier(db.schema);
-  impl_->conn = connect(db, "sluice");
+  impl_->conn = std::make_unique<guarded_connection>(db, "sluice");
 }
 
 state::~state() = default;

@@ -32,9 +32,12 @@ struct pull {
   sink& out;
   run_counters& counters;
   fetch get;
+  // A backfill run (reviews only): `cursor` is the job's progress (walk.hpp, backfill_progress).
+  std::optional<backfill_range> backfill{};
 };
 
-// Walks GET /reviews (walk.hpp); a full walk is wrapped in begin_snapshot/complete_snapshot.
+// Walks GET /reviews (walk.hpp); a full walk is wrapped in begin_snapshot/complete_snapshot, a
+// backfill walk never is.
 boost::asio::awaitable<void> pull_reviews(pull p);
 // GET /businesses as one snapshot; there is no cursor.
 boost::asio::awaitable<void> pull_businesses(pull p);

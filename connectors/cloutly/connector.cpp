@@ -2,7 +2,10 @@
 // batch's cursor and the next offset, hand the batch to the sink, repeat.
 #include <spdlog/spdlog.h>
 
+#include <exception>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "connectors/cloutly/cloutly.hpp"
@@ -34,10 +37,11 @@ void log_snapshot(const source_config& source, std::string_view stream,
 // so the next request overlaps the commit of this one. An exception leaves the snapshot open:
 // nothing is marked deleted, and the next run resumes the walk from the last committed cursor.
 awaitable<void> pull_reviews(pull p) {
-  reviews_walk walk({p.cursor, p.full, p.source.lookback, p.source.start_date});
+  reviews_walk walk({p.cursor, p.full, p.source.lookback, p.source.start_date, p.backfill});
   if (walk.full()) co_await p.out.begin_snapshot(walk.resumed());
   spdlog::debug("source '{}' reviews: {} {} walk from offset {}", p.source.name,
-                walk.resumed() ? "resuming a" : "starting a", walk.full() ? "full" : "incremental",
+                walk.resumed() ? "resuming a" : "starting a",
+                walk.backfill() ? "backfill" : walk.full() ? "full" : "incremental",
                 walk.progress().offset);
   while (!walk.done()) {
     auto url = net::make_url(p.source.base_url, "/reviews", walk.query());
@@ -91,14 +95,20 @@ public:
   explicit cloutly_connector(const source_config& source)
       : source_name_(source.name), base_url_(source.base_url) {}
 
+  // Reviews can re-read a range of createdAt (walk.hpp); businesses are a snapshot every run.
   std::vector<stream_spec> streams() const override {
-    return {{"reviews", &tables::reviews, stream_mode::incremental, true},
+    return {{"reviews", &tables::reviews, stream_mode::incremental, true, true},
             {"businesses", &tables::businesses, stream_mode::snapshot}};
   }
 
   awaitable<write_totals> run(stream_run& run) override {
     pull p{run.source, run.full, run.cursor, run.out, run.counters,
-           fetch_with(run.http, run.counters)};
+           fetch_with(run.http, run.counters), run.backfill};
+    // A snapshot under a backfill's name would mark everything outside the range deleted.
+    if (run.backfill && run.stream == "businesses")
+      throw error(error_kind::config, "source '" + run.source.name +
+                                          "': cloutly businesses cannot be backfilled (every "
+                                          "sync reads them whole)");
     if (run.stream == "reviews") {
       co_await pull_reviews(std::move(p));
     } else if (run.stream == "businesses") {
@@ -109,6 +119,17 @@ public:
                                           "' (streams: reviews, businesses)");
     }
     co_return co_await run.out.flush();
+  }
+
+  // Never throws: a cursor that does not parse is just no time.
+  std::optional<timestamp> cursor_time(std::string_view stream,
+                                       const std::string& cursor) const override {
+    if (stream != "reviews") return std::nullopt;
+    try {
+      return parse_reviews_cursor(cursor).high_water;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
   }
 
   awaitable<std::string> check(net::http_client& http, run_counters& counters) override {

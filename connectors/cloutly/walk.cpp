@@ -90,8 +90,46 @@ walk_plan plan_walk(const reviews_cursor& committed, bool full_requested) {
   return {walk_progress{0, std::nullopt, full}, false};
 }
 
-reviews_walk::reviews_walk(const walk_start& start)
-    : committed_(parse_reviews_cursor(start.cursor)) {
+std::string backfill_progress_json(const backfill_progress& progress) {
+  boost::json::object json;
+  json["offset"] = progress.offset;
+  if (progress.oldest) json["oldest"] = format_timestamp(*progress.oldest);
+  return serialize(json);
+}
+
+backfill_progress parse_backfill_progress(const std::optional<std::string>& progress) {
+  if (!progress) return {};
+  auto bad = [&]() -> error {
+    return error(error_kind::data, "cloutly reviews: stored backfill progress '" + *progress +
+                                       R"(' is not of the form {"offset":<n>,"oldest":"<ISO-8601>"})");
+  };
+  boost::json::error_code ec;
+  auto value = boost::json::parse(*progress, ec);
+  if (ec || !value.is_object()) throw bad();
+  const auto& json = value.get_object();
+  const auto* offset = json.if_contains("offset");
+  if (offset == nullptr || !offset->is_int64() || offset->get_int64() < 0) throw bad();
+  backfill_progress result{offset->get_int64(), std::nullopt};
+  if (const auto* oldest = json.if_contains("oldest"); oldest && !oldest->is_null()) {
+    if (!oldest->is_string()) throw bad();
+    result.oldest = parse_timestamp(oldest->get_string());
+    if (!result.oldest) throw bad();
+  }
+  return result;
+}
+
+reviews_walk::reviews_walk(const walk_start& start) {
+  if (start.backfill) {
+    // The stored text is the job's progress: the live cursor plays no part in a backfill.
+    auto progress = parse_backfill_progress(start.cursor);
+    backfill_ = true;
+    at_ = walk_progress{progress.offset, std::nullopt, false};
+    oldest_ = progress.oldest;
+    resumed_ = start.cursor.has_value();
+    floor_ = start.backfill->since;
+    return;
+  }
+  committed_ = parse_reviews_cursor(start.cursor);
   auto plan = plan_walk(committed_, start.full);
   at_ = plan.at;
   resumed_ = plan.resumed;
@@ -122,6 +160,7 @@ std::optional<record_batch> reviews_walk::on_page(reviews_page answer) {
   for (auto& review : answer.records) {
     ids.push_back(review.id);
     at_.newest = later(at_.newest, review.created_at);
+    if (!oldest_ || review.created_at < *oldest_) oldest_ = review.created_at;
     if (floor_ && review.created_at < *floor_) reached_floor = true;
     batch.rows.push_back(std::move(review.values));
   }
@@ -145,6 +184,11 @@ std::optional<record_batch> reviews_walk::on_page(reviews_page answer) {
   done_ = returned == 0 || (answer.total && end >= *answer.total) || reached_floor;
   at_.offset = (done_ || returned <= 2 * page_overlap) ? end : end - page_overlap;
 
+  if (backfill_) {
+    if (batch.rows.empty()) return std::nullopt;
+    batch.cursor_after = backfill_progress_json({at_.offset, oldest_});
+    return batch;
+  }
   if (done_ && !at_.full) {
     batch.cursor_after = final_cursor();
     return batch;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "connectors/cloutly/mapping.hpp"
+#include "connectors/connector.hpp"
 #include "core/record.hpp"
 #include "core/time.hpp"
 #include "net/query.hpp"
@@ -92,6 +93,21 @@ struct walk_plan {
 };
 walk_plan plan_walk(const reviews_cursor& committed, bool full_requested);
 
+// A backfill job's progress (backfill_jobs.progress; never the live cursor), e.g.
+//   {"offset":300,"oldest":"2021-02-03T00:00:00.000000Z"}
+// `offset`: where the next page starts, counted from the newest; `oldest`: the oldest createdAt
+// read so far (absent before the first review), which shows how far back the job has come.
+struct backfill_progress {
+  std::int64_t offset = 0;
+  std::optional<timestamp> oldest;
+  bool operator==(const backfill_progress&) const = default;
+};
+
+// parse_backfill_progress throws sluice::error (kind data) for text not of this form; nullopt
+// (a job that has not written a batch yet) parses as offset 0.
+std::string backfill_progress_json(const backfill_progress& progress);
+backfill_progress parse_backfill_progress(const std::optional<std::string>& progress);
+
 // What a run starts from (stream_run's fields, minus I/O).
 struct walk_start {
   std::optional<std::string> cursor;  // committed cursor JSON; nullopt on a first run
@@ -101,16 +117,28 @@ struct walk_start {
   // (Cloutly cannot filter by date). Reviews older than it that an earlier configuration loaded
   // are then absent from the snapshot and get marked deleted (the safety valve still applies).
   std::optional<timestamp> start_date;
+  // A backfill run (stream_run::backfill): `cursor` is the job's progress (backfill_progress), not
+  // the live cursor, and `full`, `lookback` and `start_date` do not apply. See reviews_walk.
+  std::optional<backfill_range> backfill{};
 };
 
 // The reviews stream's walk through one run.
+//
+// A backfill walk covers reviews created in [since, until). Without a date filter it is the
+// incremental walk with a different floor and bookkeeping: from offset 0 (or the progress's
+// offset when the job resumes) down to the first page reaching a review created before `since`
+// (no since: to the end of the listing), never a snapshot. Reviews created at or after `until`
+// lie on the way there and are written too (current data; the upsert makes it harmless); they
+// never end the walk. Every batch commits the progress as its cursor_after, including the last;
+// the live cursor and its high-water mark are not involved.
 class reviews_walk {
 public:
   explicit reviews_walk(const walk_start& start);  // throws (kind data) for a malformed cursor
 
   // A full walk is a snapshot: the connector calls begin_snapshot(resumed()) before the first
-  // page and complete_snapshot(..., final_cursor()) after the last.
+  // page and complete_snapshot(..., final_cursor()) after the last. A backfill walk never is.
   bool full() const noexcept { return at_.full; }
+  bool backfill() const noexcept { return backfill_; }
   bool resumed() const noexcept { return resumed_; }
   bool done() const noexcept { return done_; }
   const walk_progress& progress() const noexcept { return at_; }
@@ -129,12 +157,15 @@ public:
   // `offset`) or answers more pages than `total` can explain.
   std::optional<record_batch> on_page(reviews_page answer);
 
-  // {high_water: max(old high_water, newest seen)}: the cursor once the walk is done.
+  // {high_water: max(old high_water, newest seen)}: the cursor once the walk is done. Not for a
+  // backfill walk, whose batches carry their progress themselves.
   std::string final_cursor() const;
 
 private:
   reviews_cursor committed_;
   walk_progress at_;
+  bool backfill_ = false;
+  std::optional<timestamp> oldest_;  // a backfill's progress: the oldest createdAt read
   std::optional<timestamp> floor_;
   bool resumed_ = false;
   bool done_ = false;

@@ -2,7 +2,10 @@
 // batch's cursor and the next query, hand the batch to the sink, repeat.
 #include <spdlog/spdlog.h>
 
+#include <exception>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "connectors/json_body.hpp"
@@ -20,7 +23,7 @@ namespace {
 using boost::asio::awaitable;
 
 walk_start start_of(const stream_run& run) {
-  return {run.cursor, run.full, run.source.start_date, run.source.lookback};
+  return {run.cursor, run.full, run.source.start_date, run.source.lookback, run.backfill};
 }
 
 std::string query_text(const net::query_params& query) {
@@ -67,12 +70,17 @@ public:
   explicit partoo_connector(const source_config& source)
       : source_name_(source.name), base_url_(source.base_url) {}
 
+  // Both streams can re-read a range: reviews by update_date (filtered on both ends), businesses
+  // by modified (filtered from `since`; see businesses_walk).
   std::vector<stream_spec> streams() const override {
-    return {{"reviews", &tables::reviews, stream_mode::incremental},
-            {"businesses", &tables::businesses, stream_mode::incremental}};
+    return {{"reviews", &tables::reviews, stream_mode::incremental, false, true},
+            {"businesses", &tables::businesses, stream_mode::incremental, false, true}};
   }
 
   awaitable<write_totals> run(stream_run& run) override {
+    if (run.backfill)
+      spdlog::debug("source '{}' {}: backfill {} from {}", run.source.name, run.stream,
+                    run.cursor ? "resumed" : "started", run.cursor.value_or("the range's start"));
     if (run.stream == "reviews") {
       co_await pull_reviews(run);
     } else if (run.stream == "businesses") {
@@ -82,6 +90,19 @@ public:
                                           run.stream + "' (streams: reviews, businesses)");
     }
     co_return co_await run.out.flush();
+  }
+
+  // Never throws: a cursor that does not parse (or any failure) is just no time.
+  std::optional<timestamp> cursor_time(std::string_view stream,
+                                       const std::string& cursor) const override {
+    try {
+      if (stream == "reviews") return parse_reviews_cursor(cursor);
+      if (stream == "businesses") {
+        if (auto parsed = parse_businesses_cursor(cursor)) return parsed->modified;
+      }
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
   }
 
   awaitable<std::string> check(net::http_client& http, run_counters& counters) override {

@@ -21,6 +21,17 @@ timestamp whole_seconds(timestamp t) {
       std::chrono::floor<std::chrono::seconds>(t));
 }
 
+timestamp next_whole_second(timestamp t) {
+  return std::chrono::time_point_cast<timestamp::duration>(
+      std::chrono::ceil<std::chrono::seconds>(t));
+}
+
+std::optional<timestamp> later(std::optional<timestamp> a, std::optional<timestamp> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);
+}
+
 // The stored cursor as an object; throws for anything else. The stream names the message.
 boost::json::object cursor_object(const std::string& cursor, std::string_view stream) {
   boost::json::error_code ec;
@@ -98,11 +109,12 @@ std::optional<timestamp> parse_reviews_cursor(const std::optional<std::string>& 
   return t;
 }
 
-net::query_params reviews_query(const reviews_position& at) {
+net::query_params reviews_query(const reviews_position& at, std::optional<timestamp> until) {
   net::query_params params{{"order_by", "update_date"},
                            {"per_page", std::to_string(reviews_per_page)},
                            {"page", std::to_string(at.page)}};
   if (at.bound) params.emplace_back("update_date__gte", format_naive_utc(*at.bound));
+  if (until) params.emplace_back("update_date__lte", format_naive_utc(next_whole_second(*until)));
   return params;
 }
 
@@ -121,7 +133,14 @@ std::optional<reviews_position> next_reviews_position(const reviews_position& at
 
 reviews_walk::reviews_walk(const walk_start& start) {
   high_water_ = parse_reviews_cursor(start.cursor);
-  auto bound = start_bound(high_water_, start.full, start.start_date, start.lookback);
+  std::optional<timestamp> bound;
+  if (start.backfill) {
+    // The progress already is where the walk stood; no lookback: nothing below it is unread.
+    bound = later(start.backfill->since, high_water_);
+    until_ = start.backfill->until;
+  } else {
+    bound = start_bound(high_water_, start.full, start.start_date, start.lookback);
+  }
   if (bound) at_.bound = whole_seconds(*bound);  // what the filter can express
 }
 
@@ -142,6 +161,9 @@ std::optional<record_batch> reviews_walk::on_page(page<mapped_review> answer) {
   previous_ids_ = std::move(ids);
 
   auto next = next_reviews_position(at_, dates, answer.max_page);
+  // In update_date order, a page reaching `until` holds or follows everything below it.
+  if (until_ && !dates.empty() && *std::max_element(dates.begin(), dates.end()) >= *until_)
+    next.reset();
   if (next) {
     at_ = *next;
   } else {
@@ -199,8 +221,10 @@ std::optional<businesses_position> next_businesses_position(const businesses_pos
 
 businesses_walk::businesses_walk(const walk_start& start) {
   high_water_ = parse_businesses_cursor(start.cursor);
-  at_.bound = start_bound(high_water_ ? std::optional(high_water_->modified) : std::nullopt,
-                          start.full, start.start_date, start.lookback);
+  auto committed = high_water_ ? std::optional(high_water_->modified) : std::nullopt;
+  at_.bound = start.backfill
+                  ? later(start.backfill->since, committed)
+                  : start_bound(committed, start.full, start.start_date, start.lookback);
   // The wire form is the server's habit, known from the last run even when --full drops the bound.
   if (high_water_) at_.form = high_water_->form;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/connector.hpp"
 #include "connectors/partoo/mapping.hpp"
 #include "core/record.hpp"
 #include "core/time.hpp"
@@ -21,6 +22,9 @@ struct walk_start {
   bool full = false;                  // --full: the cursor does not bound the query
   std::optional<timestamp> start_date;
   duration lookback{};
+  // A backfill run (stream_run::backfill): `cursor` is then the job's progress, not the live
+  // cursor, and `full`, `start_date` and `lookback` do not apply. Each stream's walk says how.
+  std::optional<backfill_range> backfill{};
 };
 
 // The query's lower bound at the start of a run: the committed cursor minus the lookback (applied
@@ -44,7 +48,12 @@ std::string reviews_cursor(timestamp update_date);
 std::optional<timestamp> parse_reviews_cursor(const std::optional<std::string>& cursor);
 
 // The bound travels as naive UTC seconds; make_url percent-encodes it (`17%3A15%3A54`).
-net::query_params reviews_query(const reviews_position& at);
+// `until` (a backfill's exclusive end) becomes update_date__lte, rounded up to the next whole
+// second: the filter is inclusive and takes whole seconds, so this admits everything below
+// `until` plus at most one second at or past it, which the walk writes too (current data, and
+// the upsert makes it harmless).
+net::query_params reviews_query(const reviews_position& at,
+                                std::optional<timestamp> until = std::nullopt);
 
 // The paging rule, after one page (its update dates in answer order) of the query at `at`;
 // nullopt when the walk is done.
@@ -71,13 +80,23 @@ std::optional<reviews_position> next_reviews_position(const reviews_position& at
                                                       std::optional<std::int64_t> max_page);
 
 // The reviews stream's walk through one run.
+//
+// A backfill walk (walk_start::backfill) is the same walk over [since, until) of update_date:
+// it starts at max(since, progress) with no lookback, sends `until` as update_date__lte, and also
+// ends after the first page reaching `until` (a server ignoring the filter would otherwise walk on
+// to the present). Its batches' cursor_after, same form as the live cursor, is the job's progress:
+// the largest update_date read so far, from which a resumed job continues (re-reading at most the
+// tie block it stood in). Remaining risk, as in a live walk: a record of a tie block longer than a
+// page that is updated while the walk steps through the block lets one later record of the block
+// slide onto a page already read; a live run's lookback catches that, a backfill has none, so a
+// backfill overlapping such edits may miss that one record (a second backfill reads it).
 class reviews_walk {
 public:
   explicit reviews_walk(const walk_start& start);  // throws (kind data) for a malformed cursor
 
   bool done() const noexcept { return done_; }
   const reviews_position& position() const noexcept { return at_; }
-  net::query_params query() const { return reviews_query(at_); }
+  net::query_params query() const { return reviews_query(at_, until_); }
 
   // Takes the answer to query(); returns the batch to write for it (none for an empty page).
   // Each batch commits cursor_after = max(committed cursor, largest update_date seen so far), at
@@ -88,6 +107,7 @@ public:
 
 private:
   reviews_position at_;
+  std::optional<timestamp> until_;  // a backfill's exclusive end
   std::optional<timestamp> high_water_;
   std::vector<std::string> previous_ids_;
   bool done_ = false;
@@ -128,6 +148,13 @@ std::optional<businesses_position> next_businesses_position(const businesses_pos
 // everything at or above the bound was seen. A failed run therefore re-reads from the same bound.
 // Remaining risk: if Partoo orders by `modified`, a business modified mid-walk moves to a later
 // page and an unchanged one slides onto a page already read; --full runs catch it.
+//
+// A backfill walk (walk_start::backfill) is the same walk from modified__gte = max(since,
+// progress) with no lookback. The API has no upper filter and the order is unknown, so `until`
+// cannot end it early: it reads everything modified since `since`, businesses modified at or past
+// `until` included (current data; harmless). Its progress is the cursor of the last batch, the
+// largest `modified` read, and, as above, is committed only when the walk completes: an
+// interrupted job starts over from `since` (a few pages of 30 businesses).
 class businesses_walk {
 public:
   explicit businesses_walk(const walk_start& start);  // throws (kind data) for a malformed cursor

@@ -93,21 +93,42 @@ TEST(cli, bad_usage) {
   EXPECT_THAT(usage_error_of({"check", "--full"}), HasSubstr("--full"));
   EXPECT_THAT(usage_error_of({"sync", "--json"}), HasSubstr("--json"));
   EXPECT_THAT(usage_error_of({"check", "migrate"}), HasSubstr("migrate"));
-  // Not there yet (a later issue).
-  EXPECT_THAT(usage_error_of({"run"}), HasSubstr("run"));
-  EXPECT_THAT(usage_error_of({"reset", "--source", "x"}), HasSubstr("reset"));
+  // backfill and reset name exactly one source.
+  EXPECT_THAT(usage_error_of({"backfill"}), HasSubstr("--source"));
+  EXPECT_THAT(usage_error_of({"reset"}), HasSubstr("--source"));
+  EXPECT_THAT(usage_error_of({"backfill", "--source", "a", "--source", "b"}), HasSubstr("--source"));
+  EXPECT_THAT(usage_error_of({"run", "--full"}), HasSubstr("--full"));
+}
+
+TEST(cli, run_backfill_reset) {
+  EXPECT_EQ(parse({"run", "-c", "x.toml"}).cmd, cmd::run);
+  auto b = parse({"backfill", "--source", "eu", "--stream", "reviews", "--since",
+                  "2024-01-01T00:00:00Z", "--until", "2024-02-01T00:00:00Z"});
+  EXPECT_EQ(b.cmd, cmd::backfill);
+  EXPECT_EQ(b.sources, (std::vector<std::string>{"eu"}));
+  EXPECT_EQ(b.streams, (std::vector<std::string>{"reviews"}));
+  EXPECT_EQ(b.since, "2024-01-01T00:00:00Z");
+  EXPECT_EQ(b.until, "2024-02-01T00:00:00Z");
+  auto open = parse({"backfill", "--source", "eu"});
+  EXPECT_TRUE(open.streams.empty());
+  EXPECT_TRUE(open.since.empty());
+  auto r = parse({"reset", "--source", "eu", "--stream", "reviews"});
+  EXPECT_EQ(r.cmd, cmd::reset);
+  EXPECT_EQ(r.sources, (std::vector<std::string>{"eu"}));
+  EXPECT_EQ(r.streams, (std::vector<std::string>{"reviews"}));
+  EXPECT_TRUE(parse({"reset", "--source", "eu"}).streams.empty());
 }
 
 TEST(cli, no_command_lists_the_commands) {
   auto message = usage_error_of({});
-  EXPECT_THAT(message, HasSubstr("a command is required: sync, check, status, migrate"));
+  EXPECT_THAT(message, HasSubstr("a command is required: run, sync, backfill, check, status, reset, migrate"));
   EXPECT_THAT(usage_error_of({"-c", "x.toml"}), HasSubstr("a command is required"));
 }
 
 TEST(cli, help_and_version) {
   auto help = parse({"--help"});
   EXPECT_EQ(help.cmd, cmd::help);
-  for (const char* word : {"sync", "check", "status", "migrate", "--log-level", "--log-format",
+  for (const char* word : {"run", "sync", "backfill", "check", "status", "reset", "migrate", "--log-level", "--log-format",
                            "--version", "SLUICE_CONFIG"})
     EXPECT_THAT(help.help_text, HasSubstr(word));
 

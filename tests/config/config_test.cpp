@@ -446,7 +446,7 @@ TEST_F(config_test, schema_must_be_a_plain_identifier) {
 TEST_F(config_test, daemon_listen) {
   EXPECT_EQ(load("[daemon]\nlisten = \"\"\n").daemon.listen, "");
   EXPECT_EQ(load("[daemon]\nlisten = \"[::1]:9187\"\n").daemon.listen, "[::1]:9187");
-  for (const char* bad : {"localhost", "::1:9187", "host:99999", "host:0", ":9187", "host:", "a b:1"})
+  for (const char* bad : {"localhost", "::1:9187", "host:99999", ":9187", "host:", "a b:1"})
     EXPECT_THAT(error_of(std::string("[daemon]\nlisten = \"") + bad + "\"\n"),
                 HasSubstr("daemon.listen: invalid address"))
         << bad;
@@ -470,6 +470,16 @@ TEST(parse_listen, splits_host_and_port) {
   EXPECT_FALSE(parse_listen("[::1]9187"));
   EXPECT_FALSE(parse_listen("host:65536"));
   EXPECT_FALSE(parse_listen("host:+80"));
+  auto any_port = parse_listen("127.0.0.1:0");  // the kernel picks one (tests)
+  ASSERT_TRUE(any_port);
+  EXPECT_EQ(any_port->port, 0);
+}
+
+TEST_F(config_test, daemon_lease_ttl) {
+  EXPECT_EQ(load("").daemon.lease_ttl, std::chrono::seconds{30});
+  EXPECT_EQ(load("[daemon]\nlease_ttl = \"5s\"\n").daemon.lease_ttl, std::chrono::seconds{5});
+  EXPECT_THAT(error_of("[daemon]\nlease_ttl = \"1s\"\n"),
+              HasSubstr("daemon.lease_ttl: must be between 3s and 1h"));
 }
 
 // -- path resolution ------------------------------------------------------------------------------
@@ -515,7 +525,7 @@ TEST_F(config_test, example_configuration_loads) {
   ASSERT_FALSE(example.empty()) << example_file;
   auto key = dir_.write("partoo-key", "example-key\n");
   testing::scoped_env cloutly_key("CLOUTLY_API_KEY", "cloutly-example-key");
-  auto cfg = load(replace_all(example, "/run/credentials/sluice.service/partoo", key.string()));
+  auto cfg = load(replace_all(example, "/run/credentials/sluice.service/sluice_partoo", key.string()));
   ASSERT_EQ(cfg.sources.size(), 2u);
   EXPECT_EQ(cfg.sources[0].kind, "partoo");
   EXPECT_EQ(cfg.sources[0].api_key.reveal(), "example-key");
@@ -540,7 +550,7 @@ TEST_F(config_test, example_commented_values_are_the_defaults) {
   ASSERT_NE(uncommented, section);
   auto key = dir_.write("partoo-key", "k\n");
   auto ca = dir_.write("ca.pem", "pem");
-  uncommented = replace_all(uncommented, "/run/credentials/sluice.service/partoo", key.string());
+  uncommented = replace_all(uncommented, "/run/credentials/sluice.service/sluice_partoo", key.string());
   uncommented = replace_all(uncommented, "/etc/ssl/private-ca.pem", ca.string());
 
   auto documented = load(uncommented).sources.at(0);

@@ -17,6 +17,7 @@
 #include "core/tables.hpp"
 #include "net/http_client.hpp"
 #include "partoo_test_support.hpp"  // at(): not Partoo-specific
+#include "recording_sink.hpp"
 
 namespace sluice::connectors::cloutly {
 namespace {
@@ -30,44 +31,7 @@ const timestamp t0 = at("2021-06-01T12:00:00Z");
 // Runs a coroutine to its end on a fresh io_context; rethrows what it threw.
 using test::run_sync;
 
-// A sink that records what the loop asked of it, in order.
-class recording_sink final : public sink {
-public:
-  struct event {
-    std::string what;  // "begin", "write", "complete", "flush"
-    std::size_t rows = 0;
-    std::optional<std::string> cursor;
-    bool resume = false;
-    double fraction = 0;
-  };
-  std::vector<event> events;
-  std::vector<record_batch> batches;
-
-  awaitable<void> write(record_batch batch) override {
-    events.push_back({"write", batch.rows.size(), batch.cursor_after, false, 0});
-    batches.push_back(std::move(batch));
-    co_return;
-  }
-  awaitable<write_totals> flush() override {
-    events.push_back({"flush", 0, std::nullopt, false, 0});
-    co_return write_totals{};
-  }
-  awaitable<void> begin_snapshot(bool resume) override {
-    events.push_back({"begin", 0, std::nullopt, resume, 0});
-    co_return;
-  }
-  awaitable<snapshot_result> complete_snapshot(double max_delete_fraction,
-                                               std::optional<std::string> cursor_after) override {
-    events.push_back({"complete", 0, std::move(cursor_after), false, max_delete_fraction});
-    co_return snapshot_result{};
-  }
-
-  std::vector<std::string> sequence() const {
-    std::vector<std::string> out;
-    for (const auto& e : events) out.push_back(e.what);
-    return out;
-  }
-};
+using test::recording_sink;
 
 std::string param_of(std::string_view url, std::string_view key) {
   auto query = url.substr(url.find('?') + 1);
@@ -155,6 +119,9 @@ struct fixture {
   pull make(bool full, std::optional<std::string> cursor) {
     return pull{source, full, std::move(cursor), out, counters, server.get()};
   }
+  pull make_backfill(std::optional<std::string> progress, backfill_range range) {
+    return pull{source, false, std::move(progress), out, counters, server.get(), range};
+  }
 };
 
 std::string high_water(timestamp t) { return reviews_cursor_json({t, std::nullopt}); }
@@ -170,10 +137,12 @@ TEST(CloutlyConnector, StreamsAndRegistryEntry) {
   EXPECT_EQ(streams[0].table, &tables::reviews);
   EXPECT_EQ(streams[0].mode, stream_mode::incremental);
   EXPECT_TRUE(streams[0].full_refresh);
+  EXPECT_TRUE(streams[0].backfill);
   EXPECT_EQ(streams[1].name, "businesses");
   EXPECT_EQ(streams[1].table, &tables::businesses);
   EXPECT_EQ(streams[1].mode, stream_mode::snapshot);
   EXPECT_FALSE(streams[1].full_refresh);
+  EXPECT_FALSE(streams[1].backfill);
 
   const auto* kind = find_kind("cloutly");
   ASSERT_NE(kind, nullptr);
@@ -320,6 +289,80 @@ TEST(CloutlyConnector, AReviewWithoutCreatedAtFailsTheRunWithoutCompletingTheSna
     EXPECT_NE(std::string(e.what()).find("source 'cl'"), std::string::npos) << e.what();
   }
   EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin", "write"}));
+}
+
+// ---- backfill
+
+TEST(CloutlyConnector, BackfillWritesProgressWithEveryBatchAndNeverOpensASnapshot) {
+  fixture f;
+  f.server.reviews = 1000;  // one a minute from t0 down
+  // No live cursor at all: a live run would make this a full walk; a backfill never is.
+  run_sync(pull_reviews(f.make_backfill(std::nullopt, {t0 - 250min, t0 - 100min})));
+  EXPECT_EQ(f.server.urls,
+            (std::vector<std::string>{
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=0&sort=desc",
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=95&sort=desc",
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=190&sort=desc"}));
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"write", "write", "write"}));
+  EXPECT_EQ(f.out.events[0].cursor, backfill_progress_json({95, t0 - 99min}));
+  EXPECT_EQ(f.out.events[2].cursor, backfill_progress_json({290, t0 - 289min}));
+}
+
+TEST(CloutlyConnector, BackfillResumesAtTheStoredOffset) {
+  fixture f;
+  f.server.reviews = 1000;
+  auto progress = backfill_progress_json({190, t0 - 194min});
+  run_sync(pull_reviews(f.make_backfill(progress, {t0 - 250min, std::nullopt})));
+  EXPECT_EQ(f.server.urls,
+            (std::vector<std::string>{
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=190&sort=desc"}));
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"write"}));
+  EXPECT_EQ(f.out.events[0].cursor, backfill_progress_json({290, t0 - 289min}));
+}
+
+TEST(CloutlyConnector, AFailedBackfillPageLeavesTheLastProgress) {
+  fixture f;
+  f.server.reviews = 1000;
+  f.server.fail_at_request = 2;
+  EXPECT_THROW(run_sync(pull_reviews(f.make_backfill(std::nullopt, {t0 - 500min, std::nullopt}))),
+               error);
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"write", "write"}));
+  EXPECT_EQ(f.out.events.back().cursor, backfill_progress_json({190, t0 - 194min}));
+}
+
+TEST(CloutlyConnector, BusinessesCannotBeBackfilled) {
+  boost::asio::io_context io;
+  net::http_client http(io.get_executor(), {}, std::make_shared<net::token_bucket>(0.0, 1.0),
+                        make_authenticator(cloutly_source()));
+  auto source = cloutly_source();
+  auto connector = make_connector(source);
+  recording_sink out;
+  run_counters counters;
+  stream_run run{source, "businesses", false, std::nullopt, http, out, counters};
+  run.backfill = backfill_range{t0 - 24h, std::nullopt};
+  try {
+    run_sync(connector->run(run));
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::config);
+    EXPECT_NE(std::string(e.what()).find("backfill"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(out.events.empty());  // above all no begin_snapshot
+}
+
+TEST(CloutlyConnector, CursorTimeIsTheHighWaterMark) {
+  auto source = cloutly_source();
+  auto connector = make_connector(source);
+  EXPECT_EQ(connector->cursor_time("reviews", high_water(t0 + 1500us)), t0 + 1500us);
+  // Mid-walk: still the committed high-water mark, not the walk's newest.
+  reviews_cursor walking{t0 - 1h, walk_progress{300, t0, false}};
+  EXPECT_EQ(connector->cursor_time("reviews", reviews_cursor_json(walking)), t0 - 1h);
+  EXPECT_EQ(connector->cursor_time("reviews", "{}"), std::nullopt);  // a walk that found nothing
+  for (auto garbage : {"", "not json", "[]", R"({"high_water":"yesterday"})",
+                       R"({"high_water":5})", R"({"walk":{"offset":-3,"full":true}})"})
+    EXPECT_EQ(connector->cursor_time("reviews", garbage), std::nullopt) << garbage;
+  EXPECT_EQ(connector->cursor_time("businesses", high_water(t0)), std::nullopt);
+  EXPECT_EQ(connector->cursor_time("photos", high_water(t0)), std::nullopt);
 }
 
 // ---- businesses

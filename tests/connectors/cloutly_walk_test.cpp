@@ -628,6 +628,121 @@ TEST(CloutlyWalk, TheLargestTotalSeenBoundsThePages) {
   EXPECT_FALSE(walk.done());
 }
 
+// ---- backfill
+
+// A backfill start; `full`, `lookback` and `start_date` are set to values that would change a
+// live walk, to show that a backfill ignores them.
+walk_start backfill_start(std::optional<std::string> progress, std::optional<timestamp> since,
+                          std::optional<timestamp> until = std::nullopt) {
+  walk_start start;
+  start.cursor = std::move(progress);
+  start.full = true;
+  start.lookback = 1h;
+  start.start_date = t0 - 10min;
+  start.backfill = backfill_range{since, until};
+  return start;
+}
+
+backfill_progress progress_of(const std::optional<std::string>& json) {
+  return parse_backfill_progress(json);
+}
+
+TEST(CloutlyBackfill, ProgressJsonRoundTrips) {
+  backfill_progress progress{300, at("2021-02-03T00:00:00.25Z")};
+  auto json = backfill_progress_json(progress);
+  EXPECT_EQ(json, R"({"offset":300,"oldest":"2021-02-03T00:00:00.250000Z"})");
+  EXPECT_EQ(parse_backfill_progress(json), progress);
+  EXPECT_EQ(backfill_progress_json({0, std::nullopt}), R"({"offset":0})");
+  EXPECT_EQ(parse_backfill_progress(std::nullopt), (backfill_progress{0, std::nullopt}));
+}
+
+TEST(CloutlyBackfill, MalformedProgressIsADataError) {
+  for (auto progress : {"not json", "[1]", "{}", R"({"offset": -1})", R"({"offset": "7"})",
+                        R"({"offset": 7, "oldest": 5})", R"({"offset": 7, "oldest": "soon"})"}) {
+    try {
+      reviews_walk walk(backfill_start(std::string(progress), t0));
+      ADD_FAILURE() << "accepted " << progress;
+    } catch (const error& e) {
+      EXPECT_EQ(e.kind(), error_kind::data) << progress;
+      EXPECT_NE(std::string(e.what()).find("backfill progress"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(CloutlyBackfill, StopsAtTheFirstPageReachingBelowSinceAndIsNeverASnapshot) {
+  fake_reviews_api api;
+  api.fill(1000);  // one a minute: t0, t0-1m, ..., t0-999m
+  auto since = t0 - 250min;  // index 251 and beyond were created before it
+  auto result = run_walk(api, backfill_start(std::nullopt, since));
+  EXPECT_FALSE(result.full);  // even though the start asked for a full walk
+  EXPECT_FALSE(result.resumed);
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95, 190}));  // page 3 holds index 251
+  auto due = api.ids_created_at_or_after(since);
+  EXPECT_TRUE(std::includes(result.written.begin(), result.written.end(), due.begin(), due.end()));
+  ASSERT_EQ(result.batches.size(), 3u);
+  // Every batch, the last included, commits the walk's position, never a high-water mark.
+  EXPECT_EQ(progress_of(result.batches[0].cursor_after), (backfill_progress{95, t0 - 99min}));
+  EXPECT_EQ(progress_of(result.batches[1].cursor_after), (backfill_progress{190, t0 - 194min}));
+  EXPECT_EQ(progress_of(result.batches[2].cursor_after), (backfill_progress{290, t0 - 289min}));
+  for (const auto& batch : result.batches)
+    EXPECT_EQ(batch.cursor_after->find("high_water"), std::string::npos) << *batch.cursor_after;
+}
+
+TEST(CloutlyBackfill, ReviewsNewerThanUntilAreWrittenAndNeverEndTheWalk) {
+  fake_reviews_api api;
+  api.fill(1000);
+  auto result = run_walk(api, backfill_start(std::nullopt, t0 - 250min, t0 - 200min));
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95, 190}));
+  EXPECT_TRUE(result.written.contains(id_of(0)));  // created at t0, after `until`
+  auto due = api.ids_created_at_or_after(t0 - 250min);
+  EXPECT_TRUE(std::includes(result.written.begin(), result.written.end(), due.begin(), due.end()));
+}
+
+TEST(CloutlyBackfill, WithoutSinceWalksToTheEndIgnoringStartDate) {
+  fake_reviews_api api;
+  api.fill(250);
+  auto result = run_walk(api, backfill_start(std::nullopt, std::nullopt, t0 - 100min));
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95, 190}));
+  EXPECT_EQ(result.written, api.ids());
+  EXPECT_EQ(progress_of(result.batches.back().cursor_after), (backfill_progress{250, t0 - 249min}));
+}
+
+TEST(CloutlyBackfill, ResumesAtTheStoredOffset) {
+  fake_reviews_api api;
+  api.fill(1000);
+  auto stored = backfill_progress_json({190, t0 - 194min});
+  auto result = run_walk(api, backfill_start(stored, t0 - 250min));
+  EXPECT_TRUE(result.resumed);
+  EXPECT_FALSE(result.full);
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{190}));  // nothing before it is read again
+  ASSERT_EQ(result.batches.size(), 1u);
+  EXPECT_EQ(progress_of(result.batches[0].cursor_after), (backfill_progress{290, t0 - 289min}));
+}
+
+TEST(CloutlyBackfill, ALiveCursorIsNotTakenForProgress) {
+  // The live cursor never reaches a backfill walk; if it did, it is refused, not misread.
+  EXPECT_THROW(reviews_walk(backfill_start(high_water(t0), t0 - 1h)), error);
+}
+
+TEST(CloutlyBackfill, AResumedJobAtTheEndOfTheListingEndsWithOneRequest) {
+  fake_reviews_api api;
+  api.fill(300);
+  auto result = run_walk(api, backfill_start(backfill_progress_json({300, t0 - 299min}), t0 - 1h));
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{300}));
+  EXPECT_TRUE(result.batches.empty());
+}
+
+TEST(CloutlyBackfill, ArrivalsDuringTheWalkAreReReadNeverSkipped) {
+  fake_reviews_api api;
+  api.fill(1000);
+  auto since = t0 - 400min;
+  // Arrivals land at the head, which the walk has left: they are live data, not the range's.
+  auto due = api.ids_created_at_or_after(since);
+  auto result = run_walk(api, backfill_start(std::nullopt, since), [&](int) { api.arrive(20); });
+  EXPECT_GT(api.offsets.size(), 5u);  // the arrivals pushed the range further down
+  EXPECT_TRUE(std::includes(result.written.begin(), result.written.end(), due.begin(), due.end()));
+}
+
 // ---- businesses
 
 TEST(CloutlyBusinesses, RowsInBatchesOfAtMostOneThousandWithoutCursor) {

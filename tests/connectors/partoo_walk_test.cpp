@@ -35,19 +35,22 @@ struct stored_review {
 };
 
 // An imitation of GET /reviews in memory: filter update_date >= bound (the bound has whole
-// seconds, stored dates have microseconds), order by update_date, 100 per page.
+// seconds, stored dates have microseconds) and, when `lte` is given, <= lte; order by
+// update_date, 100 per page.
 class fake_reviews_api {
 public:
   std::vector<stored_review> records;
   int requests = 0;
   std::vector<reviews_position> asked;
 
-  page<mapped_review> answer(const reviews_position& position) {
+  page<mapped_review> answer(const reviews_position& position,
+                             std::optional<timestamp> lte = std::nullopt) {
     ++requests;
     asked.push_back(position);
     std::vector<stored_review> match;
     for (const auto& r : records)
-      if (!position.bound || r.update_date >= *position.bound) match.push_back(r);
+      if ((!position.bound || r.update_date >= *position.bound) && (!lte || r.update_date <= *lte))
+        match.push_back(r);
     std::sort(match.begin(), match.end(), [](const auto& a, const auto& b) {
       return std::tie(a.update_date, a.id) < std::tie(b.update_date, b.id);
     });
@@ -78,9 +81,11 @@ struct walk_result {
   std::vector<record_batch> batches;
 };
 
-// Runs a walk to its end against the fake; `between_pages` may change the data mid-walk.
+// Runs a walk to its end against the fake; `between_pages` may change the data mid-walk. With
+// `honour_lte` the fake applies the query's update_date__lte, else it ignores it (as a server
+// without that filter would).
 walk_result run_walk(fake_reviews_api& api, const walk_start& start,
-                     const std::function<void(int)>& between_pages = {}) {
+                     const std::function<void(int)>& between_pages = {}, bool honour_lte = false) {
   walk_result result;
   reviews_walk walk(start);
   int pages = 0;
@@ -89,7 +94,10 @@ walk_result run_walk(fake_reviews_api& api, const walk_start& start,
       ADD_FAILURE() << "walk does not end";
       break;
     }
-    auto page = api.answer(walk.position());
+    std::optional<timestamp> lte;
+    if (honour_lte && param(walk.query(), "update_date__lte") != "<absent>")
+      lte = at(param(walk.query(), "update_date__lte"));
+    auto page = api.answer(walk.position(), lte);
     for (const auto& r : page.records) result.seen.insert(r.id);
     if (auto batch = walk.on_page(std::move(page))) result.batches.push_back(std::move(*batch));
     if (between_pages) between_pages(pages);
@@ -407,6 +415,158 @@ TEST(PartooWalk, ReviewsCursorRoundTripsAtFullPrecision) {
   EXPECT_EQ(parse_reviews_cursor(std::nullopt), std::nullopt);
 }
 
+// ---- reviews: backfill
+
+// One review per second from t0: r00000 at t0, r00001 at t0+1s, ...
+fake_reviews_api one_per_second(int count) {
+  fake_reviews_api api;
+  for (int i = 0; i < count; ++i)
+    api.records.push_back({id_of(i), t0 + std::chrono::seconds(i) + 250ms});
+  return api;
+}
+
+std::set<std::string> ids_between(const fake_reviews_api& api, timestamp since, timestamp until) {
+  std::set<std::string> ids;
+  for (const auto& r : api.records)
+    if (r.update_date >= since && r.update_date < until) ids.insert(r.id);
+  return ids;
+}
+
+bool contains_all(const std::set<std::string>& seen, const std::set<std::string>& wanted) {
+  return std::includes(seen.begin(), seen.end(), wanted.begin(), wanted.end());
+}
+
+walk_start backfill_start(std::optional<std::string> progress, std::optional<timestamp> since,
+                          std::optional<timestamp> until) {
+  walk_start start;
+  start.cursor = std::move(progress);
+  start.backfill = backfill_range{since, until};
+  return start;
+}
+
+TEST(PartooBackfillWalk, QuerySendsTheRangeAsGteAndLteInWholeSeconds) {
+  reviews_walk walk(backfill_start(std::nullopt, t0 + 10s + 500ms, t0 + 100s + 200ms));
+  auto query = walk.query();
+  EXPECT_EQ(param(query, "order_by"), "update_date");
+  EXPECT_EQ(param(query, "update_date__gte"), "2021-01-01T00:00:10");
+  // lte is inclusive: rounded up so that everything below `until` is admitted.
+  EXPECT_EQ(param(query, "update_date__lte"), "2021-01-01T00:01:41");
+  reviews_walk whole(backfill_start(std::nullopt, std::nullopt, t0 + 100s));
+  EXPECT_EQ(param(whole.query(), "update_date__gte"), "<absent>");
+  EXPECT_EQ(param(whole.query(), "update_date__lte"), "2021-01-01T00:01:40");
+  reviews_walk open_ended(backfill_start(std::nullopt, t0, std::nullopt));
+  EXPECT_EQ(param(open_ended.query(), "update_date__lte"), "<absent>");
+  // A live walk never sends an upper bound.
+  reviews_walk live({cursor_of("2021-01-01T00:00:00Z"), false, std::nullopt, 1h});
+  EXPECT_EQ(param(live.query(), "update_date__lte"), "<absent>");
+}
+
+TEST(PartooBackfillWalk, NeitherLookbackNorFullNorStartDateMoveTheStart) {
+  walk_start start = backfill_start(std::nullopt, t0 + 30s, std::nullopt);
+  start.full = true;
+  start.start_date = t0 - 24h;
+  start.lookback = 1h;
+  reviews_walk walk(start);
+  EXPECT_EQ(walk.position(), (reviews_position{t0 + 30s, 1}));
+}
+
+TEST(PartooBackfillWalk, ReadsOnlyTheRangeAndStopsAtUntilEvenWhenTheServerIgnoresLte) {
+  auto api = one_per_second(1000);
+  auto since = t0 + 200s;
+  auto until = t0 + 450s;
+  auto result = run_walk(api, backfill_start(std::nullopt, since, until));
+  EXPECT_TRUE(contains_all(result.seen, ids_between(api, since, until)));
+  // Pages from 200, 299 and 398 (the third reaches 450): nothing below `since`, and the walk
+  // stops instead of going on to the present.
+  EXPECT_EQ(api.requests, 3);
+  EXPECT_EQ(*result.seen.begin(), id_of(200));
+  EXPECT_EQ(*result.seen.rbegin(), id_of(497));
+  ASSERT_EQ(result.batches.size(), 3u);
+  // The progress is the largest update_date read, in the live cursor's form.
+  EXPECT_EQ(result.batches[0].cursor_after, reviews_cursor(t0 + 299s + 250ms));
+  EXPECT_EQ(result.batches[2].cursor_after, reviews_cursor(t0 + 497s + 250ms));
+}
+
+TEST(PartooBackfillWalk, AServerHonouringLteEndsTheWalkWithAShortPage) {
+  auto api = one_per_second(1000);
+  auto since = t0 + 200s;
+  auto until = t0 + 450s;
+  auto result = run_walk(api, backfill_start(std::nullopt, since, until), {}, true);
+  EXPECT_TRUE(contains_all(result.seen, ids_between(api, since, until)));
+  EXPECT_EQ(api.requests, 3);
+  // lte 00:07:30 admits nothing at or past until's second: 449.25 is the last.
+  EXPECT_EQ(*result.seen.rbegin(), id_of(449));
+}
+
+TEST(PartooBackfillWalk, ResumesFromItsProgressWithoutReReadingEarlierPages) {
+  auto api = one_per_second(1000);
+  auto since = t0 + 200s;
+  auto until = t0 + 700s;
+  auto first = run_walk(api, backfill_start(std::nullopt, since, until));
+  ASSERT_GE(first.batches.size(), 3u);
+  // The job died after its second batch committed; its progress is that batch's cursor_after.
+  auto progress = first.batches[1].cursor_after;
+  ASSERT_EQ(progress, reviews_cursor(t0 + 398s + 250ms));
+
+  fake_reviews_api again = one_per_second(1000);
+  auto resumed = run_walk(again, backfill_start(progress, since, until));
+  EXPECT_EQ(again.asked.at(0), (reviews_position{t0 + 398s, 1}));
+  EXPECT_EQ(*resumed.seen.begin(), id_of(398));  // only the record at the progress repeats
+  EXPECT_TRUE(contains_all(resumed.seen, ids_between(again, t0 + 398s, until)));
+  EXPECT_EQ(resumed.batches.back().cursor_after, first.batches.back().cursor_after);
+}
+
+TEST(PartooBackfillWalk, ProgressBelowSinceNeverMovesTheStartBelowSince) {
+  reviews_walk walk(backfill_start(reviews_cursor(t0 + 5s), t0 + 60s, std::nullopt));
+  EXPECT_EQ(walk.position().bound, t0 + 60s);
+}
+
+TEST(PartooBackfillWalk, TieBlockLongerThanAPageInsideTheRange) {
+  fake_reviews_api api;
+  int n = 0;
+  for (int i = 0; i < 50; ++i) api.records.push_back({id_of(n++), t0 + std::chrono::seconds(i)});
+  for (int i = 0; i < 30; ++i)
+    api.records.push_back({id_of(n++), t0 + 100s + std::chrono::seconds(i)});
+  for (int i = 0; i < 350; ++i) api.records.push_back({id_of(n++), t0 + 300s});  // one value
+  for (int i = 0; i < 30; ++i)
+    api.records.push_back({id_of(n++), t0 + 400s + std::chrono::seconds(i)});
+  for (int i = 0; i < 500; ++i)
+    api.records.push_back({id_of(n++), t0 + 1000s + std::chrono::seconds(i)});  // past until
+  auto since = t0 + 100s;
+  auto until = t0 + 900s;
+  for (bool honour_lte : {false, true}) {
+    fake_reviews_api server = api;
+    auto result = run_walk(server, backfill_start(std::nullopt, since, until), {}, honour_lte);
+    EXPECT_TRUE(contains_all(result.seen, ids_between(server, since, until))) << honour_lte;
+    EXPECT_FALSE(result.seen.contains(id_of(0))) << honour_lte;
+    EXPECT_LE(result.seen.size(), 410u + 100u) << honour_lte;  // at most one page past until
+    EXPECT_LT(server.requests, 10) << honour_lte;
+  }
+}
+
+TEST(PartooBackfillWalk, ResumingInsideALongTieBlockReadsTheBlockAgain) {
+  fake_reviews_api api;
+  int n = 0;
+  for (int i = 0; i < 250; ++i) api.records.push_back({id_of(n++), t0 + 300s});
+  for (int i = 0; i < 20; ++i)
+    api.records.push_back({id_of(n++), t0 + 400s + std::chrono::seconds(i)});
+  // Progress stands at the block's value: the job died while stepping through it.
+  auto result = run_walk(api, backfill_start(reviews_cursor(t0 + 300s), t0, t0 + 500s));
+  EXPECT_EQ(result.seen, all_ids(api));
+}
+
+TEST(PartooBackfillWalk, AnEmptyRangeWritesNothing) {
+  auto api = one_per_second(100);
+  auto result = run_walk(api, backfill_start(std::nullopt, t0 + 1h, t0 + 2h));
+  EXPECT_TRUE(result.batches.empty());
+  EXPECT_EQ(api.requests, 1);
+}
+
+TEST(PartooBackfillWalk, MalformedProgressIsADataError) {
+  EXPECT_THROW(reviews_walk(backfill_start(std::string("{\"offset\":3}"), t0, std::nullopt)),
+               error);
+}
+
 // ---- businesses
 
 mapped_business business(std::string id, timestamp modified,
@@ -522,6 +682,37 @@ TEST(PartooBusinessesWalk, RepeatedPageThrows) {
   businesses_walk walk({});
   walk.on_page(businesses_page(0, 30, 100));
   EXPECT_THROW(walk.on_page(businesses_page(0, 30, 100)), error);
+}
+
+TEST(PartooBusinessesWalk, BackfillStartsAtSinceWithoutLookbackAndKeepsTheCursorToTheEnd) {
+  walk_start start;
+  start.start_date = t0 - 24h;
+  start.lookback = 1h;
+  start.full = true;
+  start.backfill = backfill_range{at("2019-06-24T00:11:51.681374Z"), at("2019-07-01T00:00:00Z")};
+  businesses_walk walk(start);
+  EXPECT_EQ(param(walk.query(), "modified__gte"), "1561335111.681374");
+  // `until` cannot end the walk (no upper filter, unknown order): every page is read.
+  auto late = at("2020-01-01T00:00:00Z");
+  EXPECT_TRUE(walk.on_page(businesses_page(0, 30, 2, late)).empty());
+  EXPECT_FALSE(walk.done());
+  auto out = walk.on_page(businesses_page(30, 5, 2, late + 1s));
+  EXPECT_TRUE(walk.done());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].cursor_after, std::nullopt);
+  EXPECT_EQ(out[1].cursor_after, businesses_cursor_json({late + 1s, time_form::unix_seconds}));
+}
+
+TEST(PartooBusinessesWalk, BackfillResumesFromItsProgressInItsForm) {
+  walk_start start;
+  start.cursor = businesses_cursor_json({at("2019-06-24T00:11:51Z"), time_form::iso});
+  start.backfill = backfill_range{at("2019-01-01T00:00:00Z"), std::nullopt};
+  businesses_walk walk(start);
+  EXPECT_EQ(param(walk.query(), "modified__gte"), "2019-06-24T00:11:51");
+  // A progress below `since` does not move the start below it.
+  start.backfill = backfill_range{at("2020-01-01T00:00:00Z"), std::nullopt};
+  businesses_walk later_since(start);
+  EXPECT_EQ(param(later_since.query(), "modified__gte"), "2020-01-01T00:00:00");
 }
 
 TEST(PartooBusinessesWalk, MaxPageEndsTheWalk) {

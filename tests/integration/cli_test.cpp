@@ -12,7 +12,7 @@ TEST(cli, version_and_help) {
   EXPECT_EQ(v.output.rfind("sluice ", 0), 0u) << v.output;
   auto h = run_sluice({"--help"});
   EXPECT_EQ(h.exit_code, 0);
-  for (auto cmd : {"sync", "check", "status", "migrate"})
+  for (auto cmd : {"run", "sync", "backfill", "check", "status", "reset", "migrate"})
     EXPECT_NE(h.output.find(cmd), std::string::npos) << h.output;
 }
 

@@ -14,6 +14,7 @@
 #include "net/digest_auth.hpp"
 #include "net/http_client.hpp"
 #include "tests/net/test_server.hpp"
+#include "tests/support/run_sync.hpp"
 
 namespace sluice::net {
 namespace {
@@ -30,19 +31,7 @@ constexpr const char* password = "cl0udapp-Digest-PASS";
 constexpr const char* realm = "Application";
 constexpr const char* opaque = "0paque,with=\\\"odd\\\" chars";  // as written in the header
 
-void run(asio::io_context& io, asio::awaitable<void> task) {
-  std::exception_ptr failure;
-  bool done = false;
-  io.restart();
-  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) {
-    failure = e;
-    done = true;
-    io.stop();
-  });
-  io.run_for(60s);
-  ASSERT_TRUE(done) << "the test coroutine did not finish";
-  if (failure) std::rethrow_exception(failure);
-}
+void run(asio::io_context& io, asio::awaitable<void> task) { test::run_on(io, std::move(task)); }
 
 struct outcome {
   std::optional<response> answer;

@@ -4,6 +4,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -17,6 +20,7 @@
 #include "core/error.hpp"
 #include "tests/net/test_cert.hpp"
 #include "tests/net/test_server.hpp"
+#include "tests/support/run_sync.hpp"
 
 namespace sluice::net {
 namespace {
@@ -29,19 +33,7 @@ using test::test_server;
 namespace asio = boost::asio;
 
 // Runs `task` on `io` until it finishes (bounded, so a bug cannot hang the suite).
-void run(asio::io_context& io, asio::awaitable<void> task) {
-  std::exception_ptr failure;
-  bool done = false;
-  io.restart();
-  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) {
-    failure = e;
-    done = true;
-    io.stop();
-  });
-  io.run_for(60s);
-  ASSERT_TRUE(done) << "the test coroutine did not finish";
-  if (failure) std::rethrow_exception(failure);
-}
+void run(asio::io_context& io, asio::awaitable<void> task) { test::run_on(io, std::move(task)); }
 
 struct outcome {
   std::optional<response> answer;
@@ -525,6 +517,131 @@ TEST_F(http_client_test, unreadable_ca_file_is_a_config_error) {
     EXPECT_EQ(e.kind(), error_kind::config);
     EXPECT_NE(std::string(e.what()).find("/nonexistent/ca.pem"), std::string::npos);
   }
+}
+
+// "503", "429 throttled retry": one attempt as the observer saw it.
+std::string describe(const request_event& e) {
+  return std::to_string(e.status) + (e.throttled ? " throttled" : "") + (e.retry ? " retry" : "");
+}
+
+TEST_F(http_client_test, observer_sees_every_attempt) {
+  test_server server(io, [](const received_request&, int index) {
+    if (index == 0) return reply{http_response(503, "Service Unavailable", "busy")};
+    if (index == 1) return reply{http_response(429, "Too Many Requests", "", {"Retry-After: 0"})};
+    return ok();
+  });
+  std::vector<std::string> events;
+  auto o = options();
+  o.observer = [&events](const request_event& e) { events.push_back(describe(e)); };
+  http_client client(io.get_executor(), o, std::make_shared<token_bucket>(1000, 10), nullptr);
+  auto out = fetch(io, client, server.url("/x"));
+  ASSERT_TRUE(out.answer) << out.failure->what();
+  EXPECT_EQ(events, (std::vector<std::string>{"503", "429 throttled retry", "200 retry"}));
+
+  // A new request starts a new count: its first attempt is not a retry.
+  events.clear();
+  ASSERT_TRUE(fetch(io, client, server.url("/y")).answer);
+  EXPECT_EQ(events, (std::vector<std::string>{"200"}));
+}
+
+TEST_F(http_client_test, observer_sees_status_zero_when_no_answer_arrived) {
+  unsigned short port;
+  {
+    asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+    port = probe.local_endpoint().port();
+  }  // closed: nothing listens there now
+  std::vector<std::string> events;
+  auto o = options();
+  o.retry.max_attempts = 2;
+  o.observer = [&events](const request_event& e) { events.push_back(describe(e)); };
+  http_client client(io.get_executor(), o, nullptr, nullptr);
+  auto out = fetch(io, client, "http://127.0.0.1:" + std::to_string(port) + "/x");
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(events, (std::vector<std::string>{"0", "0 retry"}));
+}
+
+TEST_F(http_client_test, observer_sees_a_final_client_error_once) {
+  test_server server(io, [](const received_request&, int) { return reply{http_response(404, "Not Found", "")}; });
+  std::vector<std::string> events;
+  auto o = options();
+  o.observer = [&events](const request_event& e) { events.push_back(describe(e)); };
+  http_client client(io.get_executor(), o, nullptr, nullptr);
+  ASSERT_TRUE(fetch(io, client, server.url("/missing")).failure);
+  EXPECT_EQ(events, (std::vector<std::string>{"404"}));
+}
+
+TEST_F(http_client_test, low_priority_waits_for_the_normal_requests_queued_ahead) {
+  std::map<std::string, std::chrono::steady_clock::time_point> arrived;
+  std::function<void()> on_first_live;
+  test_server server(io, [&](const received_request& r, int) {
+    arrived[r.target] = std::chrono::steady_clock::now();
+    if (r.target == "/live1") on_first_live();
+    return ok(r.target);
+  });
+  // Two per second, no burst beyond one token.
+  auto budget = std::make_shared<token_bucket>(2, 1);
+  http_client live(io.get_executor(), options(), budget, nullptr);
+  auto low = options();
+  low.priority = request_priority::low;
+  http_client backfill(io.get_executor(), low, budget, nullptr);
+
+  std::map<std::string, std::string> bodies;
+  int pending = 0;
+  std::exception_ptr failure;
+  auto spawn = [&](http_client& client, std::string path) {
+    ++pending;
+    asio::co_spawn(
+        io,
+        [&, path]() -> asio::awaitable<void> { bodies[path] = (co_await client.get(server.url(path))).body; },
+        [&](std::exception_ptr e) {
+          if (e) failure = e;
+          if (--pending == 0) io.stop();
+        });
+  };
+  // Started in this order, each up to its first wait before the next: live1 and live2 hold the
+  // slots at 0 and 0.5 s, so the backfill request finds nothing left and asks again at 1 s.
+  // live3 arrives while it waits (live1 reaching the server comes after all three started) and
+  // still goes first, at 1 s: backfill gets the slot after it, at 1.5 s. A backfill request that
+  // reserved like a normal one would have gone at 1 s.
+  on_first_live = [&] { spawn(live, "/live3"); };
+  const auto start = std::chrono::steady_clock::now();
+  spawn(live, "/live1");
+  spawn(live, "/live2");
+  spawn(backfill, "/backfill");
+  io.run_for(60s);
+  ASSERT_EQ(pending, 0) << "requests did not finish";
+  if (failure) std::rethrow_exception(failure);
+  EXPECT_EQ(bodies["/backfill"], "/backfill");
+  EXPECT_EQ(bodies["/live3"], "/live3");
+  ASSERT_TRUE(arrived.count("/backfill"));
+  EXPECT_GE(arrived["/backfill"] - start, 1500ms);
+}
+
+TEST_F(http_client_test, low_priority_takes_tokens_of_an_idle_budget_without_waiting) {
+  test_server server(io, [](const received_request&, int) { return ok(); });
+  // One token per 1000 s: had the backfill client to wait for a refill, the test would time out.
+  auto budget = std::make_shared<token_bucket>(0.001, 2);
+  auto low = options();
+  low.priority = request_priority::low;
+  http_client backfill(io.get_executor(), low, budget, nullptr);
+  EXPECT_TRUE(fetch(io, backfill, server.url("/a")).answer);
+  EXPECT_TRUE(fetch(io, backfill, server.url("/b")).answer);
+  EXPECT_FALSE(budget->try_take_now(std::chrono::steady_clock::now()));  // both burst tokens used
+}
+
+TEST_F(http_client_test, shutdown_ends_a_low_priority_wait) {
+  test_server server(io, [](const received_request&, int) { return ok(); });
+  auto budget = std::make_shared<token_bucket>(10, 1);
+  budget->pause_until(std::chrono::steady_clock::now() + 1h);
+  auto low = options();
+  low.priority = request_priority::low;
+  http_client backfill(io.get_executor(), low, budget, nullptr);
+  asio::steady_timer later(io, 50ms);
+  later.async_wait([&](boost::system::error_code) { backfill.shutdown(); });
+  auto out = fetch(io, backfill, server.url("/x"));
+  ASSERT_TRUE(out.failure);
+  EXPECT_EQ(out.failure->kind(), error_kind::cancelled);
+  EXPECT_EQ(server.requests(), 0);
 }
 
 // TLS: a server certificate made on the fly, trusted through client_options::ca_file.

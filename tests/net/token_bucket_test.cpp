@@ -119,5 +119,73 @@ TEST(token_bucket, recovers_step_by_step_after_the_cooldown) {
   EXPECT_DOUBLE_EQ(b.effective_rate(t0 + 10 * cooldown), 8);  // never above the configured rate
 }
 
+TEST(token_bucket, low_priority_uses_an_idle_bucket) {
+  token_bucket b(10, 2);
+  EXPECT_TRUE(b.try_take_now(t0));
+  EXPECT_TRUE(b.try_take_now(t0));  // the whole burst
+  EXPECT_FALSE(b.try_take_now(t0));
+  EXPECT_EQ(ms(b.low_priority_retry_after(t0)), 100);  // one token interval
+  EXPECT_FALSE(b.try_take_now(t0 + 50ms));
+  EXPECT_EQ(ms(b.low_priority_retry_after(t0 + 50ms)), 50);
+  EXPECT_TRUE(b.try_take_now(t0 + 100ms));
+  // A failed try reserves nothing: a normal caller right after it is not delayed by it.
+  EXPECT_FALSE(b.try_take_now(t0 + 150ms));
+  EXPECT_FALSE(b.try_take_now(t0 + 150ms));
+  EXPECT_EQ(ms(b.take(t0 + 150ms)), 50);
+}
+
+TEST(token_bucket, low_priority_gets_nothing_while_normal_callers_have_reserved_ahead) {
+  token_bucket b(10, 1);
+  EXPECT_EQ(b.take(t0), 0ns);
+  EXPECT_EQ(ms(b.take(t0)), 100);
+  EXPECT_EQ(ms(b.take(t0)), 200);  // two normal callers queued: the balance is -2
+  EXPECT_FALSE(b.try_take_now(t0));
+  EXPECT_EQ(ms(b.low_priority_retry_after(t0)), 300);  // after both queued slots and one more
+  // Tokens that accrue go to the queued normal callers first.
+  EXPECT_FALSE(b.try_take_now(t0 + 100ms));
+  EXPECT_FALSE(b.try_take_now(t0 + 250ms));
+  EXPECT_EQ(ms(b.low_priority_retry_after(t0 + 250ms)), 50);
+  EXPECT_TRUE(b.try_take_now(t0 + 300ms));
+  EXPECT_FALSE(b.try_take_now(t0 + 300ms));
+  // A normal caller arriving now queues behind what low priority took, like behind anyone.
+  EXPECT_EQ(ms(b.take(t0 + 300ms)), 100);
+  // Normal callers keep arriving at the full rate: low priority never gets a turn.
+  for (int i = 1; i <= 20; ++i) {
+    const auto now = t0 + 300ms + i * 100ms;
+    EXPECT_FALSE(b.try_take_now(now)) << i;
+    b.take(now);
+  }
+}
+
+TEST(token_bucket, low_priority_gets_nothing_while_the_source_is_paused) {
+  token_bucket b(10, 5);
+  b.pause_until(t0 + 2s);
+  EXPECT_FALSE(b.try_take_now(t0));
+  EXPECT_FALSE(b.try_take_now(t0 + 1999ms));
+  EXPECT_EQ(ms(b.low_priority_retry_after(t0 + 1s)), 1000);  // one token is left for the probe
+  EXPECT_TRUE(b.try_take_now(t0 + 2s));
+  EXPECT_FALSE(b.try_take_now(t0 + 2s));  // no burst right after the pause
+  EXPECT_EQ(ms(b.low_priority_retry_after(t0 + 2s)), 100);
+
+  // The pause is honoured with an unlimited rate too.
+  token_bucket unlimited(0, 1);
+  EXPECT_TRUE(unlimited.try_take_now(t0));
+  unlimited.pause_until(t0 + 3s);
+  EXPECT_FALSE(unlimited.try_take_now(t0 + 1s));
+  EXPECT_EQ(unlimited.low_priority_retry_after(t0 + 1s), 2s);
+  EXPECT_TRUE(unlimited.try_take_now(t0 + 3s));
+  EXPECT_TRUE(unlimited.try_take_now(t0 + 3s));
+}
+
+TEST(token_bucket, low_priority_follows_the_adaptive_slowdown) {
+  token_bucket b(8, 1);
+  for (int i = 0; i < token_bucket::throttle_threshold; ++i) b.on_throttled(t0);
+  ASSERT_DOUBLE_EQ(b.effective_rate(t0), 4);
+  EXPECT_TRUE(b.try_take_now(t0));
+  EXPECT_EQ(ms(b.low_priority_retry_after(t0)), 250);
+  EXPECT_FALSE(b.try_take_now(t0 + 200ms));
+  EXPECT_TRUE(b.try_take_now(t0 + 260ms));
+}
+
 }  // namespace
 }  // namespace sluice::net

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <string>
 #include <vector>
@@ -486,6 +487,41 @@ TEST(batch_writer, records_progress_on_the_run) {
   EXPECT_EQ(r[0][0].as<int>(), 2);
   EXPECT_EQ(r[0][1].as<int>(), 2);
   EXPECT_EQ(r[0][2].as<std::string>(), "running");
+}
+
+TEST(batch_writer, reports_each_commit_with_its_rows_and_duration) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = migrated_schema("t_store_writer_on_commit");
+  std::mutex mutex;
+  std::vector<commit_report> reports;
+  writer_options options{.max_queued_rows = 1000, .max_rows_per_commit = 2};
+  options.on_commit = [&](const commit_report& r) {
+    std::lock_guard lock(mutex);
+    reports.push_back(r);
+  };
+  batch_writer writer(db, options);
+  write_all(writer, "s", {batch_of({review("a"), review("b")}, "\"1\""),
+                          batch_of({review("c"), review("d")}, "\"2\"")});
+  write_all(writer, "s", {batch_of({review("a", "changed"), review("b")})});
+  row bad = review("bad");
+  bad[reviews.index("rating")] = std::string("abc");
+  EXPECT_THROW(write_all(writer, "s", {batch_of({bad})}), error);
+
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(reports.size(), 3u);  // the failed batch committed nothing, so it is not reported
+  std::int64_t records = 0, inserted = 0;
+  for (const auto& r : reports) {
+    EXPECT_EQ(r.source, "s");
+    EXPECT_EQ(r.stream, "reviews");
+    EXPECT_EQ(r.records, 2);
+    EXPECT_GT(r.seconds, 0.0);
+    records += r.records;
+    inserted += r.inserted;
+  }
+  EXPECT_EQ(records, 6);
+  EXPECT_EQ(inserted, 4);
+  EXPECT_EQ(reports[2].inserted, 0);
+  EXPECT_EQ(reports[2].updated, 1);
 }
 
 TEST(batch_writer, unreachable_database_fails_in_the_constructor) {

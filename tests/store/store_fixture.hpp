@@ -1,12 +1,17 @@
 #pragma once
 // Helpers for the store tests: a private schema per test in SLUICE_TEST_DATABASE_URL, a direct
 // connection to inspect what the store wrote, and a way to drive coroutines to completion.
+#include <chrono>
 #include <cstdlib>
 #include <future>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,6 +19,8 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "core/record.hpp"
+#include "core/tables.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "store/redact.hpp"
@@ -90,6 +97,37 @@ auto run_coroutine(Make make) {
   auto future = boost::asio::co_spawn(io, make(io.get_executor()), boost::asio::use_future);
   io.run();
   return future.get();
+}
+
+// Polls `sql` (one boolean) until it is true, for up to a minute; false if it never was. For
+// waiting on the database's clock or on another session's state, never on our own speed.
+inline bool eventually(const database_options& db, const std::string& sql) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (scalar<bool>(db, sql)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// The pid of a process of ours that has exited and been reaped: no process has it now.
+inline int dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return static_cast<int>(child);
+}
+
+// A valid reviews row.
+inline row sample_review(const std::string& id, const std::string& content = "great") {
+  const table_def& t = tables::reviews;
+  row r = make_row(t);
+  r[t.index("external_id")] = id;
+  r[t.index("provider")] = std::string("partoo");
+  r[t.index("content")] = content;
+  r[t.index("raw")] = std::string(R"({"id":")" + id + R"("})");
+  return r;
 }
 
 }  // namespace sluice::store::testing

@@ -1,0 +1,108 @@
+#include "daemon/daemon_metrics.hpp"
+
+#include <chrono>
+
+#include "daemon/stream_runner.hpp"
+#include "net/http_client.hpp"
+#include "store/batch_writer.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+double unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+daemon_metrics::daemon_metrics() {
+  auto& r = registry_;
+  r.describe("sluice_build_info", metric_type::gauge, "Always 1; the version label says which sluice runs.");
+  r.set("sluice_build_info", {{"version", SLUICE_VERSION}}, 1);
+  r.describe("sluice_records_total", metric_type::counter,
+             "Records committed to PostgreSQL (each batch's rows, changed or not).");
+  r.describe("sluice_rows_written_total", metric_type::counter,
+             "Rows inserted, updated (content changed) or marked deleted.");
+  r.describe("sluice_http_requests_total", metric_type::counter,
+             "HTTP request attempts to source APIs by status code (code=\"none\": no answer).");
+  r.describe("sluice_http_throttled_total", metric_type::counter, "429 answers from source APIs.");
+  r.describe("sluice_http_retries_total", metric_type::counter,
+             "Requests repeated after a transient failure.");
+  r.describe("sluice_batch_commit_seconds", metric_type::histogram,
+             "Time from BEGIN to COMMIT of one batch transaction.",
+             {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  r.describe("sluice_stream_runs_total", metric_type::counter,
+             "Stream runs ended, by status (succeeded, failed, suspicious) and mode.");
+  r.describe("sluice_stream_last_success_timestamp_seconds", metric_type::gauge,
+             "Unix time the stream's last successful run ended.");
+  r.describe("sluice_stream_cursor_lag_seconds", metric_type::gauge,
+             "Now minus the instant the stream's committed cursor stands at (time-cursor streams).");
+  r.describe("sluice_lease_held", metric_type::gauge,
+             "1 while this instance holds the source's lease and pulls it, else 0.");
+  r.describe("sluice_config_reloads_total", metric_type::counter,
+             "SIGHUP reloads by result (applied, refused).");
+}
+
+void daemon_metrics::on_request(const std::string& source, const net::request_event& e) {
+  registry_.add("sluice_http_requests_total",
+                {{"source", source}, {"code", e.status ? std::to_string(e.status) : "none"}});
+  if (e.throttled) registry_.add("sluice_http_throttled_total", {{"source", source}});
+  if (e.retry) registry_.add("sluice_http_retries_total", {{"source", source}});
+}
+
+void daemon_metrics::on_commit(const store::commit_report& r) {
+  metric_labels l{{"source", r.source}, {"stream", r.stream}};
+  registry_.add("sluice_records_total", l, static_cast<double>(r.records));
+  for (auto [op, n] : {std::pair{"inserted", r.inserted}, {"updated", r.updated}, {"deleted", r.deleted}})
+    registry_.add("sluice_rows_written_total", {{"source", r.source}, {"stream", r.stream}, {"op", op}},
+                  static_cast<double>(n));
+  registry_.observe("sluice_batch_commit_seconds", l, r.seconds);
+}
+
+void daemon_metrics::on_run(const std::string& source, const std::string& stream,
+                            const stream_result& result) {
+  registry_.add("sluice_stream_runs_total",
+                {{"source", source}, {"stream", stream}, {"status", result.status}});
+  if (result.ok())
+    registry_.set("sluice_stream_last_success_timestamp_seconds",
+                  {{"source", source}, {"stream", stream}},
+                  unix_seconds(std::chrono::system_clock::now()));
+}
+
+void daemon_metrics::set_cursor_time(const std::string& source, const std::string& stream,
+                                     std::optional<timestamp> at) {
+  if (!at) return;
+  std::lock_guard lock(mutex_);
+  cursor_times_[{source, stream}] = *at;
+}
+
+void daemon_metrics::on_tick() {
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::system_clock::now();
+  for (const auto& [key, at] : cursor_times_)
+    registry_.set("sluice_stream_cursor_lag_seconds", {{"source", key.first}, {"stream", key.second}},
+                  std::max(0.0, std::chrono::duration<double>(now - at).count()));
+}
+
+void daemon_metrics::set_lease(const std::string& source, bool held) {
+  registry_.set("sluice_lease_held", {{"source", source}}, held ? 1 : 0);
+}
+
+void daemon_metrics::on_reload(bool ok) {
+  registry_.add("sluice_config_reloads_total", {{"result", ok ? "applied" : "refused"}});
+}
+
+void daemon_metrics::forget_source(const std::string& source) {
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(cursor_times_, [&](const auto& kv) { return kv.first.first == source; });
+  }
+  for (const char* name : {"sluice_records_total", "sluice_rows_written_total", "sluice_http_requests_total",
+                           "sluice_http_throttled_total", "sluice_http_retries_total",
+                           "sluice_batch_commit_seconds", "sluice_stream_runs_total",
+                           "sluice_stream_last_success_timestamp_seconds",
+                           "sluice_stream_cursor_lag_seconds", "sluice_lease_held"})
+    registry_.remove_matching(name, "source", source);
+}
+
+}  // namespace sluice::daemon

@@ -1,0 +1,110 @@
+#pragma once
+// The lease thread: takes, renews and hands back this process's source leases (DESIGN.md
+// section 8) on its own thread and connection, a round every ttl/6, so a slow database or a busy
+// I/O thread never lets a lease lapse unnoticed. Each round's outcome goes to a callback; the
+// caller (the I/O thread, via post) stops work on sources that were lost.
+//
+// Two modes:
+//   shared: `sluice run`. Sources are shared with other instances by daemon/lease_plan; the
+//           round also lists unfinished backfill jobs of the sources held.
+//   fixed:  `sync`, `backfill`, `reset`. The first round takes what it can of a fixed set; later
+//           rounds only renew (a one-shot command never takes a source over midway).
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/backfill_jobs.hpp"
+#include "store/database.hpp"
+#include "store/leases.hpp"
+
+namespace sluice::daemon {
+
+struct lease_round {
+  bool ok = false;
+  std::string error;                       // why the round failed (no secrets)
+  std::set<std::string> held;              // ours after this round
+  std::vector<store::lease_row> leases;    // every lease row after this round
+  std::vector<store::backfill_job> jobs;   // shared mode: unfinished jobs of held sources
+  std::size_t instances = 0;               // shared mode: live instances, us included
+  // Our leases are safe to use until then (local monotonic clock): the round's start plus two
+  // thirds of the TTL. Work on a source must stop if no round confirms it by then.
+  std::chrono::steady_clock::time_point valid_until{};
+};
+
+// This process as a lease holder: `instance` ([daemon] instance, "<hostname>:<pid>" by default),
+// this host's name and pid (for the dead-process rule).
+store::lease_identity lease_identity_of(const std::string& instance);
+// A one-shot command (sync, backfill, reset) as a lease holder: "<hostname>:<pid>/<command>".
+// Never the configured instance name: a command run with the daemon's own config file must not
+// pass for the daemon and share its leases.
+store::lease_identity one_shot_identity(const std::string& command);
+
+// "'host:123' (lease until 2026-11-24T10:00:00Z)": who holds a source, for messages.
+std::string describe_holder(const store::lease_row& lease);
+
+class lease_keeper {
+public:
+  enum class mode { shared, fixed };
+
+  lease_keeper(store::database_options db, store::lease_identity me, std::chrono::seconds ttl,
+               mode m, std::vector<std::string> wanted);
+  ~lease_keeper();  // stop()
+  lease_keeper(const lease_keeper&) = delete;
+  lease_keeper& operator=(const lease_keeper&) = delete;
+
+  // One round now, on the caller's thread (before start(): the first round, whose result
+  // READY=1 and the one-shot commands wait for).
+  lease_round round_now();
+
+  // Starts the thread; on_round runs on it after every round (post to your own executor).
+  void start(std::function<void(const lease_round&)> on_round);
+
+  void set_wanted(std::vector<std::string> sources);  // shared: the configured sources (reload)
+  void set_busy(std::set<std::string> sources);       // never handed over while busy
+  // Hands back one source now (a one-shot command finished with it).
+  void release(const std::string& source);
+
+  // When the last round finished (successfully or not): the watchdog's sign of life.
+  std::chrono::steady_clock::time_point last_round() const;
+
+  // Stops the thread, then hands back every lease we hold and leaves the instance table.
+  void stop();
+
+  std::chrono::seconds ttl() const noexcept { return ttl_; }
+  const store::lease_identity& identity() const noexcept { return me_; }
+
+private:
+  void loop();
+  lease_round round_locked(bool first);
+
+  store::database_options db_;
+  store::lease_identity me_;
+  std::chrono::seconds ttl_;
+  mode mode_;
+
+  // Guards the requests from other threads (never held across a database call, so the I/O
+  // thread never waits for the database here).
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<std::string> wanted_;
+  std::set<std::string> busy_;
+  std::vector<std::string> to_release_;
+  // Touched only by the round (the thread, or the caller of round_now before start).
+  bool stopped_ = false;
+  std::set<std::string> held_;
+  std::unique_ptr<store::lease_store> leases_;
+  std::unique_ptr<store::backfill_store> jobs_;
+  std::function<void(const lease_round&)> on_round_;
+  std::atomic<std::chrono::steady_clock::rep> last_round_{0};
+  std::thread thread_;
+};
+
+}  // namespace sluice::daemon

@@ -1,0 +1,39 @@
+#pragma once
+// How `sluice run` instances share sources (DESIGN.md section 8): each lease round decides which
+// free sources to take and which of ours to hand over, from what the database shows. Pure, so
+// the sharing rules are tested without processes or clocks.
+//
+//   target = ceil(configured sources / live instances)
+//   - take free sources (no live lease) up to the target, in an order that differs per instance
+//     so that instances starting together do not all reach for the same source first;
+//   - above the target, still take a free source when no other live instance that has it
+//     configured has room for it (an orphan must not wait forever);
+//   - hand over idle sources above the target when another live instance with room has them
+//     configured (a new instance gets its share without anyone restarting);
+//   - hand back leases on sources we no longer have configured (a reload removed them), once idle.
+// A source in `busy` (a run in flight) is never released here; the next round looks again.
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/leases.hpp"
+
+namespace sluice::daemon {
+
+struct lease_view {
+  std::string me;                               // our holder name
+  std::vector<std::string> wanted;              // our configured sources
+  std::vector<store::instance_row> instances;   // live instances, ours included
+  std::vector<store::lease_row> leases;         // every lease row (live evaluated)
+  std::set<std::string> busy;                   // our sources with work in flight
+};
+
+struct lease_plan {
+  std::vector<std::string> acquire;
+  std::vector<std::string> release;
+  std::size_t target = 0;
+};
+
+lease_plan plan_leases(const lease_view& view);
+
+}  // namespace sluice::daemon

@@ -1,0 +1,564 @@
+// `sluice run`: the daemon of DESIGN.md section 8. One I/O thread runs the scheduler, every
+// stream's pull and the metrics server; the writer thread commits rows; the blocking thread does
+// bookkeeping; the lease thread takes and renews leases. The scheduler loop ticks every second:
+// it starts streams that are due on sources we hold, runs backfill jobs when live work leaves
+// room, applies reloads once a source is idle, and pings the systemd watchdog.
+#include <algorithm>
+#include <csignal>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "daemon/commands.hpp"
+#include "daemon/daemon_metrics.hpp"
+#include "daemon/lease_keeper.hpp"
+#include "daemon/notify.hpp"
+#include "daemon/schedule.hpp"
+#include "daemon/source_runtime.hpp"
+#include "daemon/stream_runner.hpp"
+#include "net/http_server.hpp"
+#include "store/backfill_jobs.hpp"
+#include "store/batch_writer.hpp"
+#include "store/migrations.hpp"
+#include "store/state.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+constexpr auto tick = std::chrono::seconds{1};
+// SIGTERM to exit: systemd's default stop timeout is 90 s, ours (and the issue's) is 10 s. Work
+// that has not ended by then is abandoned: PostgreSQL rolls back an uncommitted batch.
+constexpr auto stop_deadline = std::chrono::seconds{8};
+
+struct stream_slot {
+  connectors::stream_spec spec;
+  steady::time_point next_due{};
+  int failures = 0;
+  bool running = false;
+};
+
+struct source_slot {
+  std::shared_ptr<const source_config> config;
+  std::unique_ptr<source_runtime> rt;
+  std::vector<stream_slot> streams;
+  std::shared_ptr<const source_config> pending;  // a reload changed it: applied once idle
+  bool removing = false;                         // a reload removed it: dropped once idle
+  bool stale_runtime = false;  // its clients were shut down (lease lost): rebuilt once idle
+  bool held = false;
+  bool backfill_running = false;
+  steady::time_point backfill_not_before{};
+  int backfill_failures = 0;
+
+  bool idle() const {
+    return !backfill_running &&
+           std::none_of(streams.begin(), streams.end(), [](const stream_slot& s) { return s.running; });
+  }
+  void shut_down_clients() {
+    rt->http->shutdown();
+    rt->backfill_http->shutdown();
+  }
+};
+
+bool same_source(const source_config& a, const source_config& b) {
+  return a.name == b.name && a.kind == b.kind && a.base_url == b.base_url &&
+         a.api_key.reveal() == b.api_key.reveal() && a.username == b.username &&
+         a.password.reveal() == b.password.reveal() &&
+         a.rate_limit.per_second == b.rate_limit.per_second && a.interval == b.interval &&
+         a.lookback == b.lookback && a.full_refresh_interval == b.full_refresh_interval &&
+         a.timeout == b.timeout && a.start_date == b.start_date && a.streams == b.streams &&
+         a.ca_file == b.ca_file && a.max_delete_fraction == b.max_delete_fraction;
+}
+
+class supervisor {
+public:
+  explicit supervisor(config cfg)
+      : cfg_(std::move(cfg)),
+        identity_(lease_identity_of(cfg_.daemon.instance)),
+        rng_(std::random_device{}()) {}
+
+  int run();
+
+private:
+  // ---- setup and teardown
+  void add_source(const source_config& src);
+  void build_runtime(source_slot& slot);
+  std::vector<std::string> source_names() const;
+
+  // ---- the loop
+  asio::awaitable<void> scheduler();
+  void on_tick();
+  void on_lease_round(const lease_round& round);
+  void start_stream(const std::shared_ptr<source_slot>& slot, std::size_t index);
+  void start_backfill(const std::shared_ptr<source_slot>& slot, store::backfill_job job);
+  void lose(source_slot& slot, const std::string& why);
+  void update_status();
+
+  // ---- signals
+  void reload();
+  void begin_stop(int sig);
+  void finish_if_stopped();
+
+  net::response endpoint(std::string_view target);
+
+  config cfg_;
+  store::lease_identity identity_;
+  std::mt19937_64 rng_;
+  asio::io_context io_{1};
+  daemon_metrics metrics_;
+
+  std::unique_ptr<store::state> state_;
+  std::unique_ptr<store::backfill_store> jobs_;
+  std::unique_ptr<store::batch_writer> writer_;
+  std::unique_ptr<blocking_thread> db_;
+  std::unique_ptr<run_context> ctx_;
+  std::unique_ptr<lease_keeper> leases_;
+  std::unique_ptr<net::http_server> server_;
+  std::unique_ptr<asio::signal_set> signals_;
+
+  std::map<std::string, std::shared_ptr<source_slot>> slots_;
+  std::vector<store::backfill_job> pending_jobs_;
+  steady::time_point leases_valid_until_{};
+  bool last_round_ok_ = false;
+  std::string last_round_error_;
+  std::size_t instances_ = 1;
+  bool ready_ = false;
+  bool stopping_ = false;
+  bool finished_ = false;
+  steady::time_point last_tick_{};
+  std::optional<std::chrono::microseconds> watchdog_;
+  std::string last_error_;  // the latest stream failure, for STATUS=
+};
+
+std::vector<std::string> supervisor::source_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, slot] : slots_)
+    if (!slot->removing) names.push_back(name);
+  return names;
+}
+
+void supervisor::build_runtime(source_slot& slot) {
+  const std::string name = slot.config->name;
+  slot.rt = std::make_unique<source_runtime>(make_source_runtime(
+      io_.get_executor(), *slot.config,
+      [this, name](const net::request_event& e) { metrics_.on_request(name, e); }));
+  std::vector<stream_slot> streams;
+  for (auto& spec : slot.rt->selected_streams({})) {
+    stream_slot s{spec};
+    // Keep the schedule of streams that survive a reload; new ones start soon.
+    for (const auto& old : slot.streams)
+      if (old.spec.name == spec.name) {
+        s.next_due = old.next_due;
+        s.failures = old.failures;
+      }
+    streams.push_back(std::move(s));
+  }
+  slot.streams = std::move(streams);
+  slot.stale_runtime = false;
+}
+
+void supervisor::add_source(const source_config& src) {
+  auto slot = std::make_shared<source_slot>();
+  slot->config = std::make_shared<const source_config>(src);
+  build_runtime(*slot);
+  slots_[src.name] = std::move(slot);
+}
+
+int supervisor::run() {
+  try {
+    auto report = store::migrate(cfg_.database);
+    if (!report.applied.empty())
+      spdlog::info("schema {}: migrated to version {}", cfg_.database.schema, report.to_version);
+    state_ = std::make_unique<store::state>(cfg_.database);
+    jobs_ = std::make_unique<store::backfill_store>(cfg_.database);
+    store::writer_options wo;
+    wo.on_commit = [this](const store::commit_report& r) { metrics_.on_commit(r); };
+    writer_ = std::make_unique<store::batch_writer>(cfg_.database, wo);
+  } catch (const error& e) {
+    spdlog::error("{}", e.what());
+    return exit_code::unavailable;
+  }
+  db_ = std::make_unique<blocking_thread>();
+  ctx_ = std::make_unique<run_context>(run_context{*db_, *state_, *jobs_, *writer_, identity_.holder});
+
+  for (const auto& src : cfg_.sources) add_source(src);
+
+  if (auto listen = parse_listen(cfg_.daemon.listen)) {
+    try {
+      net::server_options so;
+      so.host = listen->host;
+      so.port = listen->port;
+      server_ = std::make_unique<net::http_server>(
+          io_.get_executor(), so, [this](std::string_view target) { return endpoint(target); });
+      spdlog::info("serving /metrics, /healthz and /readyz on http://{}:{}",
+                   listen->host.find(':') != std::string::npos ? "[" + listen->host + "]" : listen->host,
+                   server_->local_port());
+    } catch (const error& e) {
+      spdlog::error("{}", e.what());
+      return exit_code::config;
+    }
+  }
+
+  leases_ = std::make_unique<lease_keeper>(cfg_.database, identity_, cfg_.daemon.lease_ttl,
+                                           lease_keeper::mode::shared, source_names());
+  // The first lease round before READY=1: systemd and /readyz then mean "working".
+  on_lease_round(leases_->round_now());
+  leases_->start([this](const lease_round& round) {
+    asio::post(io_, [this, round] { on_lease_round(round); });
+  });
+
+  signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [this, &on_signal](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+          reload();
+        } else {
+          begin_stop(sig);
+        }
+        if (!finished_) signals_->async_wait(on_signal);
+      };
+  signals_->async_wait(on_signal);
+
+  watchdog_ = systemd::watchdog_interval();
+  ready_ = true;
+  update_status();
+  systemd::notify("READY=1");
+  spdlog::info("sluice run: instance '{}', {} source(s) configured, lease ttl {}s", identity_.holder,
+               slots_.size(), cfg_.daemon.lease_ttl.count());
+
+  asio::co_spawn(io_, scheduler(), asio::detached);
+  io_.run();
+
+  // The loop ended: everything in flight finished or was abandoned at the deadline.
+  writer_->stop();
+  db_->join();
+  leases_->stop();
+  spdlog::info("sluice run: stopped");
+  return exit_code::ok;
+}
+
+asio::awaitable<void> supervisor::scheduler() {
+  asio::steady_timer timer(io_);
+  while (!stopping_) {
+    on_tick();
+    timer.expires_after(tick);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+void supervisor::on_tick() {
+  const auto now = steady::now();
+  last_tick_ = now;
+
+  // Leases we could not confirm in time are given up before they can lapse: another instance
+  // may take the source once the database says it expired.
+  if (now > leases_valid_until_)
+    for (auto& [name, slot] : slots_)
+      if (slot->held) lose(*slot, "its lease could not be renewed in time");
+
+  std::set<std::string> busy;
+  std::vector<std::string> drop;
+  for (auto& [name, slot] : slots_) {
+    if (slot->idle()) {
+      if (slot->removing) {
+        drop.push_back(name);
+        continue;
+      }
+      if (slot->pending) {
+        slot->config = std::move(slot->pending);
+        slot->pending.reset();
+        build_runtime(*slot);
+        spdlog::info("source '{}': new configuration in effect", name);
+      } else if (slot->stale_runtime) {
+        build_runtime(*slot);
+      }
+    } else {
+      busy.insert(name);
+    }
+    if (!slot->held || slot->removing || slot->pending || slot->stale_runtime) continue;
+    for (std::size_t i = 0; i < slot->streams.size(); ++i)
+      if (!slot->streams[i].running && slot->streams[i].next_due <= now) start_stream(slot, i);
+    if (!slot->backfill_running && now >= slot->backfill_not_before) {
+      for (const auto& job : pending_jobs_)
+        if (job.source == name) {
+          start_backfill(slot, job);
+          break;
+        }
+    }
+    if (!slot->idle()) busy.insert(name);
+  }
+  for (const auto& name : drop) {
+    slots_.erase(name);
+    metrics_.forget_source(name);
+    spdlog::info("source '{}': removed", name);
+  }
+  leases_->set_busy(busy);
+  metrics_.on_tick();
+
+  // The watchdog hears from us only while both loops live: this one, and the lease thread (a
+  // lease thread stuck in a database call would let leases lapse while we keep pulling).
+  if (watchdog_) {
+    auto lease_age = now - leases_->last_round();
+    if (lease_age < std::max<steady::duration>(*watchdog_, cfg_.daemon.lease_ttl))
+      systemd::notify("WATCHDOG=1");
+  }
+}
+
+void supervisor::on_lease_round(const lease_round& round) {
+  last_round_ok_ = round.ok;
+  last_round_error_ = round.error;
+  if (!round.ok) {
+    update_status();
+    return;
+  }
+  leases_valid_until_ = round.valid_until;
+  instances_ = round.instances;
+  pending_jobs_ = round.jobs;
+  const auto now = steady::now();
+  for (auto& [name, slot] : slots_) {
+    bool held = round.held.count(name) > 0 && !slot->removing;
+    if (slot->held && !held) lose(*slot, "its lease was handed over or lost (see the lease lines)");
+    if (!slot->held && held) {
+      slot->held = true;
+      // Start soon, spread over a couple of seconds so sources taken together do not all
+      // send their first requests in the same instant.
+      for (auto& s : slot->streams)
+        s.next_due = std::max(s.next_due, now + first_run_delay(s.spec.name.size(), rng_));
+      spdlog::info("source '{}': pulling (lease held)", name);
+    }
+    metrics_.set_lease(name, slot->held);
+  }
+  update_status();
+}
+
+void supervisor::lose(source_slot& slot, const std::string& why) {
+  if (!slot.held) return;
+  slot.held = false;
+  spdlog::warn("source '{}': stopped pulling: {}", slot.config->name, why);
+  if (!slot.idle()) {
+    // In-flight requests end with `cancelled`; fencing already refuses their commits.
+    slot.shut_down_clients();
+    slot.stale_runtime = true;
+  }
+  metrics_.set_lease(slot.config->name, false);
+}
+
+void supervisor::start_stream(const std::shared_ptr<source_slot>& slot, std::size_t index) {
+  auto& s = slot->streams[index];
+  s.running = true;
+  asio::co_spawn(
+      io_,
+      [this, slot, index]() -> asio::awaitable<void> {
+        auto& st = slot->streams[index];
+        stream_request request{*slot->rt, st.spec, false, std::nullopt};
+        auto result = co_await run_stream(*ctx_, std::move(request));
+        st.running = false;
+        const auto& src = *slot->config;
+        metrics_.on_run(src.name, st.spec.name, result);
+        if (result.cursor)
+          metrics_.set_cursor_time(src.name, st.spec.name,
+                                   slot->rt->connector->cursor_time(st.spec.name, *result.cursor));
+        if (result.ok()) {
+          st.failures = 0;
+        } else {
+          if (result.error != error_kind::cancelled) ++st.failures;
+          last_error_ = src.name + "/" + st.spec.name + ": " + result.message;
+        }
+        st.next_due = steady::now() + next_run_delay(src.interval, st.failures, rng_);
+        update_status();
+        finish_if_stopped();
+      },
+      asio::detached);
+}
+
+void supervisor::start_backfill(const std::shared_ptr<source_slot>& slot, store::backfill_job job) {
+  auto spec = std::find_if(slot->streams.begin(), slot->streams.end(),
+                           [&](const stream_slot& s) { return s.spec.name == job.stream; });
+  if (spec == slot->streams.end() || !spec->spec.backfill) {
+    // Not a stream of this configuration (a reload removed it): leave the job for later.
+    slot->backfill_not_before = steady::now() + std::chrono::minutes{1};
+    return;
+  }
+  slot->backfill_running = true;
+  asio::co_spawn(
+      io_,
+      [this, slot, job, stream = spec->spec]() -> asio::awaitable<void> {
+        stream_request request{*slot->rt, stream, false, job};
+        auto result = co_await run_stream(*ctx_, std::move(request));
+        slot->backfill_running = false;
+        metrics_.on_run(job.source, job.stream, result);
+        if (result.ok()) {
+          slot->backfill_failures = 0;
+        } else {
+          ++slot->backfill_failures;
+          slot->backfill_not_before = steady::now() + backfill_retry_delay(slot->backfill_failures);
+        }
+        // Done or failed for good: the next lease round no longer lists it.
+        pending_jobs_.erase(std::remove_if(pending_jobs_.begin(), pending_jobs_.end(),
+                                           [&](const store::backfill_job& j) { return j.id == job.id; }),
+                            pending_jobs_.end());
+        finish_if_stopped();
+      },
+      asio::detached);
+}
+
+void supervisor::update_status() {
+  std::size_t held = 0, running = 0;
+  for (const auto& [name, slot] : slots_) {
+    held += slot->held;
+    for (const auto& s : slot->streams) running += s.running;
+    running += slot->backfill_running;
+  }
+  std::string status = stopping_ ? "stopping" :
+      "holding " + std::to_string(held) + " of " + std::to_string(slots_.size()) +
+      " source(s) (" + std::to_string(instances_) + " instance(s)); " + std::to_string(running) +
+      " run(s) in flight";
+  if (!last_round_ok_) status += "; database: " + last_round_error_;
+  else if (!last_error_.empty()) status += "; last failure: " + last_error_;
+  if (status.size() > 400) status.resize(400);
+  systemd::notify("STATUS=" + status);
+}
+
+void supervisor::reload() {
+  systemd::notify("RELOADING=1");
+  spdlog::info("SIGHUP: reloading {}", cfg_.file.string());
+  config next;
+  try {
+    next = load_config(cfg_.file);
+  } catch (const error& e) {
+    spdlog::error("reload refused, keeping the running configuration: {}", e.what());
+    metrics_.on_reload(false);
+    systemd::notify("READY=1");
+    update_status();
+    return;
+  }
+  if (next.database.url != cfg_.database.url || next.database.schema != cfg_.database.schema)
+    spdlog::warn("reload: [database] changes take effect only after a restart");
+  if (next.daemon.listen != cfg_.daemon.listen || next.daemon.lease_ttl != cfg_.daemon.lease_ttl ||
+      (next.daemon.instance != cfg_.daemon.instance &&
+       next.daemon.instance.find(':') == std::string::npos))
+    spdlog::warn("reload: [daemon] changes take effect only after a restart");
+
+  std::set<std::string> names;
+  for (const auto& src : next.sources) {
+    names.insert(src.name);
+    auto it = slots_.find(src.name);
+    if (it == slots_.end()) {
+      add_source(src);
+      spdlog::info("source '{}': added", src.name);
+    } else if (it->second->removing) {
+      // Removed, then restored before it went idle: take the new configuration.
+      it->second->removing = false;
+      it->second->pending = std::make_shared<const source_config>(src);
+    } else if (!same_source(*it->second->config, src)) {
+      it->second->pending = std::make_shared<const source_config>(src);
+      spdlog::info("source '{}': changed; the new configuration applies once its runs finish", src.name);
+    }
+  }
+  for (auto& [name, slot] : slots_)
+    if (!names.count(name) && !slot->removing) {
+      slot->removing = true;
+      slot->held = false;  // start nothing new; runs in flight finish
+      spdlog::info("source '{}': removed from the configuration; it is dropped once its runs finish",
+                   name);
+    }
+  cfg_.sources = std::move(next.sources);
+  leases_->set_wanted(source_names());
+  metrics_.on_reload(true);
+  systemd::notify("READY=1");
+  update_status();
+}
+
+void supervisor::begin_stop(int sig) {
+  if (stopping_) {
+    spdlog::warn("signal {} again: still stopping", sig);
+    return;
+  }
+  stopping_ = true;
+  systemd::notify("STOPPING=1");
+  spdlog::info("signal {}: stopping; the batch in flight commits or rolls back, leases are handed back",
+               sig);
+  // No new requests: in-flight ones end with `cancelled`, the connectors stop, and each run's
+  // queued batches commit with their cursors (or the run fails and nothing more commits).
+  for (auto& [name, slot] : slots_) slot->shut_down_clients();
+  update_status();
+  // The watchdog of last resort: whatever still runs at the deadline is abandoned.
+  auto deadline = std::make_shared<asio::steady_timer>(io_, stop_deadline);
+  deadline->async_wait([deadline](const boost::system::error_code& ec) {
+    if (ec) return;
+    spdlog::error("still busy {}s after the stop signal; exiting (uncommitted batches roll back)",
+                  stop_deadline.count());
+    std::_Exit(exit_code::ok);
+  });
+  finish_if_stopped();
+}
+
+void supervisor::finish_if_stopped() {
+  if (!stopping_ || finished_) return;
+  for (const auto& [name, slot] : slots_)
+    if (!slot->idle()) return;
+  finished_ = true;
+  if (server_) server_->stop();
+  if (signals_) signals_->cancel();
+  // Leases are handed back after the writer stopped (run() continues once the loop ends); the
+  // deadline timer is the only work left, so stop the loop rather than wait for it.
+  io_.stop();
+}
+
+net::response supervisor::endpoint(std::string_view target) {
+  auto path = target.substr(0, target.find('?'));
+  net::response r;
+  auto text = [&](unsigned status, std::string body) {
+    r.status = status;
+    r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+    r.body = std::move(body);
+  };
+  if (path == "/metrics") {
+    r.status = 200;
+    r.headers.push_back({"Content-Type", "text/plain; version=0.0.4; charset=utf-8"});
+    r.body = metrics_.render();
+  } else if (path == "/healthz") {
+    // Alive: the scheduler loop ticked recently (this handler runs on the same thread, so a
+    // stuck thread would not answer at all) and the lease thread is not stuck.
+    auto lease_age = steady::now() - leases_->last_round();
+    if (lease_age > std::max<steady::duration>(std::chrono::seconds{30}, cfg_.daemon.lease_ttl * 2))
+      text(503, "lease thread stuck\n");
+    else
+      text(200, "ok\n");
+  } else if (path == "/readyz") {
+    if (stopping_)
+      text(503, "stopping\n");
+    else if (!ready_)
+      text(503, "starting\n");
+    else if (!last_round_ok_)
+      text(503, "database unreachable: " + last_round_error_ + "\n");
+    else
+      text(200, "ready\n");
+  } else {
+    text(404, "not found; try /metrics, /healthz or /readyz\n");
+  }
+  return r;
+}
+
+}  // namespace
+
+int run_daemon(const config& cfg) {
+  supervisor s(cfg);
+  return s.run();
+}
+
+}  // namespace sluice::daemon

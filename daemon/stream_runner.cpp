@@ -1,0 +1,144 @@
+#include "daemon/stream_runner.hpp"
+
+// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
+// awaitable_frame_base allocator (operator new and delete are a matching pair there).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/this_coro.hpp>
+
+namespace sluice::daemon {
+
+namespace asio = boost::asio;
+
+bool full_refresh_due(const connectors::stream_spec& spec, const source_config& src,
+                      const std::optional<std::string>& cursor, store::state& state) {
+  if (!spec.full_refresh) return false;
+  if (!cursor) return true;
+  auto last = state.last_full_run(src.name, spec.name);
+  if (!last) return true;
+  auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+  return now - *last >= src.full_refresh_interval;
+}
+
+namespace {
+
+std::string range_text(const store::backfill_job& job) {
+  return (job.since ? format_timestamp(*job.since) : std::string("the beginning")) + " to " +
+         (job.until ? format_timestamp(*job.until) : std::string("now"));
+}
+
+}  // namespace
+
+asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request request) {
+  const auto& src = *request.source.config;
+  const std::string& stream = request.spec.name;
+  const bool backfill = request.backfill.has_value();
+  const std::string label =
+      src.name + "/" + stream + (backfill ? " backfill #" + std::to_string(request.backfill->id) : "");
+  const auto started = std::chrono::steady_clock::now();
+
+  stream_result result;
+  std::int64_t run_id = 0;
+  try {
+    std::optional<std::string> cursor;
+    bool full = false;
+    std::string mode;
+    if (backfill) {
+      const auto& job = *request.backfill;
+      auto fresh = co_await ctx.db.run([&] {
+        ctx.jobs.mark_running(job.id, ctx.lease_holder.empty() ? std::string("sluice") : ctx.lease_holder);
+        return ctx.jobs.get(job.id);
+      });
+      cursor = fresh ? fresh->progress : job.progress;
+      mode = "backfill";
+      spdlog::info("{}: {} {}", label, cursor ? "resuming" : "starting", range_text(job));
+    } else {
+      auto decided = co_await ctx.db.run([&] {
+        auto c = ctx.state.cursor(src.name, stream);
+        bool f = request.full_requested || full_refresh_due(request.spec, src, c, ctx.state);
+        return std::make_pair(c, f);
+      });
+      cursor = decided.first;
+      full = decided.second;
+      mode = full ? "full"
+                  : (request.spec.mode == connectors::stream_mode::snapshot ? "snapshot" : "incremental");
+    }
+    run_id = co_await ctx.db.run([&] { return ctx.state.begin_run(src.name, stream, mode); });
+
+    store::sink_options options;
+    options.source = src.name;
+    options.stream = stream;
+    options.table = request.spec.table;
+    options.run_id = run_id;
+    options.lease_holder = ctx.lease_holder;
+    if (backfill) options.backfill_job = request.backfill->id;
+    auto sink = ctx.writer.open(co_await asio::this_coro::executor, std::move(options));
+
+    auto& http = backfill ? *request.source.backfill_http : *request.source.http;
+    connectors::stream_run run{src, stream, full, cursor, http, *sink, result.counters};
+    if (backfill) run.backfill = connectors::backfill_range{request.backfill->since, request.backfill->until};
+    result.totals = co_await request.source.connector->run(run);
+    result.status = result.totals.suspicious ? "suspicious" : "succeeded";
+  } catch (const error& e) {
+    result.status = "failed";
+    result.error = e.kind();
+    result.message = e.what();
+  } catch (const std::exception& e) {
+    result.status = "failed";
+    result.error = error_kind::data;
+    result.message = std::string("internal error: ") + e.what();
+  }
+
+  const auto& t = result.totals;
+  const auto& c = result.counters;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (c.warnings > 0)
+    spdlog::warn("{}: {} record field(s) unusable, stored as NULL (raw keeps them); first: {}",
+                 label, c.warnings, c.first_warning);
+  if (result.status == "suspicious")
+    spdlog::warn("{}: snapshot looks incomplete, nothing was marked deleted: {}", label,
+                 t.suspicious_reason);
+  if (result.status == "failed") {
+    spdlog::error("{}: failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} updated]",
+                  label, to_string(*result.error), result.message, c.requests, c.throttled,
+                  t.inserted, t.updated);
+  } else {
+    spdlog::info("{}: {} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, {} retried) in {:.1f}s",
+                 label, t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled,
+                 c.retries, result.seconds);
+  }
+
+  try {
+    store::run_outcome outcome;
+    outcome.status = result.status;
+    outcome.totals = t;
+    outcome.counters = c;
+    outcome.error = result.error;
+    outcome.error_message = result.message;
+    result.cursor = co_await ctx.db.run([&] {
+      if (run_id != 0) ctx.state.finish_run(run_id, outcome);
+      if (backfill) {
+        // Interruptions (SIGTERM, a lost lease) and transient failures leave the job unfinished:
+        // whoever holds the source next resumes it from its progress. Permanent failures end it.
+        if (result.ok())
+          ctx.jobs.finish(request.backfill->id, true, "");
+        else if (result.error && !is_transient(*result.error) && *result.error != error_kind::cancelled)
+          ctx.jobs.finish(request.backfill->id, false, result.message);
+        return std::optional<std::string>{};
+      }
+      return ctx.state.cursor(src.name, stream);
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("{}: could not record the run: {}", label, e.what());
+    result.status = "failed";
+    if (!result.error) {
+      result.error = error_kind::database;
+      result.message = e.what();
+    }
+  }
+  co_return result;
+}
+
+}  // namespace sluice::daemon
