@@ -9,6 +9,10 @@
 #include <regex>
 #include <thread>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -377,6 +381,65 @@ TEST_F(daemon_test, backfill_resumes_after_sigkill_and_never_moves_the_live_curs
   // It resumed: the second run fetched fewer pages than the whole walk (60 pages of 100).
   EXPECT_LT(fake_->requests("partoo.reviews"), 60 - done_before / 100 + 5);
   EXPECT_EQ(psql(cursor_sql), live_cursor);
+}
+
+// A stand-in for systemd's notification socket: collects what sd_notify sends.
+class notify_socket {
+public:
+  explicit notify_socket(const std::filesystem::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("cannot bind " + path.string());
+    timeval tv{0, 100'000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~notify_socket() {
+    ::close(fd_);
+    std::filesystem::remove(path_);
+  }
+  // The next message, or "" after 100 ms without one.
+  std::string next() {
+    char buf[4096];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  }
+  // Reads messages until one contains `text`; every message read is appended to `seen`.
+  bool wait_for(const std::string& text, std::string& seen, std::chrono::seconds limit = 60s) {
+    return eventually([&] {
+      auto m = next();
+      seen += m + "\n";
+      return m.find(text) != std::string::npos;
+    }, limit);
+  }
+
+private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+TEST_F(daemon_test, tells_systemd_ready_after_the_first_lease_round_and_pings_the_watchdog) {
+  start_fake({"--partoo-reviews", "50"});
+  auto config = daemon_config(partoo_source("reviews-eu", "1h"));
+  notify_socket systemd(dir_ / "notify.sock");
+  daemon_process d(config, {"NOTIFY_SOCKET=" + (dir_ / "notify.sock").string(), "WATCHDOG_USEC=1000000"});
+  std::string seen;
+  ASSERT_TRUE(systemd.wait_for("READY=1", seen)) << seen << d.log();
+  // READY=1 means migrated and leases taken: the source's lease is already in the database.
+  EXPECT_EQ(holders().count("reviews-eu"), 1u);
+  ASSERT_TRUE(systemd.wait_for("STATUS=holding 1 of 1 source", seen)) << seen;
+  // The watchdog hears from the loop regularly (WatchdogSec=1s here).
+  ASSERT_TRUE(systemd.wait_for("WATCHDOG=1", seen)) << seen;
+  ASSERT_TRUE(systemd.wait_for("WATCHDOG=1", seen)) << seen;
+  d.kill(SIGHUP);
+  ASSERT_TRUE(systemd.wait_for("RELOADING=1", seen)) << seen;
+  ASSERT_TRUE(systemd.wait_for("READY=1", seen)) << seen;
+  d.kill(SIGTERM);
+  ASSERT_TRUE(systemd.wait_for("STOPPING=1", seen)) << seen;
+  EXPECT_EQ(d.wait_exit(), 0) << d.log();
+  EXPECT_EQ(seen.find(partoo_key), std::string::npos);
 }
 
 }  // namespace
