@@ -6,6 +6,7 @@
 
 #include "daemon/commands.hpp"
 #include "daemon/source_runtime.hpp"
+#include "store/backfill_jobs.hpp"
 #include "store/state.hpp"
 
 namespace sluice::daemon {
@@ -34,6 +35,26 @@ std::string cursor_text(const std::optional<std::string>& text) {
   return out.empty() ? "-" : out;
 }
 
+std::string range_text(const store::backfill_job& job) {
+  return (job.since ? format_timestamp(*job.since) : std::string("beginning")) + ".." +
+         (job.until ? format_timestamp(*job.until) : std::string("now"));
+}
+
+boost::json::object job_json(const store::backfill_job& job) {
+  boost::json::object o;
+  o["id"] = job.id;
+  o["since"] = job.since ? boost::json::value(when(job.since)) : nullptr;
+  o["until"] = job.until ? boost::json::value(when(job.until)) : nullptr;
+  o["status"] = job.status;
+  o["records"] = job.records;
+  o["progress"] = json_or_null(job.progress);
+  o["holder"] = job.holder.empty() ? boost::json::value(nullptr) : boost::json::value(job.holder);
+  o["created_at"] = job.created_at ? boost::json::value(when(job.created_at)) : nullptr;
+  o["finished_at"] = job.finished_at ? boost::json::value(when(job.finished_at)) : nullptr;
+  o["error"] = job.error.empty() ? boost::json::value(nullptr) : boost::json::value(job.error);
+  return o;
+}
+
 }  // namespace
 
 int run_status(const config& cfg, bool json) {
@@ -46,6 +67,11 @@ int run_status(const config& cfg, bool json) {
   }
   store::state state(cfg.database);
   auto rows = state.status(keys);
+  // The latest backfill jobs of each source (a few; the table keeps them all).
+  store::backfill_store backfills(cfg.database);
+  std::vector<store::backfill_job> jobs;
+  for (const auto& src : cfg.sources)
+    for (auto& job : backfills.recent(src.name, 5)) jobs.push_back(std::move(job));
 
   if (json) {
     boost::json::array out;
@@ -77,6 +103,10 @@ int run_status(const config& cfg, bool json) {
       } else {
         o["last_run"] = nullptr;
       }
+      boost::json::array stream_jobs;
+      for (const auto& job : jobs)
+        if (job.source == s.source && job.stream == s.stream) stream_jobs.push_back(job_json(job));
+      o["backfill_jobs"] = std::move(stream_jobs);
       out.push_back(std::move(o));
     }
     std::printf("%s\n", boost::json::serialize(out).c_str());
@@ -100,6 +130,18 @@ int run_status(const config& cfg, bool json) {
                 static_cast<long long>(s.rows), s.last_run_id ? s.last_status.c_str() : "never",
                 s.last_finished_at ? when(s.last_finished_at).c_str() : "-",
                 cursor_text(s.cursor).c_str(), detail.c_str());
+  }
+  if (!jobs.empty()) {
+    std::printf("\n%-8s %-20s %-12s %-10s %-10s %-56s %s\n", "BACKFILL", "SOURCE", "STREAM", "STATUS",
+                "RECORDS", "RANGE", "DETAIL");
+    for (const auto& job : jobs) {
+      std::string detail = job.holder.empty() ? "" : "by " + job.holder;
+      if (job.progress && job.status != "succeeded") detail += (detail.empty() ? "" : "; ") + std::string("at ") + cursor_text(job.progress);
+      if (!job.error.empty()) detail += (detail.empty() ? "" : "; ") + std::string("error: ") + job.error;
+      std::printf("%-8lld %-20s %-12s %-10s %-10lld %-56s %s\n", static_cast<long long>(job.id),
+                  job.source.c_str(), job.stream.c_str(), job.status.c_str(),
+                  static_cast<long long>(job.records), range_text(job).c_str(), detail.c_str());
+    }
   }
   return exit_code::ok;
 }

@@ -65,7 +65,10 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
       mode = full ? "full"
                   : (request.spec.mode == connectors::stream_mode::snapshot ? "snapshot" : "incremental");
     }
-    run_id = co_await ctx.db.run([&] { return ctx.state.begin_run(src.name, stream, mode); });
+    // A backfill is recorded in its job row (progress, records, error), not in sync_runs: the
+    // stream's run history and freshness (status, stream_latest_runs) stay about live pulls.
+    if (!backfill)
+      run_id = co_await ctx.db.run([&] { return ctx.state.begin_run(src.name, stream, mode); });
 
     store::sink_options options;
     options.source = src.name;

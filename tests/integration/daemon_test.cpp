@@ -381,6 +381,14 @@ TEST_F(daemon_test, backfill_resumes_after_sigkill_and_never_moves_the_live_curs
   // It resumed: the second run fetched fewer pages than the whole walk (60 pages of 100).
   EXPECT_LT(fake_->requests("partoo.reviews"), 60 - done_before / 100 + 5);
   EXPECT_EQ(psql(cursor_sql), live_cursor);
+
+  // Jobs show in status; the stream's run history stays about live pulls.
+  EXPECT_EQ(count("SELECT count(*) FROM " + schema_ + ".sync_runs WHERE mode = 'backfill'"), 0);
+  auto status = run_sluice({"status", "-c", config});
+  EXPECT_THAT(status.output, HasSubstr("BACKFILL"));
+  EXPECT_THAT(status.output, HasSubstr("succeeded"));
+  auto json = run_sluice({"status", "-c", config, "--json"});
+  EXPECT_THAT(json.output, HasSubstr("\"backfill_jobs\":[{\"id\":1"));
 }
 
 // A stand-in for systemd's notification socket: collects what sd_notify sends.
