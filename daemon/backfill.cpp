@@ -110,7 +110,7 @@ int run_backfill(const config& cfg, const backfill_request& request) {
     }
   } catch (const error& e) {
     spdlog::error("{}", e.what());
-    return exit_code::unavailable;
+    return e.kind() == error_kind::config ? exit_code::config : exit_code::unavailable;
   }
 
   lease_keeper leases(cfg.database, one_shot_identity("backfill"), cfg.daemon.lease_ttl,
@@ -135,7 +135,7 @@ int run_backfill(const config& cfg, const backfill_request& request) {
     writer = std::make_unique<store::batch_writer>(cfg.database);
   } catch (const error& e) {
     spdlog::error("{}", e.what());
-    return exit_code::unavailable;
+    return e.kind() == error_kind::config ? exit_code::config : exit_code::unavailable;
   }
   bool lost = false;
   leases.start([&](const lease_round& round) {

@@ -189,7 +189,7 @@ int supervisor::run() {
     writer_ = std::make_unique<store::batch_writer>(cfg_.database, wo);
   } catch (const error& e) {
     spdlog::error("{}", e.what());
-    return exit_code::unavailable;
+    return e.kind() == error_kind::config ? exit_code::config : exit_code::unavailable;
   }
   db_ = std::make_unique<blocking_thread>();
   ctx_ = std::make_unique<run_context>(run_context{*db_, *state_, *jobs_, *writer_, identity_.holder});
@@ -434,6 +434,7 @@ void supervisor::update_status() {
 }
 
 void supervisor::reload() {
+  if (stopping_) return;  // nothing new starts once stopping; a reload would only add work
   systemd::notify("RELOADING=1");
   spdlog::info("SIGHUP: reloading {}", cfg_.file.string());
   config next;

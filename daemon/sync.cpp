@@ -75,7 +75,7 @@ int run_sync(const config& cfg, const sync_request& request) {
       spdlog::info("schema {}: migrated to version {}", cfg.database.schema, report.to_version);
   } catch (const error& e) {
     spdlog::error("{}", e.what());
-    return exit_code::unavailable;
+    return e.kind() == error_kind::config ? exit_code::config : exit_code::unavailable;
   }
 
   std::unique_ptr<store::state> state;
@@ -94,7 +94,7 @@ int run_sync(const config& cfg, const sync_request& request) {
     if (!first.ok) throw error(error_kind::database, first.error);
   } catch (const error& e) {
     spdlog::error("{}", e.what());
-    return exit_code::unavailable;
+    return e.kind() == error_kind::config ? exit_code::config : exit_code::unavailable;
   }
 
   // Sources someone else holds: their streams fail now, with who holds them.

@@ -71,6 +71,13 @@ migration_report migrate(const database_options& db) {
   std::map<int, applied_migration> applied;
   try {
     pqxx::nontransaction tx(*conn);
+    // API data is Unicode: a SQL_ASCII or LATIN1 database would fail the first non-ASCII review
+    // deep inside a COPY. Say so before anything is created.
+    auto encoding = tx.exec("SHOW server_encoding")[0][0].as<std::string>();
+    if (encoding != "UTF8")
+      throw error(error_kind::config,
+                  "database encoding is " + encoding + "; sluice needs a UTF8 database (CREATE "
+                  "DATABASE ... ENCODING 'UTF8' TEMPLATE template0)");
     // Session-level: held across the per-migration transactions below, released on return
     // (or when the connection drops), so concurrent `sluice run`s apply each migration once.
     tx.exec("SELECT pg_advisory_lock(" + lock_key + ")");

@@ -153,7 +153,15 @@ TEST_F(cloutly_sync, a_killed_first_backfill_resumes_where_it_stopped) {
   start_fake({"--cloutly-reviews", "2000", "--slow-ms", "40"});  // 40 pages of 50, ~1.6 s
   auto cfg = config("streams = [\"reviews\"]\n");
   child first({SLUICE_BINARY, "sync", "-c", cfg});
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // Kill it as soon as some walk progress is committed (polled, not timed: slow builds such as
+  // ASan start later).
+  auto progress_sql = "SELECT cursor->'walk'->>'offset' FROM " + schema_ +
+                      ".sync_state WHERE source = 'shop' AND stream = 'reviews'";
+  for (int i = 0; i < 600; ++i) {
+    bool migrated = psql("SELECT to_regclass('" + schema_ + ".sync_state') IS NOT NULL") == "t";
+    if (migrated && !psql(progress_sql).empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   first.kill(SIGKILL);
   ASSERT_EQ(first.wait().signal, SIGKILL) << "the backfill finished before it was killed";
 

@@ -183,3 +183,33 @@ TEST(quote_identifier, doubles_embedded_quotes) {
 
 }  // namespace
 }  // namespace sluice::store
+
+namespace sluice::store::testing {
+namespace {
+
+TEST(migrate, refuses_a_database_that_is_not_utf8) {
+  SLUICE_REQUIRE_DATABASE();
+  {
+    pqxx::connection c(*test_database_url());
+    pqxx::nontransaction tx(c);
+    tx.exec("DROP DATABASE IF EXISTS sluice_t_ascii");
+    tx.exec("CREATE DATABASE sluice_t_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' "
+            "TEMPLATE template0");
+  }
+  auto url = *test_database_url();
+  url = url.substr(0, url.rfind('/') + 1) + "sluice_t_ascii";
+  try {
+    migrate({url, "sluice"});
+    ADD_FAILURE() << "migrated a SQL_ASCII database";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::config);
+    EXPECT_NE(std::string(e.what()).find("database encoding is SQL_ASCII; sluice needs a UTF8 database"),
+              std::string::npos)
+        << e.what();
+  }
+  pqxx::connection c(*test_database_url());
+  pqxx::nontransaction(c).exec("DROP DATABASE IF EXISTS sluice_t_ascii");
+}
+
+}  // namespace
+}  // namespace sluice::store::testing
