@@ -85,7 +85,8 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
     result.totals = co_await request.source.connector->run(run);
     result.status = result.totals.suspicious ? "suspicious" : "succeeded";
   } catch (const error& e) {
-    result.status = "failed";
+    // Stopping (SIGTERM, SIGINT) and a lost lease interrupt a run; they are not its failure.
+    result.status = e.kind() == error_kind::cancelled ? "cancelled" : "failed";
     result.error = e.kind();
     result.message = e.what();
   } catch (const std::exception& e) {
@@ -103,7 +104,11 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
   if (result.status == "suspicious")
     spdlog::warn("{}: snapshot looks incomplete, nothing was marked deleted: {}", label,
                  t.suspicious_reason);
-  if (result.status == "failed") {
+  if (result.status == "cancelled") {
+    spdlog::warn("{}: interrupted: {} [committed before: {} inserted, {} updated; the cursor stands "
+                 "where they left it]",
+                 label, result.message, t.inserted, t.updated);
+  } else if (result.status == "failed") {
     spdlog::error("{}: failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} updated]",
                   label, to_string(*result.error), result.message, c.requests, c.throttled,
                   t.inserted, t.updated);

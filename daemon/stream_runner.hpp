@@ -40,7 +40,7 @@ struct stream_request {
 };
 
 struct stream_result {
-  std::string status;  // succeeded | failed | suspicious
+  std::string status;  // succeeded | suspicious | failed | cancelled (stopped, lease lost)
   std::optional<error_kind> error;
   std::string message;
   write_totals totals;
@@ -48,7 +48,7 @@ struct stream_result {
   std::optional<std::string> cursor;  // the committed cursor after the run (live runs)
   double seconds = 0;
 
-  bool ok() const { return status != "failed"; }
+  bool ok() const { return status == "succeeded" || status == "suspicious"; }
 };
 
 // Never throws. Pass a named request (std::move it): GCC 12 destroys a braced temporary passed

@@ -32,6 +32,7 @@ struct stream_job {
   source_runtime* source;
   connectors::stream_spec spec;
   bool ok = false;
+  bool interrupted = false;  // cancelled: a stop signal or a lost lease
 };
 
 }  // namespace
@@ -145,6 +146,7 @@ int run_sync(const config& cfg, const sync_request& request) {
           stream_request request{*job.source, job.spec, full, std::nullopt};
           auto result = co_await run_stream(ctx, std::move(request));
           job.ok = result.ok();
+          job.interrupted = result.status == "cancelled";
         },
         [&](std::exception_ptr) {
           if (--remaining == 0) signals.cancel();
@@ -158,8 +160,14 @@ int run_sync(const config& cfg, const sync_request& request) {
   for (auto& rt : sources) rt->http->shutdown();
 
   auto failed = std::count_if(jobs.begin(), jobs.end(), [](const stream_job& j) { return !j.ok; });
+  auto interrupted =
+      std::count_if(jobs.begin(), jobs.end(), [](const stream_job& j) { return j.interrupted; });
   if (failed > 0) {
-    spdlog::error("sync finished: {} of {} streams failed", failed, jobs.size());
+    if (interrupted == failed)
+      spdlog::warn("sync interrupted: {} of {} streams did not finish; committed work is kept",
+                   interrupted, jobs.size());
+    else
+      spdlog::error("sync finished: {} of {} streams failed", failed, jobs.size());
     return exit_code::stream_failed;
   }
   spdlog::info("sync finished: {} streams succeeded", jobs.size());

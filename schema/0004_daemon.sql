@@ -68,3 +68,10 @@ COMMENT ON COLUMN backfill_jobs.started_at IS
   'When the job first started running (UTC); NULL while pending.';
 COMMENT ON COLUMN backfill_jobs.finished_at IS
   'When the job succeeded or failed (UTC); NULL while pending or running.';
+
+-- Runs interrupted by a stop signal or a lost lease are `cancelled`, not `failed`: a deploy is not
+-- an incident. Their committed batches (and cursor) stay.
+COMMENT ON COLUMN sync_runs.status IS
+  'running, succeeded, failed, cancelled (interrupted by a stop signal or a lost lease; what it committed stays), or suspicious (a complete re-read would have deleted too many rows, so nothing was deleted).';
+COMMENT ON COLUMN stream_latest_runs.status IS
+  'running, succeeded, failed, cancelled or suspicious.';

@@ -17,7 +17,7 @@
 namespace sluice::store {
 
 struct run_outcome {
-  std::string status;  // "succeeded" | "failed" | "suspicious"
+  std::string status;  // "succeeded" | "failed" | "cancelled" | "suspicious"
   write_totals totals;
   run_counters counters;
   std::optional<error_kind> error;  // set when failed
@@ -32,7 +32,7 @@ struct stream_status {
   // The latest run, if any.
   std::optional<std::int64_t> last_run_id;
   std::string last_mode;
-  std::string last_status;  // running | succeeded | failed | suspicious
+  std::string last_status;  // running | succeeded | failed | cancelled | suspicious
   std::optional<timestamp> last_started_at;
   std::optional<timestamp> last_finished_at;
   std::int64_t last_records = 0, last_inserted = 0, last_updated = 0, last_deleted = 0,
