@@ -38,17 +38,11 @@ std::optional<timestamp> time_option(const std::string& text, const char* option
   return t;
 }
 
-std::string range_text(const store::backfill_job& job) {
-  return (job.since ? format_timestamp(*job.since) : std::string("the beginning")) + " to " +
-         (job.until ? format_timestamp(*job.until) : std::string("now"));
-}
-
 }  // namespace
 
 int run_backfill(const config& cfg, const backfill_request& request) {
-  auto src = std::find_if(cfg.sources.begin(), cfg.sources.end(),
-                          [&](const source_config& s) { return s.name == request.source; });
-  if (src == cfg.sources.end()) {
+  const source_config* src = find_source(cfg, request.source);
+  if (!src) {
     spdlog::error("--source {}: no such source in {}", request.source, cfg.file.string());
     return exit_code::usage;
   }
@@ -100,11 +94,11 @@ int run_backfill(const config& cfg, const backfill_request& request) {
       auto job = jobs->find_unfinished(src->name, spec.name, since, until);
       if (job) {
         spdlog::info("backfill job {} ({}/{}, {}): resuming{}", job->id, src->name, spec.name,
-                     range_text(*job), job->progress ? " from its last committed position" : "");
+                     store::describe_range(*job), job->progress ? " from its last committed position" : "");
       } else {
         job = jobs->create(src->name, spec.name, since, until);
         spdlog::info("backfill job {} ({}/{}, {}): created", job->id, src->name, spec.name,
-                     range_text(*job));
+                     store::describe_range(*job));
       }
       todo.push_back(*job);
     }
@@ -121,12 +115,9 @@ int run_backfill(const config& cfg, const backfill_request& request) {
     return exit_code::unavailable;
   }
   if (!first.held.count(src->name)) {
-    std::string who = "another process";
-    for (const auto& l : first.leases)
-      if (l.source == src->name && l.live) who = describe_holder(l);
     spdlog::info("source '{}' is held by {}: a `sluice run` holder runs the job(s) at low priority; "
                  "follow them with `sluice status`. If the holder is a one-shot command, run this "
-                 "command again when it is done.", src->name, who);
+                 "command again when it is done.", src->name, holder_of(first, src->name));
     return exit_code::ok;
   }
 

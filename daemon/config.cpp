@@ -601,17 +601,25 @@ private:
     return names;
   }
 
-  static std::string default_instance() {
-    char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) != 0 || !*host) std::strcpy(host, "localhost");
-    return fmt::format("{}:{}", host, ::getpid());
-  }
+  static std::string default_instance() { return fmt::format("{}:{}", host_name(), ::getpid()); }
 
   fs::path file_;
   fs::path base_dir_;
 };
 
 }  // namespace
+
+const source_config* find_source(const config& cfg, std::string_view name) {
+  for (const auto& s : cfg.sources)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string host_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || !*host) std::strcpy(host, "localhost");
+  return host;
+}
 
 config load_config(const std::filesystem::path& file) { return loader(file).load(); }
 

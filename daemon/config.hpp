@@ -42,6 +42,13 @@ inline constexpr std::string_view default_config_path = "/etc/sluice/sluice.toml
 // never contains a secret's value.
 config load_config(const std::filesystem::path& file);
 
+// The configured source named `name`, or nullptr.
+const source_config* find_source(const config& cfg, std::string_view name);
+
+// This host's name (gethostname; "localhost" if it has none): the default instance name's first
+// half, and the host column of leases.
+std::string host_name();
+
 // `-c FILE` if given, else $SLUICE_CONFIG if set and non-empty, else /etc/sluice/sluice.toml.
 std::filesystem::path resolve_config_path(std::optional<std::string> cli_value);
 

@@ -1,13 +1,13 @@
 #include "daemon/lease_keeper.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "daemon/config.hpp"
 #include "daemon/lease_plan.hpp"
 
 namespace sluice::daemon {
@@ -24,9 +24,7 @@ std::string joined(const std::vector<std::string>& names) {
 }  // namespace
 
 store::lease_identity lease_identity_of(const std::string& instance) {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0 || !*host) std::strcpy(host, "localhost");
-  return {instance, host, static_cast<int>(::getpid())};
+  return {instance, host_name(), static_cast<int>(::getpid())};
 }
 
 store::lease_identity one_shot_identity(const std::string& command) {
@@ -37,6 +35,12 @@ store::lease_identity one_shot_identity(const std::string& command) {
 
 std::string describe_holder(const store::lease_row& lease) {
   return "'" + lease.holder + "' (lease until " + format_timestamp(lease.expires_at) + ")";
+}
+
+std::string holder_of(const lease_round& round, const std::string& source) {
+  for (const auto& l : round.leases)
+    if (l.source == source && l.live) return describe_holder(l);
+  return "another process";
 }
 
 lease_keeper::lease_keeper(store::database_options db, store::lease_identity me,

@@ -49,6 +49,11 @@ store::lease_identity one_shot_identity(const std::string& command);
 // "'host:123' (lease until 2026-11-24T10:00:00Z)": who holds a source, for messages.
 std::string describe_holder(const store::lease_row& lease);
 
+struct lease_round;
+// Who holds `source` according to `round` (describe_holder), or "another process" when the round
+// shows no live lease (it was released or expired in between).
+std::string holder_of(const lease_round& round, const std::string& source);
+
 class lease_keeper {
 public:
   enum class mode { shared, fixed };

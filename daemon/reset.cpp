@@ -4,31 +4,26 @@
 #include <algorithm>
 #include <cstdio>
 
-#include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
+#include "connectors/registry.hpp"
 #include "core/error.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/lease_keeper.hpp"
-#include "daemon/source_runtime.hpp"
 #include "store/migrations.hpp"
 #include "store/state.hpp"
 
 namespace sluice::daemon {
 
-namespace asio = boost::asio;
-
 int run_reset(const config& cfg, const std::string& source, const std::string& stream) {
-  auto src = std::find_if(cfg.sources.begin(), cfg.sources.end(),
-                          [&](const source_config& s) { return s.name == source; });
-  if (src == cfg.sources.end()) {
+  const source_config* src = find_source(cfg, source);
+  if (!src) {
     spdlog::error("--source {}: no such source in {}", source, cfg.file.string());
     return exit_code::usage;
   }
   if (!stream.empty()) {
-    asio::io_context io{1};
-    auto rt = make_source_runtime(io.get_executor(), *src);
-    auto specs = rt.connector->streams();
+    // The stream names only: no HTTP client or budget is needed for that.
+    auto specs = connectors::find_kind(src->kind)->make(*src)->streams();
     if (std::none_of(specs.begin(), specs.end(),
                      [&](const connectors::stream_spec& s) { return s.name == stream; })) {
       std::string names;
@@ -45,11 +40,8 @@ int run_reset(const config& cfg, const std::string& source, const std::string& s
   auto first = leases.round_now();
   if (!first.ok) throw error(error_kind::database, first.error);
   if (!first.held.count(source)) {
-    std::string who = "another process";
-    for (const auto& l : first.leases)
-      if (l.source == source && l.live) who = describe_holder(l);
     spdlog::error("source '{}' is held by {}; stop it first (e.g. `systemctl stop sluice`), then "
-                  "reset", source, who);
+                  "reset", source, holder_of(first, source));
     return exit_code::unavailable;
   }
   store::state state(cfg.database);

@@ -35,11 +35,6 @@ std::string cursor_text(const std::optional<std::string>& text) {
   return out.empty() ? "-" : out;
 }
 
-std::string range_text(const store::backfill_job& job) {
-  return (job.since ? format_timestamp(*job.since) : std::string("beginning")) + ".." +
-         (job.until ? format_timestamp(*job.until) : std::string("now"));
-}
-
 boost::json::object job_json(const store::backfill_job& job) {
   boost::json::object o;
   o["id"] = job.id;
@@ -140,7 +135,7 @@ int run_status(const config& cfg, bool json) {
       if (!job.error.empty()) detail += (detail.empty() ? "" : "; ") + std::string("error: ") + job.error;
       std::printf("%-8lld %-20s %-12s %-10s %-10lld %-56s %s\n", static_cast<long long>(job.id),
                   job.source.c_str(), job.stream.c_str(), job.status.c_str(),
-                  static_cast<long long>(job.records), range_text(job).c_str(), detail.c_str());
+                  static_cast<long long>(job.records), store::describe_range(job).c_str(), detail.c_str());
     }
   }
   return exit_code::ok;

@@ -24,11 +24,6 @@ bool full_refresh_due(const connectors::stream_spec& spec, const source_config& 
 
 namespace {
 
-std::string range_text(const store::backfill_job& job) {
-  return (job.since ? format_timestamp(*job.since) : std::string("the beginning")) + " to " +
-         (job.until ? format_timestamp(*job.until) : std::string("now"));
-}
-
 }  // namespace
 
 asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request request) {
@@ -53,7 +48,7 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
       });
       cursor = fresh ? fresh->progress : job.progress;
       mode = "backfill";
-      spdlog::info("{}: {} {}", label, cursor ? "resuming" : "starting", range_text(job));
+      spdlog::info("{}: {} {}", label, cursor ? "resuming" : "starting", store::describe_range(job));
     } else {
       auto decided = co_await ctx.db.run([&] {
         auto c = ctx.state.cursor(src.name, stream);

@@ -40,8 +40,7 @@ struct stream_job {
 int run_sync(const config& cfg, const sync_request& request) {
   // Selection errors are usage errors: the names are checked before anything is contacted.
   for (const auto& name : request.sources) {
-    if (std::none_of(cfg.sources.begin(), cfg.sources.end(),
-                     [&](const source_config& s) { return s.name == name; })) {
+    if (!find_source(cfg, name)) {
       spdlog::error("--source {}: no such source in {}", name, cfg.file.string());
       return exit_code::usage;
     }
@@ -102,11 +101,8 @@ int run_sync(const config& cfg, const sync_request& request) {
   std::set<std::string> held = first.held;
   for (auto& rt : sources) {
     if (held.count(rt->config->name)) continue;
-    std::string who = "another process";
-    for (const auto& l : first.leases)
-      if (l.source == rt->config->name && l.live) who = describe_holder(l);
     spdlog::error("source '{}': not synced: {} is working on it (sluice run or another sync)",
-                  rt->config->name, who);
+                  rt->config->name, holder_of(first, rt->config->name));
   }
 
   // A lease lost midway (this process was paused past the TTL and another took over): stop

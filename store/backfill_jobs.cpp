@@ -13,6 +13,11 @@
 
 namespace sluice::store {
 
+std::string describe_range(const backfill_job& job) {
+  return (job.since ? format_timestamp(*job.since) : std::string("the beginning")) + " to " +
+         (job.until ? format_timestamp(*job.until) : std::string("now"));
+}
+
 struct backfill_store::impl {
   database_options db;
   std::string table;  // quoted, schema-qualified

@@ -29,6 +29,9 @@ struct backfill_job {
   std::optional<timestamp> created_at, started_at, finished_at;
 };
 
+// "2024-01-01T00:00:00.000000Z to now" ("the beginning" for an open since), for messages.
+std::string describe_range(const backfill_job& job);
+
 class backfill_store {
 public:
   explicit backfill_store(const database_options& db);  // throws sluice::error kind database
