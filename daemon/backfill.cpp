@@ -20,7 +20,6 @@
 #include "daemon/stream_runner.hpp"
 #include "store/backfill_jobs.hpp"
 #include "store/batch_writer.hpp"
-#include "store/migrations.hpp"
 #include "store/state.hpp"
 
 namespace sluice::daemon {
@@ -85,9 +84,7 @@ int run_backfill(const config& cfg, const backfill_request& request) {
   std::unique_ptr<store::backfill_store> jobs;
   std::vector<store::backfill_job> todo;
   try {
-    auto report = store::migrate(cfg.database);
-    if (!report.applied.empty())
-      spdlog::info("schema {}: migrated to version {}", cfg.database.schema, report.to_version);
+    migrate_schema(cfg);
     state = std::make_unique<store::state>(cfg.database);
     jobs = std::make_unique<store::backfill_store>(cfg.database);
     for (const auto& spec : streams) {
@@ -133,8 +130,7 @@ int run_backfill(const config& cfg, const backfill_request& request) {
     if (!round.ok || round.held.count(src->name)) return;
     asio::post(io, [&] {
       lost = true;
-      rt->http->shutdown();
-      rt->backfill_http->shutdown();
+      rt->shutdown();
     });
   });
 
@@ -142,8 +138,7 @@ int run_backfill(const config& cfg, const backfill_request& request) {
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::warn("signal {}: stopping; progress is kept and the job resumes on the next run", sig);
-    rt->http->shutdown();
-    rt->backfill_http->shutdown();
+    rt->shutdown();
   });
 
   blocking_thread db;

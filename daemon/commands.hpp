@@ -22,6 +22,10 @@ struct sync_request {
   bool full = false;
 };
 
+// Applies migrations (store::migrate, errors thrown) and logs what was applied, if anything:
+// the first step of run, sync and backfill.
+void migrate_schema(const config& cfg);
+
 int run_sync(const config& cfg, const sync_request& request);
 
 // The daemon (DESIGN.md section 8); SIGHUP reloads cfg.file.

@@ -1,10 +1,18 @@
 // `sluice migrate`: apply the embedded schema migrations (run/sync also do it).
 #include <cstdio>
 
+#include <spdlog/spdlog.h>
+
 #include "daemon/commands.hpp"
 #include "store/migrations.hpp"
 
 namespace sluice::daemon {
+
+void migrate_schema(const config& cfg) {
+  auto report = store::migrate(cfg.database);
+  if (!report.applied.empty())
+    spdlog::info("schema {}: migrated to version {}", cfg.database.schema, report.to_version);
+}
 
 int run_migrate(const config& cfg) {
   auto report = store::migrate(cfg.database);  // errors are reported by main (exit 69/78)

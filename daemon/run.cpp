@@ -30,7 +30,6 @@
 #include "net/http_server.hpp"
 #include "store/backfill_jobs.hpp"
 #include "store/batch_writer.hpp"
-#include "store/migrations.hpp"
 #include "store/state.hpp"
 
 namespace sluice::daemon {
@@ -66,10 +65,6 @@ struct source_slot {
   bool idle() const {
     return !backfill_running &&
            std::none_of(streams.begin(), streams.end(), [](const stream_slot& s) { return s.running; });
-  }
-  void shut_down_clients() {
-    rt->http->shutdown();
-    rt->backfill_http->shutdown();
   }
 };
 
@@ -179,9 +174,7 @@ void supervisor::add_source(const source_config& src) {
 
 int supervisor::run() {
   try {
-    auto report = store::migrate(cfg_.database);
-    if (!report.applied.empty())
-      spdlog::info("schema {}: migrated to version {}", cfg_.database.schema, report.to_version);
+    migrate_schema(cfg_);
     state_ = std::make_unique<store::state>(cfg_.database);
     jobs_ = std::make_unique<store::backfill_store>(cfg_.database);
     store::writer_options wo;
@@ -351,7 +344,7 @@ void supervisor::lose(source_slot& slot, const std::string& why) {
   spdlog::warn("source '{}': stopped pulling: {}", slot.config->name, why);
   if (!slot.idle()) {
     // In-flight requests end with `cancelled`; fencing already refuses their commits.
-    slot.shut_down_clients();
+    slot.rt->shutdown();
     slot.stale_runtime = true;
   }
   metrics_.set_lease(slot.config->name, false);
@@ -495,7 +488,7 @@ void supervisor::begin_stop(int sig) {
                sig);
   // No new requests: in-flight ones end with `cancelled`, the connectors stop, and each run's
   // queued batches commit with their cursors (or the run fails and nothing more commits).
-  for (auto& [name, slot] : slots_) slot->shut_down_clients();
+  for (auto& [name, slot] : slots_) slot->rt->shutdown();
   update_status();
   // The watchdog of last resort: whatever still runs at the deadline is abandoned.
   auto deadline = std::make_shared<asio::steady_timer>(io_, stop_deadline);

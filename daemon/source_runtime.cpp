@@ -6,6 +6,11 @@
 
 namespace sluice::daemon {
 
+void source_runtime::shutdown() {
+  http->shutdown();
+  backfill_http->shutdown();
+}
+
 std::vector<connectors::stream_spec> source_runtime::selected_streams(
     const std::vector<std::string>& only) const {
   std::vector<connectors::stream_spec> out;

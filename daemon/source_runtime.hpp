@@ -25,6 +25,9 @@ struct source_runtime {
   // Backfill requests: the same budget, low priority (live pulls go first), its own connections.
   std::unique_ptr<net::http_client> backfill_http;
 
+  // Ends both clients: requests in flight fail with kind `cancelled` (stop signal, lost lease).
+  void shutdown();
+
   // The streams to run: the configured subset (or all), filtered by `only` when non-empty.
   std::vector<connectors::stream_spec> selected_streams(const std::vector<std::string>& only) const;
 };

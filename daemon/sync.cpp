@@ -20,7 +20,6 @@
 #include "daemon/stream_runner.hpp"
 #include "store/backfill_jobs.hpp"
 #include "store/batch_writer.hpp"
-#include "store/migrations.hpp"
 #include "store/state.hpp"
 
 namespace sluice::daemon {
@@ -70,9 +69,7 @@ int run_sync(const config& cfg, const sync_request& request) {
   }
 
   try {
-    auto report = store::migrate(cfg.database);
-    if (!report.applied.empty())
-      spdlog::info("schema {}: migrated to version {}", cfg.database.schema, report.to_version);
+    migrate_schema(cfg);
   } catch (const error& e) {
     spdlog::error("{}", e.what());
     return e.kind() == error_kind::config ? exit_code::config : exit_code::unavailable;
@@ -113,8 +110,7 @@ int run_sync(const config& cfg, const sync_request& request) {
       for (auto& rt : sources)
         if (held.count(rt->config->name) && !kept.count(rt->config->name)) {
           held.erase(rt->config->name);
-          rt->http->shutdown();
-          rt->backfill_http->shutdown();
+          rt->shutdown();
         }
     });
   });
@@ -125,8 +121,7 @@ int run_sync(const config& cfg, const sync_request& request) {
     if (ec) return;
     spdlog::warn("signal {}: stopping; committed work is kept", sig);
     for (auto& rt : sources) {
-      rt->http->shutdown();
-      rt->backfill_http->shutdown();
+      rt->shutdown();
     }
   });
 
@@ -153,7 +148,7 @@ int run_sync(const config& cfg, const sync_request& request) {
   writer->stop();
   db.join();
   leases.stop();
-  for (auto& rt : sources) rt->http->shutdown();
+  for (auto& rt : sources) rt->shutdown();
 
   auto failed = std::count_if(jobs.begin(), jobs.end(), [](const stream_job& j) { return !j.ok; });
   auto interrupted =
