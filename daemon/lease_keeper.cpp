@@ -141,8 +141,9 @@ lease_round lease_keeper::round_locked(bool first) {
     } else if (first) {
       for (const auto& s : wanted)
         if (leases_->try_acquire(s)) held_.insert(s);
+      // Who holds what we could not take, for the command's message (holder_of).
+      round.leases = leases_->leases();
     }
-    round.leases = leases_->leases();
     round.ok = true;
     round.valid_until = started + ttl_ * 2 / 3;
   } catch (const std::exception& e) {

@@ -30,7 +30,10 @@ struct lease_round {
   bool ok = false;
   std::string error;                       // why the round failed (no secrets)
   std::set<std::string> held;              // ours after this round
-  std::vector<store::lease_row> leases;    // every lease row after this round
+  // Fixed mode, first round: every lease row after it (holder_of names who holds what we could
+  // not take). Empty otherwise: later rounds only need `held`, and the shared mode's plan reads
+  // the rows it needs itself.
+  std::vector<store::lease_row> leases;
   std::vector<store::backfill_job> jobs;   // shared mode: unfinished jobs of held sources
   std::size_t instances = 0;               // shared mode: live instances, us included
   // Our leases are safe to use until then (local monotonic clock): the round's start plus two
