@@ -8,6 +8,7 @@
 
 #include "connectors/connector.hpp"
 #include "core/rate.hpp"
+#include "core/time.hpp"
 
 namespace sluice::connectors {
 
@@ -15,6 +16,7 @@ struct kind_info {
   std::string_view kind;              // "partoo"
   std::string_view default_base_url;  // "https://api.partoo.co/v2"
   rate default_rate;                  // the vendor's documented budget
+  duration default_lookback;          // overlap re-read below the cursor
   // Credential keys a [sources.X] table of this kind accepts (each also as <key>_env/<key>_file):
   // "api_key" or "username"/"password". The first listed are required.
   std::vector<std::string_view> credentials;

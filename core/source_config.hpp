@@ -23,13 +23,17 @@ struct source_config {
 
   rate rate_limit;  // requests per second for the whole source
   duration interval = std::chrono::minutes{15};
-  duration lookback = std::chrono::hours{1};
+  duration lookback = std::chrono::hours{1};  // the kind's default (partoo: 48h) unless set
   duration full_refresh_interval = std::chrono::hours{24};
   duration timeout = std::chrono::seconds{60};
   std::optional<timestamp> start_date;
   std::vector<std::string> streams;  // empty: every stream of the kind
   std::string ca_file;               // extra trust anchor (PEM); empty: system store only
   double max_delete_fraction = 0.5;
+  // How often `sluice run` reconciles the streams' tables with the APIs' counts; 0: never.
+  duration verify_interval = std::chrono::hours{6};
+  // IANA zone of the account's local times (clevertim task dates); validated at load.
+  std::string timezone = "UTC";
 };
 
 }  // namespace sluice

@@ -35,6 +35,7 @@ const table_def reviews{"reviews",
                          {"tags", t::text_array},
                          {"created_at", t::timestamptz},
                          {"updated_at", t::timestamptz},
+                         {"archived", t::boolean},
                          {"raw", t::jsonb},
                          {"deleted_at", t::timestamptz}}};
 

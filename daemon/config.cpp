@@ -10,6 +10,7 @@
 #include <cstring>
 #include <utility>
 
+#include <date/tz.h>
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -450,7 +451,8 @@ private:
     std::vector<std::string> keys = {"kind",       "base_url",   "rate_limit",
                                      "interval",   "lookback",   "full_refresh_interval",
                                      "start_date", "streams",    "ca_file",
-                                     "timeout",    "max_delete_fraction"};
+                                     "timeout",    "max_delete_fraction",
+                                     "verify_interval", "timezone"};
     for (auto credential : kind.credentials) {
       keys.emplace_back(credential);
       keys.push_back(std::string(credential) + "_env");
@@ -484,6 +486,7 @@ private:
 
     source.base_url = std::string(kind->default_base_url);
     source.rate_limit = kind->default_rate;
+    source.lookback = kind->default_lookback;
 
     auto allowed = allowed_source_keys(*kind);
     const toml::node* streams_node = nullptr;
@@ -507,6 +510,10 @@ private:
         source.lookback = duration_at(*node, p, true);
       } else if (k == "full_refresh_interval") {
         source.full_refresh_interval = duration_at(*node, p, false);
+      } else if (k == "verify_interval") {
+        source.verify_interval = duration_at(*node, p, true);
+      } else if (k == "timezone") {
+        source.timezone = timezone_at(*node, p);
       } else if (k == "timeout") {
         source.timeout = duration_at(*node, p, false);
       } else if (k == "start_date") {
@@ -545,6 +552,19 @@ private:
     }
     if (streams_node) source.streams = streams_at(*streams_node, streams_path, *kind, source);
     return source;
+  }
+
+  // An IANA zone name the tz database (tzdata) knows, e.g. "Europe/Paris".
+  std::string timezone_at(const toml::node& node, std::string_view path) const {
+    std::string zone = string_at(node, path);
+    try {
+      (void)date::locate_zone(zone);
+    } catch (const std::exception&) {
+      fail(node.source(), path,
+           fmt::format("unknown time zone {} (use an IANA name such as Europe/Paris or UTC)",
+                       shown(zone)));
+    }
+    return zone;
   }
 
   std::string base_url_at(const toml::node& node, std::string_view path) const {

@@ -139,6 +139,7 @@ mapped_review map_review(const boost::json::object& review, run_counters& counte
   // tags: Cloutly has none.
   out.set("created_at", *created_at);
   out.set("updated_at", fields.time("updatedAt"));
+  out.set("archived", fields.boolean("isArchived"));
   out.set("raw", serialize(review));
   // deleted_at stays NULL: Cloutly marks no deletions; full walks find them by absence, and a
   // review coming back clears the mark on upsert.

@@ -96,6 +96,7 @@ mapped_review map_review(const boost::json::object& review, run_counters& counte
   out.set("tags", tag_labels(fields));
   out.set("created_at", fields.time("date"));
   out.set("updated_at", update_date);
+  out.set("archived", cell{false});  // Partoo has no archive
   out.set("raw", serialize(review));
   out.set("deleted_at", deleted_at);
   return {out.take(), std::move(id), *update_date};

@@ -79,6 +79,8 @@ streams = ["reviews"]
 ca_file = ")" + ca.string() + R"("
 timeout = "45s"
 max_delete_fraction = 0.25
+verify_interval = "0"
+timezone = "Europe/Paris"
 )");
   EXPECT_EQ(cfg.file, dir_.path() / "sluice.toml");
   EXPECT_EQ(cfg.database.url, "postgresql://app@db.internal/warehouse");
@@ -101,6 +103,8 @@ max_delete_fraction = 0.25
   EXPECT_EQ(s.ca_file, ca.string());
   EXPECT_EQ(s.timeout, 45s);
   EXPECT_DOUBLE_EQ(s.max_delete_fraction, 0.25);
+  EXPECT_EQ(s.verify_interval, 0s);
+  EXPECT_EQ(s.timezone, "Europe/Paris");
 }
 
 TEST_F(config_test, defaults_come_from_the_kind_and_the_contract) {
@@ -117,9 +121,11 @@ TEST_F(config_test, defaults_come_from_the_kind_and_the_contract) {
   EXPECT_EQ(s.base_url, "https://api.partoo.co/v2");
   EXPECT_DOUBLE_EQ(s.rate_limit.per_second, 300.0 / 60.0);
   EXPECT_EQ(s.interval, 15min);
-  EXPECT_EQ(s.lookback, 1h);
+  EXPECT_EQ(s.lookback, 48h);  // Partoo's documented lag, twice over
   EXPECT_EQ(s.full_refresh_interval, 24h);
   EXPECT_EQ(s.timeout, 60s);
+  EXPECT_EQ(s.verify_interval, 6h);
+  EXPECT_EQ(s.timezone, "UTC");
   EXPECT_FALSE(s.start_date.has_value());
   EXPECT_TRUE(s.streams.empty());
   EXPECT_TRUE(s.ca_file.empty());
@@ -201,6 +207,17 @@ TEST_F(config_test, bad_duration) {
   EXPECT_THAT(error_of(std::string(partoo_source) + "interval = \"0\"\n"),
               HasSubstr("sources.reviews-eu.interval: must be greater than 0"));
   EXPECT_EQ(load(std::string(partoo_source) + "lookback = \"0\"\n").sources[0].lookback, 0s);
+}
+
+TEST_F(config_test, lookback_default_depends_on_the_kind) {
+  EXPECT_EQ(load("[sources.us]\nkind = \"cloutly\"\napi_key = \"k\"\n").sources[0].lookback, 1h);
+}
+
+TEST_F(config_test, bad_timezone) {
+  EXPECT_EQ(error_of(std::string(partoo_source) + "timezone = \"Europe/Pariss\"\n"),
+            at(4, 12) +
+                "sources.reviews-eu.timezone: unknown time zone \"Europe/Pariss\" (use an IANA "
+                "name such as Europe/Paris or UTC)");
 }
 
 TEST_F(config_test, bad_rate) {
@@ -544,7 +561,7 @@ TEST_F(config_test, example_commented_values_are_the_defaults) {
   ASSERT_NE(end, std::string::npos);
   std::string section = example.substr(begin, end - begin);
   static const std::regex commented_key(
-      R"(^# ((base_url|rate_limit|interval|lookback|full_refresh_interval|start_date|streams|ca_file|timeout|max_delete_fraction) = .*)$)",
+      R"(^# ((base_url|rate_limit|interval|lookback|full_refresh_interval|start_date|streams|ca_file|timeout|max_delete_fraction|verify_interval) = .*)$)",
       std::regex::multiline);
   std::string uncommented = std::regex_replace(section, commented_key, "$1");
   ASSERT_NE(uncommented, section);
@@ -562,6 +579,7 @@ TEST_F(config_test, example_commented_values_are_the_defaults) {
   EXPECT_EQ(documented.full_refresh_interval, defaults.full_refresh_interval);
   EXPECT_EQ(documented.timeout, defaults.timeout);
   EXPECT_DOUBLE_EQ(documented.max_delete_fraction, defaults.max_delete_fraction);
+  EXPECT_EQ(documented.verify_interval, defaults.verify_interval);
   EXPECT_EQ(documented.streams, (std::vector<std::string>{"reviews", "businesses"}));
   EXPECT_TRUE(documented.start_date.has_value());
   EXPECT_EQ(documented.ca_file, ca.string());

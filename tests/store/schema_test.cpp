@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,11 @@ TEST_F(schema_test, data_tables_match_the_core_table_definitions) {
     expected.emplace_back("content_hash", "bytea");
     expected.emplace_back("first_synced_at", "timestamp with time zone");
     expected.emplace_back("synced_at", "timestamp with time zone");
+    // Columns added by later migrations (reviews.archived) come last on disk while the table
+    // description keeps raw and deleted_at last; the writer names every column, so only the set
+    // of names and types must agree.
+    std::sort(actual.begin(), actual.end());
+    std::sort(expected.begin(), expected.end());
     EXPECT_EQ(actual, expected);
 
     auto key = query(db_,
@@ -73,10 +79,11 @@ TEST_F(schema_test, information_schema_agrees_on_names_and_types) {
                           "'first_synced_at', 'synced_at') ORDER BY ordinal_position");
     ASSERT_EQ(rows.size(), table->columns.size());
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      EXPECT_EQ(rows[i][0].as<std::string>(), table->columns[i].name);
+      const auto name = rows[i][0].as<std::string>();
+      const auto& col = table->columns[table->index(name)];  // throws for an unknown column
       std::string type = rows[i][1].as<std::string>();
       if (type == "ARRAY") type = rows[i][2].as<std::string>() == "_text" ? "text[]" : "array?";
-      EXPECT_EQ(type, expected_type(table->columns[i].type)) << table->columns[i].name;
+      EXPECT_EQ(type, expected_type(col.type)) << name;
     }
   }
 }
