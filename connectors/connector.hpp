@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "connectors/verification.hpp"
 #include "core/run_counters.hpp"
 #include "core/sink.hpp"
 #include "core/source_config.hpp"
@@ -89,6 +90,14 @@ public:
     (void)cursor;
     return std::nullopt;
   }
+
+  // Compares the API's own count of `run.stream`'s records with the table and, unless
+  // run.dry_run, repairs what disagrees (connectors/verification.hpp). Requests go through
+  // run.http, rows through run.out (never with a cursor: a verification does not move the live
+  // cursor), table facts and deletion marks through run.table. Throws sluice::error. The default
+  // is for streams whose API reports no count: snapshot streams re-read everything on every run,
+  // which is their verification.
+  virtual boost::asio::awaitable<verify_report> verify(verify_run& run);
 };
 
 }  // namespace sluice::connectors

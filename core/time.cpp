@@ -42,8 +42,11 @@ std::optional<timestamp> parse_timestamp(std::string_view text) noexcept {
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   scanner sc{text};
   int y, mo, d, h = 0, mi = 0, sec = 0;
-  if (!sc.digits(4, y) || !sc.lit('-') || !sc.digits(2, mo) || !sc.lit('-') || !sc.digits(2, d))
-    return std::nullopt;
+  if (!sc.digits(4, y)) return std::nullopt;
+  // A fifth digit: year 10000, which format_timestamp writes for a time such as
+  // 9999-12-31T23:00:00-05:00. What was written as a cursor must read back.
+  if (int fifth = 0; sc.peek() >= '0' && sc.peek() <= '9' && sc.digits(1, fifth)) y = y * 10 + fifth;
+  if (!sc.lit('-') || !sc.digits(2, mo) || !sc.lit('-') || !sc.digits(2, d)) return std::nullopt;
   date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
                            date::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;
@@ -84,8 +87,12 @@ std::optional<timestamp> parse_timestamp(std::string_view text) noexcept {
   }
   using namespace std::chrono;
   auto local = date::sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec};
-  return timestamp{duration_cast<microseconds>(local.time_since_epoch()) + microseconds{micros} -
-                   duration_cast<microseconds>(seconds{offset_seconds})};
+  timestamp t{duration_cast<microseconds>(local.time_since_epoch()) + microseconds{micros} -
+              duration_cast<microseconds>(seconds{offset_seconds})};
+  // Before year 0 in UTC (0000-01-01T00:00:00+01:00) would be written as a negative year, which
+  // no reader takes back.
+  if (t < timestamp{date::sys_days{date::year{0} / 1 / 1}}) return std::nullopt;
+  return t;
 }
 
 std::optional<timestamp> from_unix_seconds(double seconds) noexcept {
@@ -126,12 +133,24 @@ std::optional<duration> parse_duration(std::string_view text) noexcept {
   if (i == 0) return std::nullopt;
   auto unit = text.substr(i);
   using namespace std::chrono;
-  if (unit == "ms") return duration_cast<duration>(milliseconds{n});
-  if (unit == "s") return duration_cast<duration>(seconds{n});
-  if (unit == "m" || unit == "min") return duration_cast<duration>(minutes{n});
-  if (unit == "h") return duration_cast<duration>(hours{n});
-  if (unit == "d") return duration_cast<duration>(hours{24 * n});
-  return std::nullopt;
+  duration size;
+  if (unit == "ms") {
+    size = milliseconds{1};
+  } else if (unit == "s") {
+    size = seconds{1};
+  } else if (unit == "m" || unit == "min") {
+    size = minutes{1};
+  } else if (unit == "h") {
+    size = hours{1};
+  } else if (unit == "d") {
+    size = hours{24};
+  } else {
+    return std::nullopt;
+  }
+  // At most about 100 years: far beyond any sensible setting, far below overflow.
+  constexpr std::int64_t max_micros = 100LL * 366 * 86'400 * 1'000'000;
+  if (n > max_micros / size.count()) return std::nullopt;
+  return size * n;
 }
 
 std::string format_duration(duration d) {

@@ -54,7 +54,7 @@ command_line parse_command_line(int argc, char** argv) {
       ->option_text("FORMAT");
 
   subcommand_options run_options, sync_options, backfill_options, check_options, status_options,
-      reset_options, migrate_options;
+      reset_options, migrate_options, verify_options;
   auto* run = add_command(app, "run", "the daemon: keep every source in step (systemd Type=notify)",
                           run_options);
   auto* sync = add_command(app, "sync",
@@ -95,6 +95,18 @@ command_line parse_command_line(int argc, char** argv) {
   reset->add_option("--stream", reset_stream, "only this stream (default: all of the source)")
       ->option_text("NAME");
   auto* migrate = add_command(app, "migrate", "apply schema migrations", migrate_options);
+  auto* verify = add_command(
+      app, "verify",
+      "compare each stream's table with the API's own count, localize drift and repair it",
+      verify_options);
+  verify->add_option("--source", result.sources, "only this source (repeatable)")
+      ->allow_extra_args(false)
+      ->option_text("NAME");
+  verify->add_option("--stream", result.streams, "only this stream (repeatable)")
+      ->allow_extra_args(false)
+      ->option_text("NAME");
+  verify->add_flag("--dry-run", result.dry_run, "count and localize only; change nothing");
+  verify->add_flag("--json", result.json, "print JSON instead of one line per stream");
 
   try {
     app.parse(argc, argv);
@@ -140,6 +152,9 @@ command_line parse_command_line(int argc, char** argv) {
   } else if (migrate->parsed()) {
     result.cmd = command_line::command::migrate;
     chosen = &migrate_options;
+  } else if (verify->parsed()) {
+    result.cmd = command_line::command::verify;
+    chosen = &verify_options;
   } else {
     throw usage_error("a command is required: " + commands_list(app) +
                       "\nRun 'sluice --help' for usage.");

@@ -43,4 +43,13 @@ int run_check(const config& cfg);
 int run_status(const config& cfg, bool json);
 int run_migrate(const config& cfg);
 
+struct verify_options {
+  std::vector<std::string> sources;  // empty: all
+  std::vector<std::string> streams;  // empty: all
+  bool dry_run = false;
+  bool json = false;
+};
+// `sluice verify`: exit 0 when every verified stream matches its API at the end, 1 otherwise.
+int run_verify(const config& cfg, const verify_options& options);
+
 }  // namespace sluice::daemon

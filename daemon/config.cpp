@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 
 #include "connectors/registry.hpp"
+#include "daemon/config_file.hpp"
 #include "core/error.hpp"
 
 namespace sluice::daemon {
@@ -133,24 +134,6 @@ std::string_view line_of(std::string_view document, std::size_t line_number) {
   return document.substr(start, end == std::string_view::npos ? end : end - start);
 }
 
-// Reads a whole file; nullopt and errno set when that fails (a directory fails with EISDIR).
-std::optional<std::string> read_file(const fs::path& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return std::nullopt;
-  std::string content;
-  char buffer[8192];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) content.append(buffer, n);
-  bool failed = std::ferror(f) != 0;
-  int saved = errno;
-  std::fclose(f);
-  if (failed) {
-    errno = saved;
-    return std::nullopt;
-  }
-  return content;
-}
-
 // The key/value pairs of a table in file order (toml::table is sorted by key), so the first
 // problem reported is the first one in the file.
 std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const toml::table& t) {
@@ -215,16 +198,14 @@ public:
   explicit loader(fs::path file) : file_(std::move(file)), base_dir_(file_.parent_path()) {}
 
   config load() {
-    auto text = read_file(file_);
-    if (!text)
-      throw error(error_kind::config, fmt::format("{}: cannot read configuration file: {}",
-                                                  file_.string(), std::strerror(errno)));
+    const auto text = read_config_text(file_);
+    check_config_depth(text, file_);
     toml::table root;
     try {
-      root = toml::parse(*text, file_.string());
+      root = toml::parse(text, file_.string());
     } catch (const toml::parse_error& e) {
       std::string description(e.description());
-      if (line_may_hold_secret(line_of(*text, e.source().begin.line))) {
+      if (line_may_hold_secret(line_of(text, e.source().begin.line))) {
         auto colon = description.find(':');
         description = description.substr(0, colon) + " (the text is not shown: it may be a secret)";
       }
@@ -354,10 +335,10 @@ private:
     }
     if (text.empty()) fail(given->node->source(), where, "must name a file");
     fs::path file = resolve(text);
-    auto content = read_file(file);
+    std::string why;
+    auto content = read_small_file(file, why);
     if (!content)
-      fail(given->node->source(), where,
-           fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
+      fail(given->node->source(), where, fmt::format("cannot read {}: {}", file.string(), why));
     // systemd credentials and `echo secret > file` end with a newline that is not part of it.
     while (!content->empty() && (content->back() == '\n' || content->back() == '\r'))
       content->pop_back();

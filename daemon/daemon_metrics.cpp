@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "daemon/stream_runner.hpp"
+#include "daemon/verify_runner.hpp"
 #include "net/http_client.hpp"
 #include "store/batch_writer.hpp"
 
@@ -41,6 +42,12 @@ daemon_metrics::daemon_metrics() {
              "1 while this instance holds the source's lease and pulls it, else 0.");
   r.describe("sluice_config_reloads_total", metric_type::counter,
              "SIGHUP reloads by result (applied, refused).");
+  r.describe("sluice_verify_runs_total", metric_type::counter,
+             "Stream verifications ended, by outcome (matched, repaired, drift, failed, "
+             "unsupported).");
+  r.describe("sluice_stream_drift_records", metric_type::gauge,
+             "Records by which the table and the API's count differed at the end of the "
+             "stream's last verification (|api - table|).");
 }
 
 void daemon_metrics::on_request(const std::string& source, const net::request_event& e) {
@@ -67,6 +74,14 @@ void daemon_metrics::on_run(const std::string& source, const std::string& stream
     registry_.set("sluice_stream_last_success_timestamp_seconds",
                   {{"source", source}, {"stream", stream}},
                   unix_seconds(std::chrono::system_clock::now()));
+}
+
+void daemon_metrics::on_verify(const std::string& source, const std::string& stream,
+                               const verify_result& result) {
+  registry_.add("sluice_verify_runs_total", {{"outcome", result.outcome}});
+  if (auto drift = result.drift())
+    registry_.set("sluice_stream_drift_records", {{"source", source}, {"stream", stream}},
+                  static_cast<double>(*drift));
 }
 
 void daemon_metrics::set_cursor_time(const std::string& source, const std::string& stream,
@@ -101,7 +116,8 @@ void daemon_metrics::forget_source(const std::string& source) {
                            "sluice_http_throttled_total", "sluice_http_retries_total",
                            "sluice_batch_commit_seconds", "sluice_stream_runs_total",
                            "sluice_stream_last_success_timestamp_seconds",
-                           "sluice_stream_cursor_lag_seconds", "sluice_lease_held"})
+                           "sluice_stream_cursor_lag_seconds", "sluice_lease_held",
+                           "sluice_stream_drift_records"})
     registry_.remove_matching(name, "source", source);
 }
 

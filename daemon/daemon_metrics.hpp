@@ -21,6 +21,7 @@ struct commit_report;
 namespace sluice::daemon {
 
 struct stream_result;
+struct verify_result;
 
 class daemon_metrics {
 public:
@@ -29,6 +30,7 @@ public:
   void on_request(const std::string& source, const net::request_event& event);
   void on_commit(const store::commit_report& report);
   void on_run(const std::string& source, const std::string& stream, const stream_result& result);
+  void on_verify(const std::string& source, const std::string& stream, const verify_result& result);
   void set_cursor_time(const std::string& source, const std::string& stream,
                        std::optional<timestamp> at);
   void set_lease(const std::string& source, bool held);

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
       case d::command_line::command::check: return d::run_check(cfg);
       case d::command_line::command::status: return d::run_status(cfg, cli.json);
       case d::command_line::command::migrate: return d::run_migrate(cfg);
+      case d::command_line::command::verify:
+        return d::run_verify(cfg, {cli.sources, cli.streams, cli.dry_run, cli.json});
       default: break;
     }
   } catch (const sluice::error& e) {

@@ -27,10 +27,13 @@
 #include "daemon/schedule.hpp"
 #include "daemon/source_runtime.hpp"
 #include "daemon/stream_runner.hpp"
+#include "daemon/verify_pass.hpp"
 #include "net/http_server.hpp"
 #include "store/backfill_jobs.hpp"
 #include "store/batch_writer.hpp"
+#include "store/census.hpp"
 #include "store/state.hpp"
+#include "store/verifications.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -48,6 +51,10 @@ struct stream_slot {
   steady::time_point next_due{};
   int failures = 0;
   bool running = false;
+  // A verification found drift that only the stream's full walk repairs: its next run is full.
+  bool force_full = false;
+  int forced_runs = 0;          // forced full runs ended so far (a verification waits for one)
+  bool forced_ok = false;       // how the last one ended
 };
 
 struct source_slot {
@@ -61,9 +68,11 @@ struct source_slot {
   bool backfill_running = false;
   steady::time_point backfill_not_before{};
   int backfill_failures = 0;
+  bool verify_running = false;
+  std::optional<steady::time_point> verify_due;  // unset: verify_interval 0, or not known yet
 
   bool idle() const {
-    return !backfill_running &&
+    return !backfill_running && !verify_running &&
            std::none_of(streams.begin(), streams.end(), [](const stream_slot& s) { return s.running; });
   }
 };
@@ -75,7 +84,8 @@ bool same_source(const source_config& a, const source_config& b) {
          a.rate_limit.per_second == b.rate_limit.per_second && a.interval == b.interval &&
          a.lookback == b.lookback && a.full_refresh_interval == b.full_refresh_interval &&
          a.timeout == b.timeout && a.start_date == b.start_date && a.streams == b.streams &&
-         a.ca_file == b.ca_file && a.max_delete_fraction == b.max_delete_fraction;
+         a.ca_file == b.ca_file && a.max_delete_fraction == b.max_delete_fraction &&
+         a.verify_interval == b.verify_interval && a.timezone == b.timezone;
 }
 
 class supervisor {
@@ -99,6 +109,10 @@ private:
   void on_lease_round(const lease_round& round);
   void start_stream(const std::shared_ptr<source_slot>& slot, std::size_t index);
   void start_backfill(const std::shared_ptr<source_slot>& slot, store::backfill_job job);
+  void schedule_verify(const std::shared_ptr<source_slot>& slot);
+  void start_verify(const std::shared_ptr<source_slot>& slot);
+  std::function<asio::awaitable<bool>()> forced_full_walk(const std::shared_ptr<source_slot>& slot,
+                                                          const std::string& stream);
   void lose(source_slot& slot, const std::string& why);
   void update_status();
 
@@ -120,6 +134,9 @@ private:
   std::unique_ptr<store::batch_writer> writer_;
   std::unique_ptr<blocking_thread> db_;
   std::unique_ptr<run_context> ctx_;
+  std::unique_ptr<store::verification_store> journal_;
+  std::unique_ptr<store::census> census_;
+  std::unique_ptr<verify_context> vctx_;
   std::unique_ptr<lease_keeper> leases_;
   std::unique_ptr<net::http_server> server_;
   std::unique_ptr<asio::signal_set> signals_;
@@ -180,12 +197,15 @@ int supervisor::run() {
     store::writer_options wo;
     wo.on_commit = [this](const store::commit_report& r) { metrics_.on_commit(r); };
     writer_ = std::make_unique<store::batch_writer>(cfg_.database, wo);
+    journal_ = std::make_unique<store::verification_store>(cfg_.database);
+    census_ = std::make_unique<store::census>(cfg_.database);
   } catch (const error& e) {
     spdlog::error("{}", e.what());
     return e.kind() == error_kind::config ? exit_code::config : exit_code::unavailable;
   }
   db_ = std::make_unique<blocking_thread>();
   ctx_ = std::make_unique<run_context>(run_context{*db_, *state_, *jobs_, *writer_, identity_.holder});
+  vctx_ = std::make_unique<verify_context>(verify_context{*ctx_, *journal_, *census_});
 
   for (const auto& src : cfg_.sources) add_source(src);
 
@@ -275,6 +295,7 @@ void supervisor::on_tick() {
         slot->config = std::move(slot->pending);
         slot->pending.reset();
         build_runtime(*slot);
+        if (slot->held) schedule_verify(slot);
         spdlog::info("source '{}': new configuration in effect", name);
       } else if (slot->stale_runtime) {
         build_runtime(*slot);
@@ -292,6 +313,7 @@ void supervisor::on_tick() {
           break;
         }
     }
+    if (!slot->verify_running && slot->verify_due && now >= *slot->verify_due) start_verify(slot);
     if (!slot->idle()) busy.insert(name);
   }
   for (const auto& name : drop) {
@@ -331,6 +353,7 @@ void supervisor::on_lease_round(const lease_round& round) {
       // send their first requests in the same instant.
       for (auto& s : slot->streams)
         s.next_due = std::max(s.next_due, now + first_run_delay(s.spec.name.size(), rng_));
+      schedule_verify(slot);
       spdlog::info("source '{}': pulling (lease held)", name);
     }
     metrics_.set_lease(name, slot->held);
@@ -357,9 +380,15 @@ void supervisor::start_stream(const std::shared_ptr<source_slot>& slot, std::siz
       io_,
       [this, slot, index]() -> asio::awaitable<void> {
         auto& st = slot->streams[index];
-        stream_request request{*slot->rt, st.spec, false, std::nullopt};
+        const bool forced = st.force_full;
+        st.force_full = false;
+        stream_request request{*slot->rt, st.spec, forced, std::nullopt};
         auto result = co_await run_stream(*ctx_, std::move(request));
         st.running = false;
+        if (forced) {
+          st.forced_ok = result.ok() && result.status != "suspicious";
+          ++st.forced_runs;
+        }
         const auto& src = *slot->config;
         metrics_.on_run(src.name, st.spec.name, result);
         if (result.cursor)
@@ -371,7 +400,9 @@ void supervisor::start_stream(const std::shared_ptr<source_slot>& slot, std::siz
           if (result.error != error_kind::cancelled) ++st.failures;
           last_error_ = src.name + "/" + st.spec.name + ": " + result.message;
         }
-        st.next_due = steady::now() + next_run_delay(src.interval, st.failures, rng_);
+        // A verification asked for a full walk while this run was in flight: it runs next.
+        st.next_due = st.force_full ? steady::now()
+                                    : steady::now() + next_run_delay(src.interval, st.failures, rng_);
         update_status();
         finish_if_stopped();
       },
@@ -409,12 +440,91 @@ void supervisor::start_backfill(const std::shared_ptr<source_slot>& slot, store:
       asio::detached);
 }
 
+// When the source's next verification is due: verify_interval after its last one (kept across
+// restarts in the verifications table), so that restarting the daemon neither skips nor repeats
+// verifications. Read off the I/O thread; until then none is due.
+void supervisor::schedule_verify(const std::shared_ptr<source_slot>& slot) {
+  slot->verify_due.reset();
+  const duration interval = slot->config->verify_interval;
+  if (interval <= duration::zero()) return;
+  asio::co_spawn(
+      io_,
+      [this, slot, interval]() -> asio::awaitable<void> {
+        std::optional<timestamp> last;
+        try {
+          last = co_await db_->run([&] { return journal_->last_finished(slot->config->name); });
+        } catch (const std::exception& e) {
+          spdlog::warn("source '{}': {}; next verification in {}", slot->config->name, e.what(),
+                       format_duration(interval));
+        }
+        duration wait = interval;
+        if (last) {
+          const auto since = std::chrono::duration_cast<duration>(
+              std::chrono::system_clock::now() - *last);
+          wait = std::clamp(interval - since, duration::zero(), interval);
+        }
+        if (!slot->verify_running) slot->verify_due = steady::now() + wait;
+      },
+      asio::detached);
+}
+
+// Verifications run beside live pulls: requests at low priority, repairs safe against concurrent
+// writes of the same stream (see connectors/partoo/verify.hpp). Only a repair by full walk takes
+// the stream's own slot, as its next run.
+void supervisor::start_verify(const std::shared_ptr<source_slot>& slot) {
+  slot->verify_running = true;
+  slot->verify_due.reset();
+  std::vector<connectors::stream_spec> streams;
+  for (const auto& s : slot->streams) streams.push_back(s.spec);
+  verify_pass pass{*slot->rt, std::move(streams),
+                   [this, slot](const std::string& stream) { return forced_full_walk(slot, stream); },
+                   [this, slot] { return !stopping_ && slot->held; },
+                   [this, slot](const std::string& stream, const verify_result& result) {
+                     metrics_.on_verify(slot->config->name, stream, result);
+                     if (result.outcome == "failed" || result.outcome == "drift")
+                       last_error_ = slot->config->name + "/" + stream + ": verification " +
+                                     result.outcome;
+                   }};
+  asio::co_spawn(
+      io_,
+      [this, slot, pass = std::move(pass)]() mutable -> asio::awaitable<void> {
+        co_await run_verify_pass(*vctx_, std::move(pass));
+        slot->verify_running = false;
+        if (slot->config->verify_interval > duration::zero())
+          slot->verify_due = steady::now() + slot->config->verify_interval;
+        update_status();
+        finish_if_stopped();
+      },
+      asio::detached);
+}
+
+// "The stream's next run is full", and the wait for that run to end.
+std::function<asio::awaitable<bool>()> supervisor::forced_full_walk(
+    const std::shared_ptr<source_slot>& slot, const std::string& stream) {
+  return [this, slot, stream]() -> asio::awaitable<bool> {
+    std::size_t index = 0;
+    while (index < slot->streams.size() && slot->streams[index].spec.name != stream) ++index;
+    if (index == slot->streams.size()) co_return false;
+    const int before = slot->streams[index].forced_runs;
+    slot->streams[index].force_full = true;
+    slot->streams[index].next_due = steady::now();
+    asio::steady_timer timer(io_);
+    while (slot->streams[index].forced_runs == before) {
+      if (stopping_ || !slot->held) co_return false;
+      timer.expires_after(std::chrono::milliseconds{200});
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    co_return slot->streams[index].forced_ok;
+  };
+}
+
 void supervisor::update_status() {
   std::size_t held = 0, running = 0;
   for (const auto& [name, slot] : slots_) {
     held += slot->held;
     for (const auto& s : slot->streams) running += s.running;
     running += slot->backfill_running;
+    running += slot->verify_running;
   }
   std::string status = stopping_ ? "stopping" :
       "holding " + std::to_string(held) + " of " + std::to_string(slots_.size()) +

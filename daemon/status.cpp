@@ -8,6 +8,7 @@
 #include "daemon/source_runtime.hpp"
 #include "store/backfill_jobs.hpp"
 #include "store/state.hpp"
+#include "store/verifications.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -50,6 +51,57 @@ boost::json::object job_json(const store::backfill_job& job) {
   return o;
 }
 
+boost::json::value count_or_null(const std::optional<std::int64_t>& n) {
+  return n ? boost::json::value(*n) : boost::json::value(nullptr);
+}
+
+boost::json::value verification_json(const std::optional<store::verification>& v) {
+  if (!v) return nullptr;
+  boost::json::object o;
+  o["id"] = v->id;
+  o["outcome"] = v->outcome;
+  o["dry_run"] = v->dry_run;
+  o["started_at"] = when(v->started_at);
+  o["finished_at"] = v->finished_at ? boost::json::value(when(v->finished_at)) : nullptr;
+  o["api_count"] = count_or_null(v->api_count);
+  o["table_count"] = count_or_null(v->table_count);
+  o["ranges_probed"] = v->ranges_probed;
+  o["ranges_drifted"] = v->ranges_drifted;
+  o["rows_repaired"] = v->rows_repaired;
+  o["rows_deleted"] = v->rows_deleted;
+  o["requests"] = v->requests;
+  o["error"] = v->error.empty() ? boost::json::value(nullptr) : boost::json::value(v->error);
+  o["details"] = json_or_null(v->details.empty() ? std::nullopt : std::optional(v->details));
+  return o;
+}
+
+// The last verification of each stream that has one, below the streams.
+void print_verifications(const std::vector<store::stream_status>& rows,
+                         const std::vector<std::optional<store::verification>>& verified) {
+  bool header = false;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& v = verified[i];
+    if (!v) continue;
+    if (!header) {
+      std::printf("\n%-20s %-12s %-12s %-28s %-10s %-10s %s\n", "VERIFIED", "STREAM", "OUTCOME",
+                  "FINISHED", "API", "TABLE", "DETAIL");
+      header = true;
+    }
+    auto count = [](const std::optional<std::int64_t>& n) { return n ? std::to_string(*n) : "-"; };
+    std::string detail = std::to_string(v->ranges_probed) + " probed, " +
+                         std::to_string(v->ranges_drifted) + " drifted, " +
+                         std::to_string(v->rows_repaired) + " repaired, " +
+                         std::to_string(v->rows_deleted) + " marked deleted, " +
+                         std::to_string(v->requests) + " requests";
+    if (v->dry_run) detail += " (dry run)";
+    if (!v->error.empty()) detail += "; error: " + v->error;
+    std::printf("%-20s %-12s %-12s %-28s %-10s %-10s %s\n", rows[i].source.c_str(),
+                rows[i].stream.c_str(), v->outcome.c_str(),
+                v->finished_at ? when(v->finished_at).c_str() : "-", count(v->api_count).c_str(),
+                count(v->table_count).c_str(), detail.c_str());
+  }
+}
+
 }  // namespace
 
 int run_status(const config& cfg, bool json) {
@@ -67,10 +119,14 @@ int run_status(const config& cfg, bool json) {
   std::vector<store::backfill_job> jobs;
   for (const auto& src : cfg.sources)
     for (auto& job : backfills.recent(src.name, 5)) jobs.push_back(std::move(job));
+  store::verification_store journal(cfg.database);
+  std::vector<std::optional<store::verification>> verified;
+  for (const auto& s : rows) verified.push_back(journal.latest(s.source, s.stream));
 
   if (json) {
     boost::json::array out;
-    for (const auto& s : rows) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto& s = rows[i];
       boost::json::object o;
       o["source"] = s.source;
       o["stream"] = s.stream;
@@ -102,6 +158,7 @@ int run_status(const config& cfg, bool json) {
       for (const auto& job : jobs)
         if (job.source == s.source && job.stream == s.stream) stream_jobs.push_back(job_json(job));
       o["backfill_jobs"] = std::move(stream_jobs);
+      o["last_verification"] = verification_json(verified[i]);
       out.push_back(std::move(o));
     }
     std::printf("%s\n", boost::json::serialize(out).c_str());
@@ -126,6 +183,7 @@ int run_status(const config& cfg, bool json) {
                 s.last_finished_at ? when(s.last_finished_at).c_str() : "-",
                 cursor_text(s.cursor).c_str(), detail.c_str());
   }
+  print_verifications(rows, verified);
   if (!jobs.empty()) {
     std::printf("\n%-8s %-20s %-12s %-10s %-10s %-56s %s\n", "BACKFILL", "SOURCE", "STREAM", "STATUS",
                 "RECORDS", "RANGE", "DETAIL");

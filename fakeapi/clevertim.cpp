@@ -1,5 +1,6 @@
 #include "fakeapi/clevertim.hpp"
 
+#include "fakeapi/clevertim_zone.hpp"
 #include "fakeapi/json_writer.hpp"
 #include "fakeapi/random.hpp"
 #include "fakeapi/timestamp.hpp"
@@ -246,14 +247,15 @@ unsigned digits_at(std::string_view text, std::size_t pos, std::size_t n) {
   return value;
 }
 
-// The vendor's split date: `{"y":2023,"mo":4,"d":5,"h":14,"mi":30}` (month 1..12, no zone).
-void write_split_date(json_writer& w, std::string_view key, std::optional<micros> at) {
+// The vendor's split date: `{"y":2023,"mo":4,"d":5,"h":14,"mi":30}` (month 1..12, no zone), from
+// a wall-clock time (account_clock::wall_time).
+void write_split_date(json_writer& w, std::string_view key, std::optional<micros> wall) {
   w.key(key);
-  if (!at) {
+  if (!wall) {
     w.null();
     return;
   }
-  const std::string iso = format_iso(*at, 0);
+  const std::string iso = format_iso(*wall, 0);
   w.begin_object();
   w.key("y").number(digits_at(iso, 0, 4));
   w.key("mo").number(digits_at(iso, 5, 2));
@@ -324,7 +326,7 @@ std::string_view default_error(unsigned status) {
     case 401: return "Authentication failed";
     case 404: return "Not found";
     case 429: return "Too many requests";
-    case 500: return "Internal server error";
+    case 500: return "Your JSON cannot be parsed";  // the vendor's meaning of 500
     case 501: return "Operation not supported";
     case 502: return "Bad gateway";
     case 503: return "Service temporarily unavailable";
@@ -417,6 +419,19 @@ counts read_counts(const boost::json::object& body, std::string_view key) {
   return out;
 }
 
+// A task date set through the control API instead of the generated one: an instant (shown in the
+// account's zone like generated dates), wall-clock fields sent exactly as given (so tests can
+// send times that daylight-saving changes make ambiguous or impossible), or null.
+struct pinned_date {
+  std::optional<micros> instant;
+  std::optional<std::array<std::int64_t, 5>> wall;  // y, mo, d, h, mi
+};
+
+struct task_pin {
+  std::optional<pinned_date> start;  // nullopt: the generated date
+  std::optional<pinned_date> end;
+};
+
 struct failure {
   unsigned status = 503;
   std::string error;
@@ -444,6 +459,9 @@ class clevertim_api::store {
   reply fail(const request& req);
   reply failures() const;
   reply set_empty(const request& req);
+  reply timezone() const;
+  reply set_timezone(const request& req);
+  reply pin_task_dates(const request& req);
 
   std::size_t record_count() const {
     std::size_t n = 0;
@@ -466,6 +484,8 @@ class clevertim_api::store {
   void write_case(json_writer& w, const record& rec) const;
   void write_opportunity(json_writer& w, const record& rec) const;
   void write_task(json_writer& w, const record& rec) const;
+  void write_task_date(json_writer& w, std::string_view key, std::optional<micros> generated,
+                       const std::optional<pinned_date>& pinned) const;
   void write_note(json_writer& w, const record& rec) const;
   void write_customfield(json_writer& w, const record& rec) const;
   void write_common(json_writer& w, resource r, const record& rec) const;
@@ -495,13 +515,16 @@ class clevertim_api::store {
   std::string orphan_key_;
   micros clock_ = 0;
   std::array<std::optional<failure>, resource_count> failures_;
+  account_clock zone_;
+  std::unordered_map<std::uint64_t, task_pin> pins_;  // by task id
   std::array<bool, resource_count> empty_{};
   // Serialized read-all answers, rebuilt after a mutation of their resource: a 50,000-contact
   // answer is served again and again by benchmarks.
   std::array<std::optional<std::string>, resource_count> cache_;
 };
 
-clevertim_api::store::store(clevertim_options options) : options_(std::move(options)) {
+clevertim_api::store::store(clevertim_options options)
+    : options_(std::move(options)), zone_(options_.timezone) {
   orphan_key_ = std::to_string(id_bases[index(resource::customfield)]);
   generate();
 }
@@ -855,14 +878,30 @@ void clevertim_api::store::write_task(json_writer& w, const record& rec) const {
   const bool has_start = rng.percent(85);
   const bool has_end = has_start ? rng.percent(70) : rng.percent(40);
   const micros end = start + static_cast<micros>(1 + rng.below(16)) * quarter;
-  write_split_date(w, "startDate", has_start ? std::optional(start) : std::nullopt);
-  write_split_date(w, "endDate", has_end ? std::optional(end) : std::nullopt);
+  const auto pin = pins_.find(rec.id);
+  write_task_date(w, "startDate", has_start ? std::optional(start) : std::nullopt,
+                  pin != pins_.end() ? pin->second.start : std::nullopt);
+  write_task_date(w, "endDate", has_end ? std::optional(end) : std::nullopt,
+                  pin != pins_.end() ? pin->second.end : std::nullopt);
   w.key("is_deleted").boolean(rec.is_deleted);
   w.key("is_completed").boolean(rng.percent(40));
   w.key("atype").string(pick(task_types, rng.next()));
   write_comments(w, rng, rec.added);
   write_common(w, resource::task, rec);
   w.end_object();
+}
+
+void clevertim_api::store::write_task_date(json_writer& w, std::string_view key, std::optional<micros> generated,
+                                           const std::optional<pinned_date>& pinned) const {
+  if (pinned && pinned->wall) {
+    const auto& f = *pinned->wall;
+    w.key(key).begin_object();
+    w.key("y").number(f[0]).key("mo").number(f[1]).key("d").number(f[2]).key("h").number(f[3]).key("mi").number(f[4]);
+    w.end_object();
+    return;
+  }
+  const std::optional<micros> at = pinned ? pinned->instant : generated;
+  write_split_date(w, key, at ? std::optional(zone_.wall_time(*at)) : std::nullopt);
 }
 
 void clevertim_api::store::write_note(json_writer& w, const record& rec) const {
@@ -1122,6 +1161,72 @@ reply clevertim_api::store::set_empty(const request& req) {
   return json_reply(200, w.take());
 }
 
+reply clevertim_api::store::timezone() const {
+  json_writer w;
+  w.begin_object().key("timezone").string(zone_.name()).end_object();
+  return json_reply(200, w.take());
+}
+
+reply clevertim_api::store::set_timezone(const request& req) {
+  const auto body = parse_json_object(req);
+  const auto* name = body.if_contains("timezone");
+  if (name == nullptr || !name->is_string()) throw reply_error(json_reply(400, errors_json("timezone must be a string")));
+  try {
+    zone_ = account_clock(name->get_string());
+  } catch (const std::invalid_argument& e) {
+    throw reply_error(json_reply(400, errors_json(e.what())));
+  }
+  cache_[index(resource::task)].reset();
+  return timezone();
+}
+
+namespace {
+
+// Absent: keep; null: no date; "2023-10-29T00:30:00Z": an instant; {y, mo, d, h, mi}: wall-clock
+// fields sent as they are.
+std::optional<pinned_date> read_pinned_date(const boost::json::object& body, std::string_view key,
+                                            std::optional<pinned_date> current) {
+  const auto* value = body.if_contains(key);
+  if (value == nullptr) return current;
+  if (value->is_null()) return pinned_date{};
+  if (value->is_string()) {
+    std::string_view text = value->get_string();
+    if (text.ends_with('Z')) text.remove_suffix(1);
+    if (const auto utc = parse_naive_utc(text)) return pinned_date{*utc, std::nullopt};
+  } else if (value->is_object()) {
+    std::array<std::int64_t, 5> fields{};
+    std::size_t i = 0;
+    for (const auto* part : {"y", "mo", "d", "h", "mi"}) {
+      const auto* v = value->get_object().if_contains(part);
+      if (v == nullptr || !v->is_int64()) break;
+      fields[i++] = v->get_int64();
+    }
+    if (i == fields.size()) return pinned_date{std::nullopt, fields};
+  }
+  throw reply_error(json_reply(400, errors_json(std::string(key) +
+                                                " must be null, an ISO instant or {y, mo, d, h, mi}")));
+}
+
+}  // namespace
+
+reply clevertim_api::store::pin_task_dates(const request& req) {
+  const auto body = parse_json_object(req);
+  const std::uint64_t id = read_count(body, "id", 0);
+  const auto& tasks = records_[index(resource::task)];
+  if (std::none_of(tasks.begin(), tasks.end(), [id](const record& rec) { return rec.id == id; })) {
+    throw reply_error(json_reply(404, errors_json("no task " + std::to_string(id))));
+  }
+  task_pin& pin = pins_[id];
+  pin.start = read_pinned_date(body, "startDate", pin.start);
+  pin.end = read_pinned_date(body, "endDate", pin.end);
+  cache_[index(resource::task)].reset();
+  json_writer w;
+  w.begin_object().key("status").string("OK").key("content").begin_array();
+  write_task(w, *std::find_if(tasks.begin(), tasks.end(), [id](const record& rec) { return rec.id == id; }));
+  w.end_array().end_object();
+  return json_reply(200, w.take());
+}
+
 clevertim_api::clevertim_api(clevertim_options options) : store_(std::make_unique<store>(std::move(options))) {}
 
 clevertim_api::~clevertim_api() = default;
@@ -1153,6 +1258,10 @@ void clevertim_api::install(router& routes) {
   routes.add_control(verb::get, std::string(control_prefix) + "fail", [&s](const request&) { return s.failures(); });
   routes.add_control(verb::post, std::string(control_prefix) + "fail", [&s](const request& req) { return s.fail(req); });
   routes.add_control(verb::post, std::string(control_prefix) + "empty", [&s](const request& req) { return s.set_empty(req); });
+  routes.add_control(verb::get, std::string(control_prefix) + "timezone", [&s](const request&) { return s.timezone(); });
+  routes.add_control(verb::post, std::string(control_prefix) + "timezone", [&s](const request& req) { return s.set_timezone(req); });
+  routes.add_control(verb::post, std::string(control_prefix) + "task_dates",
+                     [&s](const request& req) { return s.pin_task_dates(req); });
 }
 
 }  // namespace sluice::fakeapi

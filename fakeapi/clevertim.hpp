@@ -2,8 +2,9 @@
 // The imitation of Clevertim's CRM API: read-all and read-one of seven resources in the vendor's
 // `{"status":"OK","content":[...]}` envelope, HTTP Basic with the token as user name and `X` as
 // password, 501 for every write verb. Generated data is a deterministic function of the options;
-// /_control/clevertim endpoints dump and mutate it, make one resource fail a number of times,
-// or make it answer an empty list.
+// /_control/clevertim endpoints dump and mutate it, make one resource fail a number of times
+// (e.g. 500 "cannot parse" or 501 "not supported", which the vendor documents), make it answer an
+// empty list, set the account's time zone in which task dates are shown, and pin a task's dates.
 #include "fakeapi/router.hpp"
 
 #include <cstddef>
@@ -24,6 +25,9 @@ struct clevertim_options {
   std::size_t tasks = 40;
   std::size_t notes = 40;
   std::size_t customfields = 6;
+  // The account's zone (IANA): task startDate/endDate are shown as its wall-clock time, with no
+  // offset, as Clevertim does. "UTC" leaves them as the instants themselves.
+  std::string timezone = "UTC";
 };
 
 class clevertim_api {

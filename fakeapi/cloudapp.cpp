@@ -343,6 +343,8 @@ class cloudapp_api::store {
   reply all_items() const;
   reply mutate(const request& req);
   reply bump_views(const request& req);
+  reply options() const;
+  reply set_options(const request& req);
 
   std::size_t item_count() const { return items_.size(); }
 
@@ -352,7 +354,8 @@ class cloudapp_api::store {
   std::vector<std::uint64_t> bump(std::uint64_t seed);
   reply challenge(bool stale);
   const std::vector<std::uint32_t>& listing(bool trashed, std::optional<item_type> type);
-  void write_item(json_writer& w, const item& it) const;
+  // `dump`: the control API's view, which always shows deleted_at.
+  void write_item(json_writer& w, const item& it, bool dump = false) const;
 
   // The fake clock: deterministic, one second per trashed or added item.
   micros tick() {
@@ -464,7 +467,7 @@ const std::vector<std::uint32_t>& cloudapp_api::store::listing(bool trashed, std
   return cache_.positions;
 }
 
-void cloudapp_api::store::write_item(json_writer& w, const item& it) const {
+void cloudapp_api::store::write_item(json_writer& w, const item& it, bool dump) const {
   const std::string name = item_name(it);
   const std::string short_url = "http://cl.ly/" + slug(it);
   const bool is_bookmark = it.type == item_type::bookmark;
@@ -501,11 +504,13 @@ void cloudapp_api::store::write_item(json_writer& w, const item& it) const {
   w.key("source").string(pick(sources, mix64(it.salt, 5)));
   w.key("created_at").string(iso_seconds(it.created));
   w.key("updated_at").string(iso_seconds(it.updated));
-  w.key("deleted_at");
-  if (it.trashed) {
-    w.string(iso_seconds(it.deleted));
-  } else {
-    w.null();
+  if (dump || !options_.omit_deleted_at) {
+    w.key("deleted_at");
+    if (it.trashed) {
+      w.string(iso_seconds(it.deleted));
+    } else {
+      w.null();
+    }
   }
   w.end_object();
 }
@@ -678,7 +683,7 @@ reply cloudapp_api::store::all_items() const {
   json_writer w;
   w.reserve(2 + items_.size() * 900);
   w.begin_array();
-  for (auto it = items_.rbegin(); it != items_.rend(); ++it) write_item(w, *it);
+  for (auto it = items_.rbegin(); it != items_.rend(); ++it) write_item(w, *it, true);
   w.end_array();
   return json_reply(200, w.take());
 }
@@ -793,6 +798,28 @@ reply cloudapp_api::store::mutate(const request& req) {
   return json_reply(200, w.take());
 }
 
+reply cloudapp_api::store::options() const {
+  json_writer w;
+  w.begin_object();
+  w.key("omit_deleted_at").boolean(options_.omit_deleted_at);
+  w.key("bump_on_list").boolean(options_.bump_on_list);
+  w.end_object();
+  return json_reply(200, w.take());
+}
+
+// Behaviour switches at run time; absent keys keep their current value.
+reply cloudapp_api::store::set_options(const request& req) {
+  const auto body = parse_json_object(req);
+  for (const auto& [key, target] : {std::pair<std::string_view, bool*>{"omit_deleted_at", &options_.omit_deleted_at},
+                                    std::pair<std::string_view, bool*>{"bump_on_list", &options_.bump_on_list}}) {
+    const auto* value = body.if_contains(key);
+    if (value == nullptr) continue;
+    if (!value->is_bool()) throw reply_error(json_reply(400, errors_json(std::string(key) + " must be a boolean")));
+    *target = value->get_bool();
+  }
+  return options();
+}
+
 cloudapp_api::cloudapp_api(cloudapp_options options) : store_(std::make_unique<store>(std::move(options))) {}
 
 cloudapp_api::~cloudapp_api() = default;
@@ -820,6 +847,8 @@ void cloudapp_api::install(router& routes) {
   routes.add_control(verb::get, "/_control/cloudapp/items", [&s](const request&) { return s.all_items(); });
   routes.add_control(verb::post, "/_control/cloudapp/mutate", [&s](const request& req) { return s.mutate(req); });
   routes.add_control(verb::post, "/_control/cloudapp/bump_views", [&s](const request& req) { return s.bump_views(req); });
+  routes.add_control(verb::get, "/_control/cloudapp/options", [&s](const request&) { return s.options(); });
+  routes.add_control(verb::post, "/_control/cloudapp/options", [&s](const request& req) { return s.set_options(req); });
 }
 
 }  // namespace sluice::fakeapi

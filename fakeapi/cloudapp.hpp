@@ -2,7 +2,8 @@
 // The imitation of CloudApp's API v1 (my.cl.ly): items paged by page/per_page newest first, the
 // trash (`deleted=true`), the account, all behind HTTP Digest with real verification (nonces
 // that go stale after a number of uses, strictly increasing nonce counts). Generated data is a
-// deterministic function of the options; /_control/cloudapp endpoints dump and mutate it.
+// deterministic function of the options; /_control/cloudapp endpoints dump and mutate it, and
+// /_control/cloudapp/options switches behaviours at run time (omit_deleted_at, bump_on_list).
 #include "fakeapi/router.hpp"
 
 #include <cstddef>
@@ -27,6 +28,10 @@ struct cloudapp_options {
   bool tricky_challenge = false;
   // Every answered /items request first bumps the view counters of a third of the live items.
   bool bump_on_list = false;
+  // Items carry no `deleted_at` field, as in the vendor's own examples (even those listed with
+  // deleted=true): only the listing an item came from says it is in the trash. The control dump
+  // still shows deleted_at.
+  bool omit_deleted_at = false;
 };
 
 class cloudapp_api {

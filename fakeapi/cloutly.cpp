@@ -75,7 +75,10 @@ struct listing_config {
   review_listing reviews = review_listing::normal;
   std::uint64_t truncate_to = 0;
   bool businesses_empty = false;
+  cloutly_total total = cloutly_total::listing;
 };
+
+constexpr std::array total_names{"listing"sv, "page"sv, "account"sv};
 
 constexpr std::array platform_names{"google"sv, "facebook"sv, "trustpilot"sv, "yelp"sv, "tripadvisor"sv};
 constexpr std::array status_names{"New"sv, "Viewed"sv, "Responded"sv, "Resolved"sv};
@@ -295,6 +298,12 @@ class cloutly_api::store {
   // Appends `count` brand-new reviews (newest of all, so the ascending order holds).
   std::vector<std::string> add_reviews(std::uint64_t count, prng& rng);
   std::vector<std::uint32_t> live_businesses() const;
+  // `count` positions of reviews not yet archived and not in `taken`, newest first.
+  std::vector<std::uint32_t> pick_to_archive(prng& rng, const std::vector<std::uint32_t>& taken,
+                                             std::uint64_t count) const;
+  // Reviews of the whole account that the filters select, hidden by the listing or not.
+  std::size_t account_matches(const std::optional<std::string>& business_id, const std::optional<std::string>& source,
+                              std::optional<bool> show_on_widget) const;
 
   void write_review(json_writer& w, const review& r) const;
   void write_business(json_writer& w, const business& b) const;
@@ -338,6 +347,7 @@ class cloutly_api::store {
 cloutly_api::store::store(cloutly_options options) : options_(std::move(options)) {
   if (options_.businesses == 0 && options_.reviews != 0) options_.businesses = 1;
   if (options_.max_limit == 0) options_.max_limit = 1;
+  listing_.total = options_.total;
   generate_businesses();
   generate_reviews();
   const micros newest = reviews_.empty() ? range_begin : reviews_.back().created;
@@ -612,6 +622,16 @@ const std::vector<std::uint32_t>& cloutly_api::store::matching(std::size_t lo, s
   return cache_.positions;
 }
 
+std::size_t cloutly_api::store::account_matches(const std::optional<std::string>& business_id,
+                                               const std::optional<std::string>& source,
+                                               std::optional<bool> show_on_widget) const {
+  return static_cast<std::size_t>(std::count_if(reviews_.begin(), reviews_.end(), [&](const review& r) {
+    return (!business_id || businesses_[r.business].id == *business_id) &&
+           (!source || platform_names[static_cast<std::size_t>(r.source)] == *source) &&
+           (!show_on_widget || r.show_on_widget == *show_on_widget);
+  }));
+}
+
 reply cloutly_api::store::reviews(const request& req) {
   std::size_t limit = 20;
   if (const auto text = req.param("limit")) {
@@ -661,11 +681,14 @@ reply cloutly_api::store::reviews(const request& req) {
   const std::size_t total = filtered ? positions->size() : n - lo;
   const std::size_t begin = std::min(offset, total);
   const std::size_t end = std::min(total, begin + limit);
+  std::size_t reported = total;
+  if (listing_.total == cloutly_total::page) reported = end - begin;
+  if (listing_.total == cloutly_total::account) reported = filtered ? account_matches(business_id, source, show_on_widget) : n;
 
   json_writer w;
   w.reserve(64 + (end - begin) * 1200);
   w.begin_object();
-  w.key("total").number(static_cast<std::int64_t>(total));
+  w.key("total").number(static_cast<std::int64_t>(reported));
   w.key("reviews").begin_array();
   for (std::size_t k = begin; k < end; ++k) {
     // k-th of the matching reviews in the requested order; exact mirror images of each other.
@@ -707,6 +730,7 @@ reply cloutly_api::store::mutate(const request& req) {
   const std::uint64_t update_count = read_count(body, "update", 0);
   const std::uint64_t add_count = read_count(body, "add", 0);
   const std::uint64_t delete_count = read_count(body, "delete", 0);
+  const std::uint64_t archive_count = read_count(body, "archive", 0);
   const std::uint64_t seed = read_count(body, "seed", 1);
   if (add_count > max_added_per_mutation) {
     throw reply_error(json_reply(400, errors_json("add must be at most 1000000")));
@@ -716,7 +740,9 @@ reply cloutly_api::store::mutate(const request& req) {
   }
 
   // Victims depend only on the seeds and the current data, and are drawn from the whole list;
-  // updated and deleted victims are drawn together so they are distinct.
+  // updated, deleted and archived victims are drawn together so they are distinct. Archived ones
+  // come from the reviews not archived yet, drawn last so that a mutation without `archive`
+  // picks what it always picked.
   prng rng(mix64(options_.seed, mix64(0x6d7574, seed)));
   std::vector<std::uint32_t> all(reviews_.size());
   std::iota(all.begin(), all.end(), 0U);
@@ -724,6 +750,7 @@ reply cloutly_api::store::mutate(const request& req) {
   const auto split = static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(update_count, changing.size()));
   std::vector<std::uint32_t> updating(changing.begin(), changing.begin() + split);
   std::vector<std::uint32_t> removing(changing.begin() + split, changing.end());
+  const auto archiving = pick_to_archive(rng, changing, archive_count);
   // Reported newest first, like the listing.
   std::sort(updating.begin(), updating.end(), std::greater<>());
   std::sort(removing.begin(), removing.end(), std::greater<>());
@@ -751,6 +778,14 @@ reply cloutly_api::store::mutate(const request& req) {
     updated.push_back(r.id);
   }
 
+  // Archiving is an edit in Cloutly: the review stays listed, flagged isArchived.
+  std::vector<std::string> archived;
+  for (const auto position : archiving) {
+    reviews_[position].archived = true;
+    reviews_[position].updated = tick();
+    archived.push_back(reviews_[position].id);
+  }
+
   std::vector<std::string> deleted;
   for (const auto position : removing) deleted.push_back(reviews_[position].id);
   // Hard removal, as Cloutly's deletions are: the review simply vanishes from the listing.
@@ -771,8 +806,23 @@ reply cloutly_api::store::mutate(const request& req) {
   write_ids(w, "added", added);
   write_ids(w, "deleted", deleted);
   write_ids(w, "updated", updated);
+  write_ids(w, "archived", archived);
   w.end_object();
   return json_reply(200, w.take());
+}
+
+std::vector<std::uint32_t> cloutly_api::store::pick_to_archive(prng& rng, const std::vector<std::uint32_t>& taken,
+                                                               std::uint64_t count) const {
+  if (count == 0) return {};
+  std::vector<bool> excluded(reviews_.size(), false);
+  for (const auto position : taken) excluded[position] = true;
+  std::vector<std::uint32_t> candidates;
+  for (std::uint32_t i = 0; i < reviews_.size(); ++i) {
+    if (!excluded[i] && !reviews_[i].archived) candidates.push_back(i);
+  }
+  auto chosen = rng.pick_distinct(std::move(candidates), count);
+  std::sort(chosen.begin(), chosen.end(), std::greater<>());
+  return chosen;
 }
 
 reply cloutly_api::store::mutate_businesses(const request& req) {
@@ -856,6 +906,7 @@ reply cloutly_api::store::listing() const {
                                                                       : "truncate");
   w.key("truncate_to").number(static_cast<std::int64_t>(listing_.truncate_to));
   w.key("businesses").string(listing_.businesses_empty ? "empty" : "normal");
+  w.key("total").string(total_names[static_cast<std::size_t>(listing_.total)]);
   w.end_object();
   return json_reply(200, w.take());
 }
@@ -881,6 +932,13 @@ reply cloutly_api::store::set_listing(const request& req) {
     throw reply_error(json_reply(400, errors_json("businesses must be normal or empty")));
   }
   config.businesses_empty = businesses == "empty";
+  // Absent: what the command line chose (--cloutly-total).
+  const auto total = read_word(body, "total");
+  const auto named = total ? std::find(total_names.begin(), total_names.end(), *total) : total_names.end();
+  if (total && named == total_names.end()) {
+    throw reply_error(json_reply(400, errors_json("total must be listing, page or account")));
+  }
+  config.total = total ? static_cast<cloutly_total>(named - total_names.begin()) : options_.total;
   listing_ = config;
   return listing();
 }

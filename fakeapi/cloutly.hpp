@@ -1,8 +1,9 @@
 #pragma once
 // The imitation of Cloutly's REST API v1 (businesses, and reviews paged by limit/offset newest
-// first), with generated data that is a deterministic function of the options, plus
-// /_control/cloutly endpoints that dump and mutate it, make reviews arrive during a client's walk,
-// and make the listing answer empty or truncated.
+// first), with generated data that is a deterministic function of the options (about 5% of the
+// reviews archived, `isArchived`), plus /_control/cloutly endpoints that dump and mutate it
+// (including archiving), make reviews arrive during a client's walk, make the listing answer empty
+// or truncated, and choose what its `total` counts.
 #include "fakeapi/router.hpp"
 
 #include <cstddef>
@@ -11,6 +12,15 @@
 #include <string>
 
 namespace sluice::fakeapi {
+
+// What the `total` of a /reviews answer counts. The vendor's example shows the field but never
+// says what it counts, so clients must not let it decide when a walk is complete.
+enum class cloutly_total : std::uint8_t {
+  listing,  // every review the listing (with its filters) holds: the honest reading
+  page,     // only the reviews on this page
+  account,  // every review of the account, including those the listing does not show (see the
+            // listing control's empty/truncate): an honest total larger than what can be read
+};
 
 struct cloutly_options {
   std::uint64_t seed = 1;
@@ -21,6 +31,7 @@ struct cloutly_options {
   // all others appear at the head of the listing. 0 disables it.
   std::uint64_t arrive_every = 0;
   std::uint64_t arrive_count = 1;
+  cloutly_total total = cloutly_total::listing;
   std::string api_key = "cloutly-test-key";
 };
 

@@ -45,12 +45,24 @@ constexpr std::string_view usage = R"(usage: sluice-fakeapi [options]
   --partoo-businesses N      generated Partoo businesses (default 20)
   --partoo-tie-block N       reviews sharing one update_date mid-range (default 0)
   --partoo-key KEY           expected x-APIKey (default partoo-test-key)
+  --partoo-deleted-in-search hide|include
+                             whether GET /reviews without state__in shows deleted reviews
+                             (default hide)
+  --partoo-extra-states[=false]   some reviews in pending_/treated_auto_reply (default on)
+  --partoo-reply-threads[=false]  reply suggestions and customers' comments in threads (default on)
+  --partoo-ignore-per-page   GET /reviews answers 30 per page whatever per_page says
+  --partoo-ignore-order-by   GET /reviews answers in id order whatever order_by says
+  --partoo-business-first-page 0|1
+                             number of the first page of GET /business/search (default 1)
   --cloutly-reviews N        generated Cloutly reviews (default 500)
   --cloutly-businesses N     generated Cloutly businesses (default 10)
   --cloutly-max-limit N      cap applied silently to Cloutly's limit parameter (default 50)
   --cloutly-arrive-every N   every Nth Cloutly /reviews request first adds new reviews (0 = off)
   --cloutly-arrive-count K   reviews added per arrival (default 1)
   --cloutly-key KEY          expected x-api-key (default cloutly-test-key)
+  --cloutly-total listing|page|account
+                             what /reviews' total counts: the listing (default), only the page,
+                             or the whole account including reviews the listing hides
   --cloudapp-items N         generated live CloudApp items (default 100)
   --cloudapp-trashed N       generated CloudApp items in the trash (default 10)
   --cloudapp-max-per-page N  cap applied silently to CloudApp's per_page parameter (default 30)
@@ -60,6 +72,7 @@ constexpr std::string_view usage = R"(usage: sluice-fakeapi [options]
   --cloudapp-algorithm ALG   MD5 (default) or SHA-256
   --cloudapp-tricky-challenge  send the Digest challenge among others in one WWW-Authenticate
   --cloudapp-bump-on-list    every /items request first bumps a third of the view counters
+  --cloudapp-omit-deleted-at items carry no deleted_at field, not even those in the trash
   --clevertim-token TOKEN    expected Basic user name, password X (default clevertim-test-token)
   --clevertim-contacts N     generated Clevertim contacts (default 200)
   --clevertim-companies N    generated Clevertim companies (default 30)
@@ -68,6 +81,8 @@ constexpr std::string_view usage = R"(usage: sluice-fakeapi [options]
   --clevertim-tasks N        generated Clevertim tasks (default 40)
   --clevertim-notes N        generated Clevertim notes (default 40)
   --clevertim-customfields N generated Clevertim custom field definitions (default 6)
+  --clevertim-timezone ZONE  IANA zone whose wall-clock time task startDate/endDate show
+                             (default UTC)
   --throttle-every N         every Nth API request gets 429 + Retry-After (0 = off)
   --retry-after S            Retry-After value, sent verbatim (default 1)
   --error-every N            every Nth API request gets --error-status (0 = off)
@@ -143,6 +158,14 @@ options parse_options(int argc, char** argv) {
       {"--partoo-businesses", size(opts.partoo.businesses)},
       {"--partoo-tie-block", size(opts.partoo.tie_block)},
       {"--partoo-key", text(opts.partoo.api_key)},
+      {"--partoo-deleted-in-search", [&](std::string_view n, std::string_view v) {
+         const auto mode = parse_deleted_search(v);
+         if (!mode) throw usage_error("invalid value for " + std::string(n) + ": '" + std::string(v) + "' (hide or include)");
+         opts.partoo.switches.deleted = *mode;
+       }},
+      {"--partoo-business-first-page", [&](std::string_view n, std::string_view v) {
+         opts.partoo.switches.business_first_page = parse_number<int>(n, v, 0, 1);
+       }},
       {"--cloutly-reviews", size(opts.cloutly.reviews)},
       {"--cloutly-businesses", size(opts.cloutly.businesses)},
       {"--cloutly-max-limit", [&](std::string_view n, std::string_view v) {
@@ -153,6 +176,17 @@ options parse_options(int argc, char** argv) {
          opts.cloutly.arrive_count = parse_number<std::uint64_t>(n, v, 0, 1'000'000);
        }},
       {"--cloutly-key", text(opts.cloutly.api_key)},
+      {"--cloutly-total", [&](std::string_view n, std::string_view v) {
+         if (v == "listing") {
+           opts.cloutly.total = cloutly_total::listing;
+         } else if (v == "page") {
+           opts.cloutly.total = cloutly_total::page;
+         } else if (v == "account") {
+           opts.cloutly.total = cloutly_total::account;
+         } else {
+           throw usage_error("invalid value for " + std::string(n) + ": '" + std::string(v) + "' (listing, page or account)");
+         }
+       }},
       {"--cloudapp-items", size(opts.cloudapp.items)},
       {"--cloudapp-trashed", size(opts.cloudapp.trashed)},
       {"--cloudapp-max-per-page", [&](std::string_view n, std::string_view v) {
@@ -178,6 +212,7 @@ options parse_options(int argc, char** argv) {
       {"--clevertim-tasks", size(opts.clevertim.tasks)},
       {"--clevertim-notes", size(opts.clevertim.notes)},
       {"--clevertim-customfields", size(opts.clevertim.customfields)},
+      {"--clevertim-timezone", text(opts.clevertim.timezone)},
       {"--throttle-every", count(opts.faults.throttle_every)},
       {"--retry-after", text(opts.faults.retry_after)},
       {"--error-every", count(opts.faults.error_every)},
@@ -191,7 +226,12 @@ options parse_options(int argc, char** argv) {
   // Options without a value (`--flag`, or `--flag=true|false`).
   const std::map<std::string_view, bool*> flags{
       {"--cloudapp-tricky-challenge", &opts.cloudapp.tricky_challenge},
+      {"--partoo-extra-states", &opts.partoo.switches.extra_states},
+      {"--partoo-reply-threads", &opts.partoo.switches.reply_threads},
+      {"--partoo-ignore-per-page", &opts.partoo.switches.ignore_per_page},
+      {"--partoo-ignore-order-by", &opts.partoo.switches.ignore_order_by},
       {"--cloudapp-bump-on-list", &opts.cloudapp.bump_on_list},
+      {"--cloudapp-omit-deleted-at", &opts.cloudapp.omit_deleted_at},
   };
 
   for (int i = 1; i < argc; ++i) {

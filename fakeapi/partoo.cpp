@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -28,13 +30,20 @@ constexpr micros range_end = 1'704'067'200 * micros_per_second;    // 2024-01-01
 constexpr micros one_day = 86'400 * micros_per_second;
 constexpr micros range_middle = range_begin + (range_end - range_begin) / 2;
 constexpr micros business_epoch = 1'546'300'800 * micros_per_second;  // 2019-01-01T00:00:00Z
+// 9999-12-31T23:00:00-05:00: a date as placeholders write it, which in UTC lies past year 9999.
+const micros far_future = make_utc(10000, 1, 1, 4);
 
 constexpr std::size_t business_page_size = 30;
 constexpr std::uint64_t max_added_per_mutation = 1'000'000;
+constexpr std::size_t request_log_limit = 10'000;
 
 enum class partner : std::uint8_t { google, facebook, tripadvisor };
-enum class review_state : std::uint8_t { treated, not_treated, deleted };
+// `none` is a review without a state (`"state": null`): deleted when it has a delete_date.
+enum class review_state : std::uint8_t { treated, not_treated, deleted, none };
 enum class comment_shape : std::uint8_t { none, array, object };
+// Who wrote a comment of a reply thread: the business (its answer), Partoo (a reply suggestion,
+// `is_reply_suggestion: true`, not posted) or the customer who wrote the review.
+enum class comment_kind : std::uint8_t { business, suggestion, customer };
 
 // Compact on purpose (200,000 of them must stay cheap): texts and platform identifiers are
 // derived from `salt` and `text_seed` when serialized instead of being stored.
@@ -55,6 +64,7 @@ struct review {
   comment_shape comments = comment_shape::none;
   std::array<std::uint8_t, 2> tags{};  // tag table index + 1; 0 is no tag
   bool has_delete_date = false;
+  bool purged = false;  // removed without trace: no answer, no dump, no mutation picks it
   bool has_content = true;
   bool has_title = false;
   bool has_link = true;
@@ -123,6 +133,18 @@ constexpr std::array replies{
     "Thank you for your feedback."sv,
 };
 
+constexpr std::array suggestions{
+    "Merci pour votre avis, à bientôt !"sv,
+    "Nous vous remercions pour ce retour \"positif\"."sv,
+    "Bonjour, merci d'avoir pris le temps de nous écrire."sv,
+};
+
+constexpr std::array customer_comments{
+    "Edit : le problème a été réglé, merci."sv,
+    "Je précise : c'était un dimanche."sv,
+    "Toujours pas de réponse du magasin..."sv,
+};
+
 constexpr std::array reply_authors{"Le responsable"sv, "Service client"sv, "L'équipe"sv};
 
 constexpr std::array first_names{
@@ -173,13 +195,27 @@ std::string_view partner_name(partner p) {
   return "google_my_business";
 }
 
-std::string_view state_name(review_state s) {
-  switch (s) {
-    case review_state::treated: return "treated";
-    case review_state::not_treated: return "not_treated";
-    case review_state::deleted: return "deleted";
+// Deleted at the source: `state` says so, or a review without a state has a delete_date. A
+// review whose state is anything else is live, even with a stale delete_date.
+bool is_deleted(const review& r) {
+  return r.state == review_state::deleted || (r.state == review_state::none && r.has_delete_date);
+}
+
+constexpr std::array known_states{"treated"sv, "not_treated"sv, "deleted"sv, "pending_auto_reply"sv,
+                                  "treated_auto_reply"sv};
+
+// The state as the API shows it; empty for null. With extra states on, about one review in six
+// of those (not) treated shows the automatic-reply variant instead: the review's identity decides,
+// so it is stable across requests and edits that keep the state.
+std::string_view shown_state(const review& r, bool extra_states) {
+  const bool automatic = extra_states && mix64(r.salt, 0x5a7e) % 6 == 0;
+  switch (r.state) {
+    case review_state::treated: return automatic ? "treated_auto_reply"sv : "treated"sv;
+    case review_state::not_treated: return automatic ? "pending_auto_reply"sv : "not_treated"sv;
+    case review_state::deleted: return "deleted"sv;
+    case review_state::none: return {};
   }
-  return "treated";
+  return {};
 }
 
 std::string review_key(const review& r) {
@@ -262,19 +298,19 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
   return value;
 }
 
-// Page numbers: a positive integer, default 1.
-std::int64_t page_param(const request& req, std::map<std::string, std::string>& field_errors) {
+// Page numbers: an integer from `first` on (1, or 0 where pages count from 0), default `first`.
+std::int64_t page_param(const request& req, std::map<std::string, std::string>& field_errors, std::int64_t first) {
   const auto text = req.param("page");
-  if (!text) return 1;
+  if (!text) return first;
   const auto value = parse_int(*text);
   if (!value) {
     field_errors["page"] = "Not a valid integer.";
-  } else if (*value < 1) {
-    field_errors["page"] = "Must be greater than or equal to 1.";
+  } else if (*value < first) {
+    field_errors["page"] = "Must be greater than or equal to " + std::to_string(first) + ".";
   } else {
     return *value;
   }
-  return 1;
+  return first;
 }
 
 std::uint64_t read_count(const boost::json::object& body, std::string_view key, std::uint64_t fallback) {
@@ -283,6 +319,85 @@ std::uint64_t read_count(const boost::json::object& body, std::string_view key, 
   if (value->is_uint64()) return value->get_uint64();
   if (value->is_int64() && value->get_int64() >= 0) return static_cast<std::uint64_t>(value->get_int64());
   throw reply_error(json_reply(400, errors_json(std::string(key) + " must be a non-negative integer")));
+}
+
+enum class review_order { id, ascending, descending };
+
+struct review_query {
+  std::int64_t page = 1;
+  std::int64_t per_page = 30;
+  review_order ordering = review_order::id;  // without order_by: by id
+  std::optional<micros> gte;
+  std::optional<micros> lte;
+  std::optional<std::vector<std::string>> states;  // state__in
+};
+
+// The comma-separated list of state__in; every element must be a state the API knows.
+std::optional<std::vector<std::string>> states_param(const request& req, std::map<std::string, std::string>& field_errors) {
+  const auto text = req.param("state__in");
+  if (!text) return std::nullopt;
+  std::vector<std::string> states;
+  std::string_view rest = *text;
+  for (;;) {
+    const auto comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    if (std::find(known_states.begin(), known_states.end(), item) == known_states.end()) {
+      field_errors["state__in"] = "Not a valid choice: '" + std::string(item) + "'.";
+      return std::nullopt;
+    }
+    states.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return states;
+}
+
+// GET /reviews's parameters; a 400 reply_error naming every bad one.
+review_query parse_review_query(const request& req) {
+  std::map<std::string, std::string> field_errors;
+  review_query q;
+  q.page = page_param(req, field_errors, 1);
+  if (const auto text = req.param("per_page")) {
+    const auto value = parse_int(*text);
+    if (!value) {
+      field_errors["per_page"] = "Not a valid integer.";
+    } else if (*value < 1 || *value > 100) {
+      field_errors["per_page"] = "Must be between 1 and 100.";
+    } else {
+      q.per_page = *value;
+    }
+  }
+  if (const auto text = req.param("order_by")) {
+    if (*text == "update_date") {
+      q.ordering = review_order::ascending;
+    } else if (*text == "-update_date") {
+      q.ordering = review_order::descending;
+    } else {
+      field_errors["order_by"] = "Must be one of: update_date, -update_date.";
+    }
+  }
+  for (const auto& [name, bound] : {std::pair{"update_date__gte", &q.gte}, std::pair{"update_date__lte", &q.lte}}) {
+    if (const auto text = req.param(name)) {
+      *bound = parse_naive_utc(*text);
+      if (!*bound) field_errors[name] = "Not a valid datetime.";
+    }
+  }
+  q.states = states_param(req, field_errors);
+  if (!field_errors.empty()) throw reply_error(json_reply(400, errors_json_field(field_errors)));
+  return q;
+}
+
+// POST /_control/partoo/mutate: a typo must not pass for a mutation that changed nothing.
+void check_mutation_keys(const boost::json::object& body) {
+  static constexpr std::array keys{"update"sv,   "add"sv,           "delete"sv,
+                                   "restore"sv,  "seed"sv,          "backdate"sv,
+                                   "backdate_hours"sv, "purge"sv,   "future"sv,
+                                   "restore_stale"sv,  "delete_without_state"sv};
+  for (const auto& [key, value] : body) {
+    if (std::find(keys.begin(), keys.end(), std::string_view(key)) == keys.end()) {
+      throw reply_error(json_reply(400, errors_json("unknown mutation '" + std::string(key) + "'")));
+    }
+  }
 }
 
 void write_ids(json_writer& w, std::string_view key, const std::vector<std::int64_t>& ids) {
@@ -297,13 +412,17 @@ class partoo_api::store {
  public:
   explicit store(partoo_options options);
 
-  std::optional<reply> authenticate(const request& req) const;
+  std::optional<reply> authenticate(const request& req);
   reply reviews(const request& req);
   reply business_search(const request& req) const;
-  reply all_reviews() const;
+  reply all_reviews(const request& req) const;
   reply all_businesses() const;
   reply mutate(const request& req);
   reply mutate_businesses(const request& req);
+  reply settings() const;
+  reply change_settings(const request& req);
+  reply request_log() const;
+  reply reset_request_log();
 
   std::size_t review_count() const { return reviews_.size(); }
 
@@ -312,15 +431,41 @@ class partoo_api::store {
   void generate_reviews();
   review make_review(prng& rng, std::int64_t id, micros update_date) const;
 
+  void mutate_more(const boost::json::object& body, prng& rng, std::uint64_t backdate_count,
+                   std::uint64_t backdate_hours, std::uint64_t future_count, std::vector<std::int64_t>& touched,
+                   json_writer& w);
+  std::vector<std::int64_t> pick_reviews(prng& rng, std::uint64_t count, bool deleted,
+                                         std::vector<std::int64_t>& touched);
+  void update_review(std::int64_t id, prng& rng);
+  std::int64_t add_review(prng& rng, micros update_date, std::optional<std::int16_t> offset_minutes = std::nullopt);
+  void delete_review(std::int64_t id, review_state state);
+  void restore_review(std::int64_t id, bool keep_delete_date);
+
   void write_review(json_writer& w, const review& r) const;
-  void write_comment(json_writer& w, const review& r) const;
+  // A reply thread: its top-level comments and whether a customer's comment answers them.
+  struct thread {
+    bool object = false;  // a single comment object instead of an array
+    std::vector<comment_kind> top;
+    bool customer_reply = false;
+  };
+  thread thread_of(const review& r) const;
+  // The content of the business's answer in r's thread, if it has one: what a client should
+  // call the review's reply (the dump shows it with ?annotate=true).
+  std::optional<std::string_view> business_reply(const review& r) const;
+  void write_thread(json_writer& w, const review& r) const;
+  // parent_id 0 is null; `reply`, when set, is written as the comment's one nested reply.
+  void write_comment(json_writer& w, const review& r, comment_kind kind, std::int64_t parent_id,
+                     const comment_kind* reply) const;
   void write_business(json_writer& w, const business& b) const;
 
   // Positions in by_update_ of the first review at or after (update_date, id).
   std::size_t index_position(micros update_date, std::int64_t id) const;
   void unindex(const review& r);
   void reindex(const review& r);
-  const std::vector<std::uint32_t>& ids_in_range(std::size_t lo, std::size_t hi);
+  bool visible(const review& r, const review_query& q) const;
+  // The reviews of by_update_[lo, hi) that the query's state filter (or the default search)
+  // shows, in the query's order; cached, since a walk asks the same range page after page.
+  const std::vector<std::uint32_t>& matching(std::size_t lo, std::size_t hi, const review_query& q);
   std::vector<std::uint32_t> businesses_by_modified() const;
 
   // The fake clock: deterministic, one second per mutated record.
@@ -337,10 +482,21 @@ class partoo_api::store {
   std::vector<std::uint32_t> by_update_;   // indexes into reviews_, sorted by (update_date, id)
   micros clock_ = 0;
 
-  // Filtered queries without order_by page through ids: cache the sorted range between pages.
+  partoo_switches switches_;
+
+  // What clients sent (method, target, header names), for checks against the vendor's API
+  // description; bounded like the router's log.
+  struct logged_request {
+    std::string method;
+    std::string target;
+    std::vector<std::string> headers;
+  };
+  std::deque<logged_request> request_log_;
+
   struct range_cache {
     std::size_t lo = 0;
     std::size_t hi = 0;
+    std::string key;  // state filter and order
     std::uint64_t generation = 0;
     bool valid = false;
     std::vector<std::uint32_t> indexes;
@@ -348,7 +504,7 @@ class partoo_api::store {
   std::uint64_t generation_ = 0;
 };
 
-partoo_api::store::store(partoo_options options) : options_(std::move(options)) {
+partoo_api::store::store(partoo_options options) : options_(std::move(options)), switches_(options_.switches) {
   org_id_ = 1000 + static_cast<std::int64_t>(mix64(options_.seed, 0x0c9) % 9000);
   if (options_.businesses == 0 && options_.reviews != 0) options_.businesses = 1;
   generate_businesses();
@@ -461,30 +617,109 @@ void partoo_api::store::generate_reviews() {
   });
 }
 
-std::optional<reply> partoo_api::store::authenticate(const request& req) const {
+std::optional<reply> partoo_api::store::authenticate(const request& req) {
+  // Every request that reaches the vendor's code is logged, rejected ones too.
+  logged_request entry{std::string(req.http.method_string()), std::string(req.http.target()), {}};
+  for (const auto& field : req.http) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    entry.headers.push_back(std::move(name));
+  }
+  request_log_.push_back(std::move(entry));
+  if (request_log_.size() > request_log_limit) request_log_.pop_front();
+
   const auto it = req.http.find("x-APIKey");  // Beast compares field names case-insensitively
   if (it != req.http.end() && it->value() == options_.api_key) return std::nullopt;
   return json_reply(401, R"({"errors":{"authentication":"User not authenticated"}})");
 }
 
-void partoo_api::store::write_comment(json_writer& w, const review& r) const {
+void partoo_api::store::write_comment(json_writer& w, const review& r, comment_kind kind, std::int64_t parent_id,
+                                      const comment_kind* reply) const {
   const business& b = businesses_[r.business];
-  const std::string when = format_iso(r.comment_date, r.offset_minutes);
+  // A customer's comment comes before the business's answer.
+  const micros at = kind == comment_kind::customer ? std::max(r.date, r.comment_date - 3600 * micros_per_second)
+                                                   : r.comment_date;
+  const std::string when = format_iso(at, r.offset_minutes);
+  const std::int64_t base = kind == comment_kind::business ? 1'000'000 : kind == comment_kind::suggestion ? 2'000'000 : 3'000'000;
   w.begin_object();
-  w.key("id").number(1'000'000 + r.id);
+  w.key("id").number(base + r.id);
   w.key("partner_id").string(comment_partner_id(r, b));
   w.key("created").string(when);
-  w.key("author_name").string(pick(reply_authors, mix64(r.salt, 8)));
-  w.key("content").string(pick(replies, mix64(r.salt, 9)));
+  switch (kind) {
+    case comment_kind::business:
+      w.key("author_name").string(pick(reply_authors, mix64(r.salt, 8)));
+      w.key("content").string(pick(replies, mix64(r.salt, 9)));
+      break;
+    case comment_kind::suggestion:  // proposed to the business under its own name, not posted
+      w.key("author_name").string(pick(reply_authors, mix64(r.salt, 8)));
+      w.key("content").string(pick(suggestions, mix64(r.salt, 10)));
+      break;
+    case comment_kind::customer:  // the reviewer adds to the review
+      w.key("author_name").string(author_name(r.salt));
+      w.key("content").string(pick(customer_comments, mix64(r.salt, 11)));
+      break;
+  }
   w.key("date").string(when);
   w.key("update_date").string(when);
-  w.key("can_edit").boolean(r.platform != partner::tripadvisor);
+  w.key("can_edit").boolean(kind != comment_kind::customer && r.platform != partner::tripadvisor);
   w.key("review_id").number(r.id);
-  w.key("parent_id").null();
-  w.key("user_id").string(random_hex(mix64(r.salt, 7), 24));
-  w.key("is_reply_suggestion").boolean(false);
-  w.key("replies").begin_array().end_array();
+  w.key("parent_id");
+  if (parent_id != 0) {
+    w.number(parent_id);
+  } else {
+    w.null();
+  }
+  w.key("user_id");
+  if (kind == comment_kind::customer) {
+    w.null();
+  } else {
+    w.string(random_hex(mix64(r.salt, 7), 24));
+  }
+  w.key("is_reply_suggestion").boolean(kind == comment_kind::suggestion);
+  w.key("replies").begin_array();
+  if (reply != nullptr) write_comment(w, r, *reply, base + r.id, nullptr);
+  w.end_array();
   w.end_object();
+}
+
+partoo_api::store::thread partoo_api::store::thread_of(const review& r) const {
+  using k = comment_kind;
+  if (!switches_.reply_threads) {
+    if (r.comments == comment_shape::none) return {};
+    return {r.comments == comment_shape::object, {k::business}, false};
+  }
+  const auto roll = mix64(r.salt, 0x7e4d) % 100;
+  switch (r.comments) {
+    case comment_shape::none:
+      return roll < 10 ? thread{false, {k::customer}, false} : thread{};
+    case comment_shape::object:
+      return {true, {roll < 20 ? k::suggestion : k::business}, false};
+    case comment_shape::array:
+      if (roll < 15) return {false, {k::suggestion}, false};
+      if (roll < 30) return {false, {k::customer, k::business}, false};
+      if (roll < 40) return {false, {k::suggestion, k::business}, false};
+      if (roll < 50) return {false, {k::business}, true};  // the customer answers the business
+      return {false, {k::business}, false};
+  }
+  return {};
+}
+
+std::optional<std::string_view> partoo_api::store::business_reply(const review& r) const {
+  const thread t = thread_of(r);
+  if (std::find(t.top.begin(), t.top.end(), comment_kind::business) == t.top.end()) return std::nullopt;
+  return pick(replies, mix64(r.salt, 9));
+}
+
+void partoo_api::store::write_thread(json_writer& w, const review& r) const {
+  const thread t = thread_of(r);
+  const comment_kind customer = comment_kind::customer;
+  if (t.object && t.top.size() == 1) {
+    write_comment(w, r, t.top.front(), 0, nullptr);
+    return;
+  }
+  w.begin_array();
+  for (const auto kind : t.top) write_comment(w, r, kind, 0, t.customer_reply ? &customer : nullptr);
+  w.end_array();
 }
 
 void partoo_api::store::write_review(json_writer& w, const review& r) const {
@@ -529,7 +764,12 @@ void partoo_api::store::write_review(json_writer& w, const review& r) const {
   } else {
     w.null();
   }
-  w.key("state").string(state_name(r.state));
+  w.key("state");
+  if (const auto state = shown_state(r, switches_.extra_states); !state.empty()) {
+    w.string(state);
+  } else {
+    w.null();
+  }
   w.key("link");
   if (r.has_link) {
     w.string(review_link(r, b));
@@ -538,19 +778,7 @@ void partoo_api::store::write_review(json_writer& w, const review& r) const {
   }
   // Both shapes of the reply thread occur in the vendor's docs: clients must accept either.
   w.key("comments");
-  switch (r.comments) {
-    case comment_shape::none:
-      w.begin_array().end_array();
-      break;
-    case comment_shape::array:
-      w.begin_array();
-      write_comment(w, r);
-      w.end_array();
-      break;
-    case comment_shape::object:
-      write_comment(w, r);
-      break;
-  }
+  write_thread(w, r);
   w.key("tags").begin_array();
   for (const auto t : r.tags) {
     if (t == 0) continue;
@@ -595,121 +823,84 @@ void partoo_api::store::reindex(const review& r) {
                     static_cast<std::uint32_t>(r.id - 1));
 }
 
-const std::vector<std::uint32_t>& partoo_api::store::ids_in_range(std::size_t lo, std::size_t hi) {
-  if (!cache_.valid || cache_.lo != lo || cache_.hi != hi || cache_.generation != generation_) {
-    cache_.indexes.assign(by_update_.begin() + static_cast<std::ptrdiff_t>(lo),
-                          by_update_.begin() + static_cast<std::ptrdiff_t>(hi));
-    // Indexes into reviews_ are id - 1: sorting them sorts by id.
-    std::sort(cache_.indexes.begin(), cache_.indexes.end());
-    cache_.lo = lo;
-    cache_.hi = hi;
-    cache_.generation = generation_;
-    cache_.valid = true;
+bool partoo_api::store::visible(const review& r, const review_query& q) const {
+  if (!q.states) return switches_.deleted == deleted_search::include || !is_deleted(r);
+  const std::string_view state = is_deleted(r) ? "deleted"sv : shown_state(r, switches_.extra_states);
+  return std::find(q.states->begin(), q.states->end(), state) != q.states->end();
+}
+
+const std::vector<std::uint32_t>& partoo_api::store::matching(std::size_t lo, std::size_t hi,
+                                                              const review_query& q) {
+  std::string key = q.states ? "in:" : switches_.deleted == deleted_search::include ? "all" : "live";
+  if (q.states) {
+    for (const auto& s : *q.states) key += s + ",";
   }
-  return cache_.indexes;
+  key += q.ordering == review_order::id ? "/id" : q.ordering == review_order::ascending ? "/asc" : "/desc";
+  if (cache_.valid && cache_.lo == lo && cache_.hi == hi && cache_.generation == generation_ && cache_.key == key) {
+    return cache_.indexes;
+  }
+  cache_.indexes.clear();
+  for (std::size_t k = lo; k < hi; ++k) {
+    if (visible(reviews_[by_update_[k]], q)) cache_.indexes.push_back(by_update_[k]);
+  }
+  auto& v = cache_.indexes;
+  if (q.ordering == review_order::id) {
+    // Indexes into reviews_ are id - 1: sorting them sorts by id.
+    std::sort(v.begin(), v.end());
+  } else if (q.ordering == review_order::descending) {
+    // Newest first, but equal update_dates stay in id order.
+    std::stable_sort(v.begin(), v.end(), [this](std::uint32_t a, std::uint32_t b) {
+      return reviews_[a].update_date > reviews_[b].update_date;
+    });
+  }
+  cache_.lo = lo;
+  cache_.hi = hi;
+  cache_.key = std::move(key);
+  cache_.generation = generation_;
+  cache_.valid = true;
+  return v;
 }
 
 reply partoo_api::store::reviews(const request& req) {
-  std::map<std::string, std::string> field_errors;
-  const std::int64_t page = page_param(req, field_errors);
+  review_query q = parse_review_query(req);
+  if (switches_.ignore_order_by) q.ordering = review_order::id;
+  // The 2021 description: "The response is paginated (30 results per page)".
+  if (switches_.ignore_per_page) q.per_page = 30;
 
-  std::int64_t per_page = 30;
-  if (const auto text = req.param("per_page")) {
-    const auto value = parse_int(*text);
-    if (!value) {
-      field_errors["per_page"] = "Not a valid integer.";
-    } else if (*value < 1 || *value > 100) {
-      field_errors["per_page"] = "Must be between 1 and 100.";
-    } else {
-      per_page = *value;
-    }
-  }
-
-  enum class order { id, ascending, descending } ordering = order::id;
-  if (const auto text = req.param("order_by")) {
-    if (*text == "update_date") {
-      ordering = order::ascending;
-    } else if (*text == "-update_date") {
-      ordering = order::descending;
-    } else {
-      field_errors["order_by"] = "Must be one of: update_date, -update_date.";
-    }
-  }
-
-  std::optional<micros> gte;
-  std::optional<micros> lte;
-  for (const auto& [name, bound] : {std::pair{"update_date__gte", &gte}, std::pair{"update_date__lte", &lte}}) {
-    if (const auto text = req.param(name)) {
-      *bound = parse_naive_utc(*text);
-      if (!*bound) field_errors[name] = "Not a valid datetime.";
-    }
-  }
-
-  if (!field_errors.empty()) return json_reply(400, errors_json_field(field_errors));
-
-  // Filters are a contiguous range of the (update_date, id) index.
-  const std::size_t n = by_update_.size();
+  // The date filters are a contiguous range of the (update_date, id) index.
   const auto first = by_update_.begin();
   std::size_t lo = 0;
-  std::size_t hi = n;
-  if (gte) {
-    lo = static_cast<std::size_t>(std::partition_point(first, by_update_.end(), [&](std::uint32_t i) {
-                                    return reviews_[i].update_date < *gte;
-                                  }) - first);
+  std::size_t hi = by_update_.size();
+  if (q.gte) {
+    lo = static_cast<std::size_t>(
+        std::partition_point(first, by_update_.end(), [&](std::uint32_t i) { return reviews_[i].update_date < *q.gte; }) -
+        first);
   }
-  if (lte) {
-    hi = static_cast<std::size_t>(std::partition_point(first, by_update_.end(), [&](std::uint32_t i) {
-                                    return reviews_[i].update_date <= *lte;
-                                  }) - first);
+  if (q.lte) {
+    hi = static_cast<std::size_t>(
+        std::partition_point(first, by_update_.end(), [&](std::uint32_t i) { return reviews_[i].update_date <= *q.lte; }) -
+        first);
   }
   hi = std::max(hi, lo);
-  const std::size_t count = hi - lo;
-  const auto size = static_cast<std::size_t>(per_page);
+  const auto& chosen = matching(lo, hi, q);
+  const std::size_t count = chosen.size();
+  const auto size = static_cast<std::size_t>(q.per_page);
   const std::size_t max_page = std::max<std::size_t>(1, (count + size - 1) / size);
-
   std::size_t begin = count;
   std::size_t end = count;
-  if (static_cast<std::uint64_t>(page) <= max_page) {
-    begin = (static_cast<std::size_t>(page) - 1) * size;
+  if (static_cast<std::uint64_t>(q.page) <= max_page) {
+    begin = (static_cast<std::size_t>(q.page) - 1) * size;
     end = std::min(count, begin + size);
   }
-
-  const std::vector<std::uint32_t>* by_id = nullptr;
-  if (ordering == order::id && (lo != 0 || hi != n)) by_id = &ids_in_range(lo, hi);
 
   json_writer w;
   w.reserve(1024 + (end - begin) * 1500);
   w.begin_object();
-  w.key("page").number(page);
+  w.key("page").number(q.page);
   w.key("max_page").number(static_cast<std::int64_t>(max_page));
   w.key("count").number(static_cast<std::int64_t>(count));
   w.key("reviews").begin_array();
-  for (std::size_t k = begin; k < end; ++k) {
-    std::uint32_t index = 0;
-    switch (ordering) {
-      case order::id:
-        index = by_id != nullptr ? (*by_id)[k] : static_cast<std::uint32_t>(k);
-        break;
-      case order::ascending:
-        index = by_update_[lo + k];
-        break;
-      case order::descending: {
-        // Newest first, but equal update_dates stay in id order: mirror the position inside its
-        // group of equal dates.
-        const std::size_t q = hi - 1 - k;
-        const micros u = reviews_[by_update_[q]].update_date;
-        const auto range_first = first + static_cast<std::ptrdiff_t>(lo);
-        const auto range_last = first + static_cast<std::ptrdiff_t>(hi);
-        const auto group_lo = static_cast<std::size_t>(
-            std::partition_point(range_first, range_last, [&](std::uint32_t i) { return reviews_[i].update_date < u; }) - first);
-        const auto group_hi = static_cast<std::size_t>(
-            std::partition_point(range_first, range_last, [&](std::uint32_t i) { return reviews_[i].update_date <= u; }) - first);
-        index = by_update_[group_lo + (group_hi - 1 - q)];
-        break;
-      }
-    }
-    write_review(w, reviews_[index]);
-  }
+  for (std::size_t k = begin; k < end; ++k) write_review(w, reviews_[chosen[k]]);
   w.end_array();
   w.end_object();
   return json_reply(200, w.take());
@@ -728,7 +919,8 @@ std::vector<std::uint32_t> partoo_api::store::businesses_by_modified() const {
 
 reply partoo_api::store::business_search(const request& req) const {
   std::map<std::string, std::string> field_errors;
-  const std::int64_t page = page_param(req, field_errors);
+  const std::int64_t first_page = switches_.business_first_page;
+  const std::int64_t page = page_param(req, field_errors, first_page);
   std::optional<micros> gte;
   if (const auto text = req.param("modified__gte")) {
     gte = parse_unix_seconds(*text);
@@ -741,18 +933,20 @@ reply partoo_api::store::business_search(const request& req) const {
     if (!gte || businesses_[index].modified >= *gte) matching.push_back(index);
   }
   const std::size_t count = matching.size();
-  const std::size_t max_page = std::max<std::size_t>(1, (count + business_page_size - 1) / business_page_size);
+  const std::size_t pages = std::max<std::size_t>(1, (count + business_page_size - 1) / business_page_size);
+  // The last page's number: pages when they count from 1, pages - 1 when from 0.
+  const auto max_page = static_cast<std::int64_t>(pages) - 1 + first_page;
   std::size_t begin = count;
   std::size_t end = count;
-  if (static_cast<std::uint64_t>(page) <= max_page) {
-    begin = (static_cast<std::size_t>(page) - 1) * business_page_size;
+  if (page <= max_page) {
+    begin = static_cast<std::size_t>(page - first_page) * business_page_size;
     end = std::min(count, begin + business_page_size);
   }
 
   json_writer w;
   w.begin_object();
   w.key("page").number(page);
-  w.key("max_page").number(static_cast<std::int64_t>(max_page));
+  w.key("max_page").number(max_page);
   w.key("count").number(static_cast<std::int64_t>(count));
   w.key("businesses").begin_array();
   for (std::size_t k = begin; k < end; ++k) write_business(w, businesses_[matching[k]]);
@@ -761,13 +955,65 @@ reply partoo_api::store::business_search(const request& req) const {
   return json_reply(200, w.take());
 }
 
-reply partoo_api::store::all_reviews() const {
+reply partoo_api::store::all_reviews(const request& req) const {
+  // With ?annotate=true each review also carries "_business_reply": the content of the business's
+  // answer in its thread, or null: what the fake knows by construction and a client must work out.
+  const bool annotate = req.param("annotate") == "true";
   json_writer w;
   w.reserve(reviews_.size() * 1500 + 2);
   w.begin_array();
-  for (const auto& r : reviews_) write_review(w, r);
+  for (const auto& r : reviews_) {
+    if (r.purged) continue;
+    if (!annotate) {
+      write_review(w, r);
+      continue;
+    }
+    json_writer one;
+    write_review(one, r);
+    std::string text = one.take();
+    text.pop_back();  // the closing brace
+    json_writer extra;
+    extra.begin_object().key("_business_reply");
+    if (const auto reply = business_reply(r)) {
+      extra.string(*reply);
+    } else {
+      extra.null();
+    }
+    extra.end_object();
+    w.raw(text + "," + extra.take().substr(1));
+  }
   w.end_array();
   return json_reply(200, w.take());
+}
+
+reply partoo_api::store::settings() const { return json_reply(200, to_json(switches_)); }
+
+reply partoo_api::store::change_settings(const request& req) {
+  try {
+    switches_ = with_settings(switches_, parse_json_object(req));
+  } catch (const std::invalid_argument& e) {
+    throw reply_error(json_reply(400, errors_json(e.what())));
+  }
+  ++generation_;  // cached selections depend on the switches
+  return settings();
+}
+
+reply partoo_api::store::request_log() const {
+  json_writer w;
+  w.begin_array();
+  for (const auto& entry : request_log_) {
+    w.begin_object().key("method").string(entry.method).key("target").string(entry.target);
+    w.key("headers").begin_array();
+    for (const auto& name : entry.headers) w.string(name);
+    w.end_array().end_object();
+  }
+  w.end_array();
+  return json_reply(200, w.take());
+}
+
+reply partoo_api::store::reset_request_log() {
+  request_log_.clear();
+  return json_reply(200, "[]");
 }
 
 reply partoo_api::store::all_businesses() const {
@@ -780,15 +1026,23 @@ reply partoo_api::store::all_businesses() const {
 
 reply partoo_api::store::mutate(const request& req) {
   const auto body = parse_json_object(req);
+  check_mutation_keys(body);
   const std::uint64_t update_count = read_count(body, "update", 0);
   const std::uint64_t add_count = read_count(body, "add", 0);
   const std::uint64_t delete_count = read_count(body, "delete", 0);
   const std::uint64_t restore_count = read_count(body, "restore", 0);
   const std::uint64_t seed = read_count(body, "seed", 1);
-  if (add_count > max_added_per_mutation) {
-    throw reply_error(json_reply(400, errors_json("add must be at most 1000000")));
+  const std::uint64_t backdate_count = read_count(body, "backdate", 0);
+  const std::uint64_t backdate_hours = read_count(body, "backdate_hours", 20);
+  const std::uint64_t future_count = read_count(body, "future", 0);
+  if (add_count > max_added_per_mutation || backdate_count > max_added_per_mutation ||
+      future_count > max_added_per_mutation) {
+    throw reply_error(json_reply(400, errors_json("add, backdate and future must be at most 1000000")));
   }
-  if (add_count > 0 && businesses_.empty()) {
+  if (backdate_hours > 24 * 365 * 10) {
+    throw reply_error(json_reply(400, errors_json("backdate_hours must be at most 87600")));
+  }
+  if ((add_count > 0 || backdate_count > 0 || future_count > 0) && businesses_.empty()) {
     throw reply_error(json_reply(400, errors_json("no businesses to attach reviews to")));
   }
 
@@ -797,7 +1051,9 @@ reply partoo_api::store::mutate(const request& req) {
   prng rng(mix64(options_.seed, mix64(0x6d7574, seed)));
   std::vector<std::int64_t> live;
   std::vector<std::int64_t> deleted;
-  for (const auto& r : reviews_) (r.has_delete_date ? deleted : live).push_back(r.id);
+  for (const auto& r : reviews_) {
+    if (!r.purged) (is_deleted(r) ? deleted : live).push_back(r.id);
+  }
   auto changing = rng.pick_distinct(std::move(live), update_count + delete_count);
   const auto split = static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(update_count, changing.size()));
   std::vector<std::int64_t> updated(changing.begin(), changing.begin() + split);
@@ -807,54 +1063,13 @@ reply partoo_api::store::mutate(const request& req) {
   std::sort(removed.begin(), removed.end());
   std::sort(restored.begin(), restored.end());
 
-  for (const auto id : updated) {
-    review& r = reviews_[static_cast<std::size_t>(id - 1)];
-    unindex(r);
-    r.update_date = tick();
-    r.text_seed = mix64(r.text_seed, static_cast<std::uint64_t>(r.update_date));
-    r.has_content = true;
-    if (r.rating != 0) r.rating = different_rating(r.rating, rng);
-    if (r.recommended >= 0) r.recommended = r.recommended == 1 ? 0 : 1;
-    if (rng.percent(50)) {
-      r.state = r.state == review_state::treated ? review_state::not_treated : review_state::treated;
-    }
-    reindex(r);
-  }
-
+  for (const auto id : updated) update_review(id, rng);
   std::vector<std::int64_t> added;
-  for (std::uint64_t k = 0; k < add_count; ++k) {
-    const auto id = static_cast<std::int64_t>(reviews_.size() + 1);
-    prng add_rng(mix64(rng.next(), static_cast<std::uint64_t>(id)));
-    review r = make_review(add_rng, id, tick());
-    r.date = r.update_date;
-    r.comment_date = r.update_date;
-    r.comments = comment_shape::none;
-    r.state = review_state::not_treated;
-    r.has_delete_date = false;
-    reviews_.push_back(r);
-    reindex(r);
-    added.push_back(id);
-  }
-
+  for (std::uint64_t k = 0; k < add_count; ++k) added.push_back(add_review(rng, tick()));
   for (const auto id : removed) {
-    review& r = reviews_[static_cast<std::size_t>(id - 1)];
-    unindex(r);
-    r.update_date = tick();
-    r.delete_date = r.update_date;
-    r.has_delete_date = true;
-    r.state = review_state::deleted;
-    reindex(r);
+    delete_review(id, review_state::deleted);
   }
-
-  for (const auto id : restored) {
-    review& r = reviews_[static_cast<std::size_t>(id - 1)];
-    unindex(r);
-    r.update_date = tick();
-    r.has_delete_date = false;
-    r.state = review_state::treated;
-    reindex(r);
-  }
-  ++generation_;
+  for (const auto id : restored) restore_review(id, false);
 
   json_writer w;
   w.begin_object();
@@ -862,8 +1077,119 @@ reply partoo_api::store::mutate(const request& req) {
   write_ids(w, "added", added);
   write_ids(w, "deleted", removed);
   write_ids(w, "restored", restored);
+  // The vendor-arguing mutations draw from a stream of their own, so that the ones above pick the
+  // same victims whether or not these are asked for too.
+  prng more(mix64(options_.seed, mix64(0x6d7575, seed)));
+  std::vector<std::int64_t> touched = updated;
+  for (const auto* ids : {&removed, &restored}) touched.insert(touched.end(), ids->begin(), ids->end());
+  std::sort(touched.begin(), touched.end());
+  mutate_more(body, more, backdate_count, backdate_hours, future_count, touched, w);
   w.end_object();
+  ++generation_;
   return json_reply(200, w.take());
+}
+
+// `touched`: ids this mutation already changed (sorted); each review changes once per mutation.
+void partoo_api::store::mutate_more(const boost::json::object& body, prng& rng, std::uint64_t backdate_count,
+                                    std::uint64_t backdate_hours, std::uint64_t future_count,
+                                    std::vector<std::int64_t>& touched, json_writer& w) {
+  // Late arrivals: new reviews whose update_date lies in the past (Partoo fetches the platforms
+  // about daily, and update_date may be the platform's own date), below a client's cursor.
+  std::vector<std::int64_t> backdated;
+  const micros back = static_cast<micros>(backdate_hours) * 3600 * micros_per_second;
+  for (std::uint64_t k = 0; k < backdate_count; ++k) backdated.push_back(add_review(rng, tick() - back));
+  write_ids(w, "backdated", backdated);
+
+  // Dated in the future: 9999-12-31T23:00:00-05:00, which is past the year 9999 in UTC.
+  std::vector<std::int64_t> future;
+  for (std::uint64_t k = 0; k < future_count; ++k) {
+    tick();
+    future.push_back(add_review(rng, far_future, std::int16_t{-300}));
+  }
+  write_ids(w, "future", future);
+
+  // Silent hard deletion: gone from every answer, as if it had never existed.
+  std::vector<std::int64_t> purged = pick_reviews(rng, read_count(body, "purge", 0), false, touched);
+  for (const auto id : purged) {
+    review& r = reviews_[static_cast<std::size_t>(id - 1)];
+    unindex(r);
+    r.purged = true;
+  }
+  write_ids(w, "purged", purged);
+
+  // Deleted with a delete_date and `"state": null`.
+  std::vector<std::int64_t> stateless = pick_reviews(rng, read_count(body, "delete_without_state", 0), false, touched);
+  for (const auto id : stateless) delete_review(id, review_state::none);
+  write_ids(w, "deleted_without_state", stateless);
+
+  // Restored (state treated again) with the old delete_date left in place.
+  std::vector<std::int64_t> stale = pick_reviews(rng, read_count(body, "restore_stale", 0), true, touched);
+  for (const auto id : stale) restore_review(id, true);
+  write_ids(w, "restored_stale", stale);
+}
+
+// `count` distinct live (or deleted) reviews not yet touched, in id order; adds them to `touched`.
+std::vector<std::int64_t> partoo_api::store::pick_reviews(prng& rng, std::uint64_t count, bool deleted,
+                                                          std::vector<std::int64_t>& touched) {
+  std::vector<std::int64_t> candidates;
+  for (const auto& r : reviews_) {
+    if (!r.purged && is_deleted(r) == deleted && !std::binary_search(touched.begin(), touched.end(), r.id)) {
+      candidates.push_back(r.id);
+    }
+  }
+  auto picked = rng.pick_distinct(std::move(candidates), count);
+  std::sort(picked.begin(), picked.end());
+  touched.insert(touched.end(), picked.begin(), picked.end());
+  std::sort(touched.begin(), touched.end());
+  return picked;
+}
+
+void partoo_api::store::update_review(std::int64_t id, prng& rng) {
+  review& r = reviews_[static_cast<std::size_t>(id - 1)];
+  unindex(r);
+  r.update_date = tick();
+  r.text_seed = mix64(r.text_seed, static_cast<std::uint64_t>(r.update_date));
+  r.has_content = true;
+  if (r.rating != 0) r.rating = different_rating(r.rating, rng);
+  if (r.recommended >= 0) r.recommended = r.recommended == 1 ? 0 : 1;
+  if (rng.percent(50)) {
+    r.state = r.state == review_state::treated ? review_state::not_treated : review_state::treated;
+  }
+  reindex(r);
+}
+
+std::int64_t partoo_api::store::add_review(prng& rng, micros update_date, std::optional<std::int16_t> offset_minutes) {
+  const auto id = static_cast<std::int64_t>(reviews_.size() + 1);
+  prng add_rng(mix64(rng.next(), static_cast<std::uint64_t>(id)));
+  review r = make_review(add_rng, id, update_date);
+  r.date = r.update_date;
+  r.comment_date = r.update_date;
+  r.comments = comment_shape::none;
+  r.state = review_state::not_treated;
+  r.has_delete_date = false;
+  if (offset_minutes) r.offset_minutes = *offset_minutes;
+  reviews_.push_back(r);
+  reindex(r);
+  return id;
+}
+
+void partoo_api::store::delete_review(std::int64_t id, review_state state) {
+  review& r = reviews_[static_cast<std::size_t>(id - 1)];
+  unindex(r);
+  r.update_date = tick();
+  r.delete_date = r.update_date;
+  r.has_delete_date = true;
+  r.state = state;
+  reindex(r);
+}
+
+void partoo_api::store::restore_review(std::int64_t id, bool keep_delete_date) {
+  review& r = reviews_[static_cast<std::size_t>(id - 1)];
+  unindex(r);
+  r.update_date = tick();
+  r.has_delete_date = keep_delete_date;
+  r.state = review_state::treated;
+  reindex(r);
 }
 
 reply partoo_api::store::mutate_businesses(const request& req) {
@@ -909,7 +1235,11 @@ void partoo_api::install(router& routes) {
                           [&s](const request& req) { return s.business_search(req); }});
   routes.add_scope(std::move(scope));
 
-  routes.add_control(verb::get, "/_control/partoo/reviews", [&s](const request&) { return s.all_reviews(); });
+  routes.add_control(verb::get, "/_control/partoo/reviews", [&s](const request& req) { return s.all_reviews(req); });
+  routes.add_control(verb::get, "/_control/partoo/settings", [&s](const request&) { return s.settings(); });
+  routes.add_control(verb::post, "/_control/partoo/settings", [&s](const request& req) { return s.change_settings(req); });
+  routes.add_control(verb::get, "/_control/partoo/requests", [&s](const request&) { return s.request_log(); });
+  routes.add_control(verb::post, "/_control/partoo/requests/reset", [&s](const request&) { return s.reset_request_log(); });
   routes.add_control(verb::get, "/_control/partoo/businesses", [&s](const request&) { return s.all_businesses(); });
   routes.add_control(verb::post, "/_control/partoo/mutate", [&s](const request& req) { return s.mutate(req); });
   routes.add_control(verb::post, "/_control/partoo/businesses/mutate",

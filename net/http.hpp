@@ -16,6 +16,11 @@ struct request {
   std::string url;  // absolute: scheme://host[:port]/path?query
   std::vector<header> headers;
   std::string body;
+  // HTTP statuses that the API documents as a verdict on the request itself, which sending the
+  // same request again cannot change (Clevertim answers 500 when it cannot parse a request and
+  // 501 for an operation it does not support). Such an answer fails at once with the kind its
+  // status maps to, without the retries that other 5xx answers get.
+  std::vector<unsigned> final_statuses{};
 };
 
 // A header that is safe to put on the wire: a non-empty token name, no CR, LF or NUL in the value

@@ -652,6 +652,8 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
           co_return std::move(*answer);
         }
         kind = classify_http_status(status);
+        permanent = std::find(req.final_statuses.begin(), req.final_statuses.end(), status) !=
+                    req.final_statuses.end();
         why = status_line(status);
         if (!answer->body.empty()) why += ": " + body_snippet(answer->body);
 

@@ -74,8 +74,10 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
                                             "%a %b %d %H:%M:%S %Y"};
   for (const char* format : formats) {
     if (auto when = parse_http_date(value, format)) {
-      if (*when <= now) return milliseconds{0};
-      return std::chrono::ceil<milliseconds>(*when - now);
+      // In whole seconds: a far date (year 2510) minus `now` in the clock's nanoseconds would
+      // overflow. Clamped like delta-seconds above.
+      auto ahead = (*when - std::chrono::floor<std::chrono::seconds>(now)).count();
+      return std::chrono::seconds{std::clamp<std::int64_t>(ahead, 0, 1'000'000'000)};
     }
   }
   return std::nullopt;

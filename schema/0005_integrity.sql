@@ -32,7 +32,8 @@ CREATE TABLE verifications (
   rows_deleted   bigint      NOT NULL DEFAULT 0,
   requests       integer     NOT NULL DEFAULT 0,
   dry_run        boolean     NOT NULL DEFAULT false,
-  error          text
+  error          text,
+  details        jsonb
 );
 -- status and /metrics read the latest verification per stream.
 CREATE INDEX verifications_stream_latest ON verifications (stream, source, id DESC);
@@ -69,6 +70,39 @@ COMMENT ON COLUMN verifications.dry_run IS
   'true for sluice verify --dry-run: counts compared, nothing changed.';
 COMMENT ON COLUMN verifications.error IS
   'Error message when the verification failed (never contains credentials).';
+COMMENT ON COLUMN verifications.details IS
+  'The facts behind the figures, as JSON: a one-line note, and per source kind e.g. how the API''s default search treats deleted records, the span compared, the drifted spans with their counts (the first 20), whether a safety valve held.';
+
+------------------------------------------------------------------------------------------------
+-- verification_marks
+------------------------------------------------------------------------------------------------
+-- Rows a verification found gone from a re-read span or snapshot. A live row also gets
+-- deleted_at; a row the source had already deleted keeps its own deleted_at, and this mark is
+-- what tells it apart from one the API still lists as deleted (which a search that includes
+-- deleted records still counts). A mark holds only while marked_at >= the row's synced_at: the
+-- marked row's content_hash is cleared, so any later write of it (the record came back) moves
+-- synced_at past the mark and undoes it without touching this table.
+CREATE TABLE verification_marks (
+  source          text        NOT NULL,
+  table_name      text        NOT NULL,
+  external_id     text        NOT NULL,
+  marked_at       timestamptz NOT NULL,
+  verification_id bigint      REFERENCES verifications (id) ON DELETE SET NULL,
+  PRIMARY KEY (source, table_name, external_id)
+);
+
+COMMENT ON TABLE verification_marks IS
+  'Technical: rows that a verification found gone at the source (absent from a complete re-read). Counts ignore a row while its mark is at least as recent as the row''s synced_at; a later write of the row (it came back) undoes the mark.';
+COMMENT ON COLUMN verification_marks.source IS
+  'Name of the configured sluice source (the [sources.NAME] key in sluice.toml).';
+COMMENT ON COLUMN verification_marks.table_name IS
+  'Data table of the row, e.g. "reviews".';
+COMMENT ON COLUMN verification_marks.external_id IS
+  'Vendor id of the row (external_id of that table).';
+COMMENT ON COLUMN verification_marks.marked_at IS
+  'When the verification marked it (UTC); equal to the row''s synced_at then.';
+COMMENT ON COLUMN verification_marks.verification_id IS
+  'The verification that marked it (verifications.id).';
 
 ------------------------------------------------------------------------------------------------
 -- Views: archived reviews counted apart (appended columns; the earlier ones are unchanged)

@@ -35,6 +35,7 @@
 
 #include "store/connection.hpp"
 #include "store/copy_encoder.hpp"
+#include "store/first_value.hpp"
 #include "store/redact.hpp"
 #include "store/sql_values.hpp"
 
@@ -496,7 +497,10 @@ void batch_writer::impl::prepare_table(const table_def& table) {
   for (const auto& col : table.columns) {
     if (col.name == "external_id") continue;
     const std::string name = quote_identifier(col.name);
-    updates += name + " = EXCLUDED." + name + ", ";
+    // A stored first value (first_value.hpp) survives the incoming one unless that is NULL.
+    updates += keeps_first_value(table, col.name) ? first_value_assignment(name)
+                                                  : name + " = EXCLUDED." + name;
+    updates += ", ";
   }
   // Only rows that are new or whose content hash differs reach the upsert, so unchanged rows are
   // not rewritten, not locked, and cost no WAL. The lookup is a LATERAL ... LIMIT 1 so that it

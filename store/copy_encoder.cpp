@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "store/digest.hpp"
+#include "store/first_value.hpp"
 
 namespace sluice::store {
 namespace {
@@ -175,6 +176,31 @@ void append_copy_cell(std::string& out, const cell& value, column_type type) {
   }
 }
 
+namespace {
+
+// The row's content as the hash sees it: the encoded cells, except that a non-NULL cell of a
+// column that keeps its first value (first_value.hpp) counts only as "set".
+content_hash row_hash(std::string_view encoded, const table_def& table, const row& values) {
+  if (!has_first_value_columns(table)) return hash_content(encoded);
+  std::string hashed;
+  hashed.reserve(encoded.size());
+  std::size_t cell_start = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::size_t cell_end = encoded.find('\t', cell_start);  // COPY escapes tabs inside cells
+    if (cell_end == std::string_view::npos) cell_end = encoded.size();
+    if (i != 0) hashed += '\t';
+    if (keeps_first_value(table, table.columns[i].name) &&
+        !std::holds_alternative<std::monostate>(values[i]))
+      hashed += "set";  // never the encoding of a value of such a column (\\N or a timestamp)
+    else
+      hashed.append(encoded, cell_start, cell_end - cell_start);
+    cell_start = cell_end + 1;
+  }
+  return hash_content(hashed);
+}
+
+}  // namespace
+
 void append_copy_row(std::string& out, std::string_view prefix, const table_def& table,
                      const row& values) {
   static constexpr char hex[] = "0123456789abcdef";
@@ -185,7 +211,7 @@ void append_copy_row(std::string& out, std::string_view prefix, const table_def&
     append_copy_cell(out, values[i], table.columns[i].type);
   }
   const content_hash hash =
-      hash_content(std::string_view(out.data() + start, out.size() - start));
+      row_hash(std::string_view(out.data() + start, out.size() - start), table, values);
   out += "\t\\\\x";
   for (unsigned char b : hash) {
     out += hex[b >> 4];

@@ -32,7 +32,8 @@ void append_copy_cell(std::string& out, const cell& value, column_type type);
 // A whole line for a staging table: `prefix` (already encoded, tab-terminated columns that come
 // before the row, i.e. the source), the row's cells, then the content hash as bytea hex, then a
 // newline. The hash covers exactly the row's encoded cells, so any change to a mapped column
-// (raw and deleted_at included) changes it.
+// (raw and deleted_at included) changes it; the one exception are columns that keep their first
+// value (first_value.hpp), of which it covers only whether they are NULL.
 void append_copy_row(std::string& out, std::string_view prefix, const table_def& table,
                      const row& values);
 

@@ -30,6 +30,12 @@ std::shared_ptr<net::authenticator> make_authenticator(const source_config& sour
 // memory holds the body text plus about one batch.
 inline constexpr std::size_t batch_rows = 1000;
 
+// GET of one resource's list. Clevertim documents 500 as "your JSON cannot be parsed" and 501 as
+// "operation not supported": answers about the request itself, which the same request sent
+// again would only get again. They are final (net::request::final_statuses): the stream fails at
+// once instead of retrying with backoff; other 5xx (503 and the like) are still retried.
+net::request resource_get(std::string url);
+
 // The run loops behind connector::run and connector::check, with the network passed in as `get`
 // (http_client::get in production) so tests drive them against canned answers.
 
@@ -45,7 +51,8 @@ struct pull {
 };
 
 // One snapshot of one resource: begin_snapshot(false), GET <base>/<resource>, the records mapped
-// and written in batches of at most batch_rows, then complete_snapshot(max_delete_fraction) once
+// (task dates read in the source's `timezone`, account_zone.hpp) and written in batches of at
+// most batch_rows, then complete_snapshot(max_delete_fraction) once
 // the whole answer was read without error (an empty list completes too: the store's safety
 // valve decides what absence means). Any failure (a request error, the error envelope, a
 // malformed body or record) throws sluice::error and leaves the snapshot open: nothing is marked

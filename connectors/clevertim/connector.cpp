@@ -106,6 +106,7 @@ error with_vendor_message(const error& failure) {
 // again by the next run (begin_snapshot(false)).
 awaitable<void> pull_resource(pull p) {
   const auto& resource = resource_or_throw(p.source, p.resource);
+  const account_zone zone(p.source.timezone);
   co_await p.out.begin_snapshot(false);
   const auto url = net::make_url(p.source.base_url, "/" + p.resource);
   net::response answer;
@@ -127,7 +128,8 @@ awaitable<void> pull_resource(pull p) {
   auto batch = fresh_batch();
   std::size_t batches = 0;
   while (const auto* element = reader.next()) {
-    batch.rows.push_back(map_element(resource, *element, reader.count() - 1, origin, p.counters));
+    batch.rows.push_back(
+        map_element(resource, *element, reader.count() - 1, origin, p.counters, zone));
     if (batch.rows.size() == batch_rows) {
       co_await p.out.write(std::exchange(batch, fresh_batch()));
       ++batches;
@@ -165,10 +167,20 @@ awaitable<std::string> check_source(std::string source_name, std::string base_ur
   co_return "authenticated; " + std::to_string(n) + (n == 1 ? " custom field" : " custom fields");
 }
 
+net::request resource_get(std::string url) {
+  net::request req;
+  req.method = "GET";
+  req.url = std::move(url);
+  req.final_statuses = {500, 501};
+  return req;
+}
+
 namespace {
 
 fetch fetch_with(net::http_client& http, run_counters& counters) {
-  return [&http, &counters](std::string url) { return http.get(std::move(url), &counters); };
+  return [&http, &counters](std::string url) {
+    return http.send(resource_get(std::move(url)), &counters);
+  };
 }
 
 class clevertim_connector final : public connector {

@@ -100,8 +100,10 @@ std::optional<std::string> decimal(const record_fields& fields, std::string_view
   return fields.number_text(key);
 }
 
-// `{y, mo, d, h, mi}` as UTC. Every part is needed: a date without its time is not an instant.
-std::optional<timestamp> split_time(const record_fields& fields, std::string_view key) {
+// `{y, mo, d, h, mi}`, a wall-clock time of the account's zone. Every part is needed: a date
+// without its time is not an instant.
+std::optional<timestamp> split_time(const record_fields& fields, std::string_view key,
+                                    const account_zone& zone) {
   const auto* value = fields.find(key);
   if (value == nullptr) return std::nullopt;
   if (!value->is_object()) {
@@ -121,14 +123,16 @@ std::optional<timestamp> split_time(const record_fields& fields, std::string_vie
   using namespace std::chrono;
   const bool in_range = *y >= 1 && *y <= 9999 && *mo >= 1 && *mo <= 12 && *d >= 1 && *d <= 31 &&
                         *h >= 0 && *h <= 23 && *mi >= 0 && *mi <= 59;
-  const year_month_day date{year{static_cast<int>(in_range ? *y : 0)},
-                            month{static_cast<unsigned>(in_range ? *mo : 0)},
-                            day{static_cast<unsigned>(in_range ? *d : 0)}};
-  if (!in_range || !date.ok()) {
+  const year_month_day calendar_day{year{static_cast<int>(in_range ? *y : 0)},
+                                    month{static_cast<unsigned>(in_range ? *mo : 0)},
+                                    day{static_cast<unsigned>(in_range ? *d : 0)}};
+  if (!in_range || !calendar_day.ok()) {
     fields.warn(key, *value, "is not a valid date and time");
     return std::nullopt;
   }
-  return timestamp{sys_days{date} + hours{*h} + minutes{*mi}};
+  const date::local_seconds wall{sys_days{calendar_day}.time_since_epoch() + hours{*h} +
+                                 minutes{*mi}};
+  return zone.to_utc(wall);
 }
 
 // The columns every resource with custom fields shares, and raw.
@@ -222,15 +226,16 @@ row map_opportunity(const boost::json::object& record, run_counters& counters) {
   return out.take();
 }
 
-row map_task(const boost::json::object& record, run_counters& counters) {
+row map_task(const boost::json::object& record, run_counters& counters,
+             const account_zone& zone) {
   auto id = required_id(record, "clevertim task");
   record_fields fields(record, "clevertim task " + id, counters);
   row_builder out(tables::crm_tasks);
   out.set("external_id", id);
   out.set("name", fields.text("name"));
   out.set("type", fields.text("atype"));
-  out.set("starts_at", split_time(fields, "startDate"));
-  out.set("ends_at", split_time(fields, "endDate"));
+  out.set("starts_at", split_time(fields, "startDate", zone));
+  out.set("ends_at", split_time(fields, "endDate", zone));
   out.set("completed", fields.boolean("is_completed"));
   out.set("case_external_id", link(fields, "case"));
   out.set("opportunity_external_id", link(fields, "opp"));
@@ -284,26 +289,27 @@ row map_custom_field(const boost::json::object& record, run_counters& counters) 
 }
 
 row map_record(const resource_info& resource, const boost::json::object& record,
-               run_counters& counters) {
+               run_counters& counters, const account_zone& zone) {
   const auto* table = resource.table;
   if (table == &tables::crm_contacts) return map_contact(record, counters);
   if (table == &tables::crm_companies) return map_company(record, counters);
   if (table == &tables::crm_cases) return map_case(record, counters);
   if (table == &tables::crm_opportunities) return map_opportunity(record, counters);
-  if (table == &tables::crm_tasks) return map_task(record, counters);
+  if (table == &tables::crm_tasks) return map_task(record, counters, zone);
   if (table == &tables::crm_notes) return map_note(record, counters);
   if (table == &tables::crm_custom_fields) return map_custom_field(record, counters);
   throw error(error_kind::config, "clevertim has no resource '" + std::string(resource.name) + "'");
 }
 
 row map_element(const resource_info& resource, const boost::json::value& element,
-                std::size_t index, const body_origin& origin, run_counters& counters) {
+                std::size_t index, const body_origin& origin, run_counters& counters,
+                const account_zone& zone) {
   // The mapper knows the record, this function knows where it came from: the message says both.
   const auto prefix = [&] { return describe(origin) + ": content[" + std::to_string(index) + "]"; };
   if (!element.is_object())
     throw error(error_kind::data, prefix() + " is not an object: " + excerpt(element));
   try {
-    return map_record(resource, element.get_object(), counters);
+    return map_record(resource, element.get_object(), counters, zone);
   } catch (const error& e) {
     throw error(e.kind(), prefix() + ": " + e.what());
   }

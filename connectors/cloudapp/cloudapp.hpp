@@ -40,7 +40,8 @@ struct pull {
   fetch send;
 };
 
-// One snapshot: begin_snapshot(false), every page of both listings written as it arrives, then
+// One snapshot: begin_snapshot(false), every page of both listings written as it arrives (items
+// of the trash listing trashed, at the time this run started when they say no time), then
 // complete_snapshot(source.max_delete_fraction). An exception on the way leaves the snapshot
 // open (nothing is marked deleted; the next run starts a new one).
 boost::asio::awaitable<void> pull_items(pull p);

@@ -3,6 +3,7 @@
 // the sink, repeat; complete the snapshot once both listings ended without error.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -40,7 +41,8 @@ net::request json_get(std::string url) {
 // interrupted snapshot is simply started again by the next run (begin_snapshot(false)).
 awaitable<void> pull_items(pull p) {
   co_await p.out.begin_snapshot(false);
-  items_walk walk;
+  // Whole seconds, like the API's own times; only used for trash items that give no time.
+  items_walk walk(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   while (!walk.done()) {
     const auto which = walk.current();
     const auto page = walk.page();

@@ -66,12 +66,18 @@ mapped_item map_item(const boost::json::object& item, run_counters& counters) {
   out.set("private", fields.boolean("private"));
   out.set("created_at", fields.time("created_at"));
   out.set("updated_at", fields.time("updated_at"));
-  // Null unless the item is in the trash; trashed items stay live rows (DESIGN 5).
+  // Null unless the item is in the trash; trashed items stay live rows. The trash listing may
+  // leave it out: mark_trashed fills it in then.
   out.set("trashed_at", fields.time("deleted_at"));
   out.set("raw", serialize(item));
   // deleted_at stays NULL: CloudApp reports no deletions; the snapshot finds them by absence,
   // and an item coming back clears the mark on upsert.
   return {out.take(), std::move(id)};
+}
+
+void mark_trashed(mapped_item& item, timestamp seen_at) {
+  auto& trashed_at = item.values[tables::cloudapp_items.index("trashed_at")];
+  if (std::holds_alternative<std::monostate>(trashed_at)) trashed_at = seen_at;
 }
 
 std::vector<mapped_item> read_items_page(std::string_view body, std::string_view content_type,

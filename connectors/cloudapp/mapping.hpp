@@ -29,8 +29,15 @@ std::optional<std::string> id_from_href(std::string_view href);
 // Every other unusable field becomes NULL with a warning (a date that does not parse, a
 // view_counter that is not an integer); `raw` keeps the whole object. The API's `deleted_at`
 // (the item is in the trash) is `trashed_at`; the row's deleted_at stays NULL: the store sets it
-// for items that vanish from a complete snapshot.
+// for items that vanish from a complete snapshot. An item from the trash listing goes through
+// mark_trashed too.
 mapped_item map_item(const boost::json::object& item, run_counters& counters);
+
+// Everything listed by GET /items?deleted=true is in the trash, whether or not it says when: an
+// item without a usable `deleted_at` gets `seen_at` (when this run read the trash) as its
+// trashed_at. The store keeps the first such time a row got (store/first_value.hpp), so the value
+// is when sluice FIRST saw the item in the trash and does not change from run to run.
+void mark_trashed(mapped_item& item, timestamp seen_at);
 
 // One answer of GET /items: a bare JSON array of items. Throws sluice::error (kind data) for an
 // unusable body or item, naming the source, the URL and the item's index.

@@ -55,7 +55,11 @@ std::optional<record_batch> items_walk::on_page(std::vector<mapped_item> items) 
 
   record_batch batch{&tables::cloudapp_items, {}, std::nullopt};
   batch.rows.reserve(items.size());
-  for (auto& item : items) batch.rows.push_back(std::move(item.values));
+  for (auto& item : items) {
+    // The listing, not the item's fields, says whether it is in the trash.
+    if (listing_ == listing::trash) mark_trashed(item, trash_seen_at_);
+    batch.rows.push_back(std::move(item.values));
+  }
   return batch;
 }
 

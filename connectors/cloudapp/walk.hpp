@@ -23,6 +23,7 @@
 
 #include "connectors/cloudapp/mapping.hpp"
 #include "core/record.hpp"
+#include "core/time.hpp"
 #include "net/query.hpp"
 
 namespace sluice::connectors::cloudapp {
@@ -44,7 +45,10 @@ net::query_params items_query(listing which, std::int64_t page);
 
 class items_walk {
 public:
-  explicit items_walk(std::int64_t page_limit = max_pages) : page_limit_(page_limit) {}
+  // `trash_seen_at`: when this run reads the trash, the trashed_at of trash items that do not say
+  // when they were trashed (mark_trashed).
+  explicit items_walk(timestamp trash_seen_at, std::int64_t page_limit = max_pages)
+      : trash_seen_at_(trash_seen_at), page_limit_(page_limit) {}
 
   bool done() const noexcept { return done_; }
   listing current() const noexcept { return listing_; }
@@ -53,8 +57,8 @@ public:
 
   // Takes the answer to query(); returns the batch to write (none for the empty page that ends
   // a listing). After the live listing's empty page the trash listing starts at page 1; after
-  // the trash listing's empty page the walk is done. Batches carry no cursor: a snapshot has
-  // none.
+  // the trash listing's empty page the walk is done. Every item of the trash listing is
+  // trashed (mark_trashed). Batches carry no cursor: a snapshot has none.
   // Throws sluice::error (kind data) when a page repeats the ids of the page before it (the
   // server ignores `page`) or a listing goes on beyond the page limit.
   std::optional<record_batch> on_page(std::vector<mapped_item> items);
@@ -63,6 +67,7 @@ public:
   std::int64_t items_read() const noexcept { return items_read_; }
 
 private:
+  timestamp trash_seen_at_;
   std::int64_t page_limit_;
   listing listing_ = listing::live;
   std::int64_t page_ = 1;

@@ -37,8 +37,10 @@ struct pull {
 };
 
 // Walks GET /reviews (walk.hpp); a full walk is wrapped in begin_snapshot/complete_snapshot, a
-// backfill walk never is.
-boost::asio::awaitable<void> pull_reviews(pull p);
+// backfill walk never is. A full walk that read fewer distinct reviews than the listing reported
+// (reviews_walk::shortfall) does not complete its snapshot: it commits its final cursor, marks
+// nothing deleted, and returns why, for the run to be recorded as suspicious.
+boost::asio::awaitable<std::optional<std::string>> pull_reviews(pull p);
 // GET /businesses as one snapshot; there is no cursor.
 boost::asio::awaitable<void> pull_businesses(pull p);
 // GET /reviews?limit=1: "authenticated; 30 reviews".

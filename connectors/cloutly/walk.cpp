@@ -12,7 +12,8 @@ namespace sluice::connectors::cloutly {
 namespace {
 
 constexpr std::string_view cursor_form =
-    R"({"high_water":"<ISO-8601>","walk":{"offset":<n>,"newest":"<ISO-8601>","full":<bool>}})";
+    R"({"high_water":"<ISO-8601>","walk":{"offset":<n>,"newest":"<ISO-8601>","full":<bool>,)"
+    R"("read":<n>,"least_total":<n>,"tail":["<id>",...]}})";
 
 [[noreturn]] void bad_cursor(const std::string& cursor) {
   throw error(error_kind::data, "cloutly reviews: stored cursor '" + cursor +
@@ -29,6 +30,37 @@ std::optional<timestamp> time_member(const boost::json::object& json, std::strin
   auto t = parse_timestamp(value->get_string());
   if (!t) bad_cursor(cursor);
   return t;
+}
+
+// A full walk's count as cursor members (tally.hpp).
+void write_tally(boost::json::object& walk, const walk_tally& tally) {
+  walk["read"] = tally.read;
+  if (tally.least_total) walk["least_total"] = *tally.least_total;
+  boost::json::array tail;
+  for (const auto& id : tally.tail) tail.emplace_back(id);
+  walk["tail"] = std::move(tail);
+}
+
+// Absent members are a walk stored before counting existed: it counts from zero, which can only
+// hold its snapshot back, never complete one wrongly.
+walk_tally read_tally(const boost::json::object& walk, const std::string& cursor) {
+  walk_tally tally;
+  if (const auto* read = walk.if_contains("read")) {
+    if (!read->is_int64() || read->get_int64() < 0) bad_cursor(cursor);
+    tally.read = read->get_int64();
+  }
+  if (const auto* total = walk.if_contains("least_total"); total && !total->is_null()) {
+    if (!total->is_int64()) bad_cursor(cursor);
+    tally.least_total = total->get_int64();
+  }
+  if (const auto* tail = walk.if_contains("tail")) {
+    if (!tail->is_array()) bad_cursor(cursor);
+    for (const auto& id : tail->get_array()) {
+      if (!id.is_string()) bad_cursor(cursor);
+      tally.tail.emplace_back(id.get_string());
+    }
+  }
+  return tally;
 }
 
 std::optional<timestamp> later(std::optional<timestamp> a, std::optional<timestamp> b) {
@@ -49,6 +81,7 @@ std::string reviews_cursor_json(const reviews_cursor& cursor) {
     walk["offset"] = cursor.walk->offset;
     if (cursor.walk->newest) walk["newest"] = format_timestamp(*cursor.walk->newest);
     walk["full"] = cursor.walk->full;
+    if (cursor.walk->full) write_tally(walk, cursor.walk->tally);
     json["walk"] = std::move(walk);
   }
   return serialize(json);
@@ -71,7 +104,8 @@ reviews_cursor parse_reviews_cursor(const std::optional<std::string>& cursor) {
     if (offset == nullptr || !offset->is_int64() || offset->get_int64() < 0) bad_cursor(*cursor);
     if (full == nullptr || !full->is_bool()) bad_cursor(*cursor);
     result.walk = walk_progress{offset->get_int64(), time_member(walk, "newest", *cursor),
-                                full->get_bool()};
+                                full->get_bool(), {}};
+    if (result.walk->full) result.walk->tally = read_tally(walk, *cursor);
   }
   return result;
 }
@@ -133,6 +167,7 @@ reviews_walk::reviews_walk(const walk_start& start) {
   auto plan = plan_walk(committed_, start.full);
   at_ = plan.at;
   resumed_ = plan.resumed;
+  tally_ = review_tally(at_.tally);
   if (at_.full) {
     floor_ = start.start_date;
   } else {
@@ -142,36 +177,37 @@ reviews_walk::reviews_walk(const walk_start& start) {
 
 std::optional<record_batch> reviews_walk::on_page(reviews_page answer) {
   ++pages_;
-  if (answer.total) max_total_ = std::max(max_total_.value_or(0), *answer.total);
-  std::int64_t page_limit =
-      max_total_ ? *max_total_ + extra_pages_allowed : max_pages_without_total;
-  if (pages_ > page_limit)
-    throw error(error_kind::data,
-                "cloutly reviews: " + std::to_string(pages_) + " pages read at offset " +
-                    std::to_string(at_.offset) + ", more than a listing of " +
-                    (max_total_ ? std::to_string(*max_total_) + " reviews" : "unknown size") +
-                    " can explain; the server does not honour `offset`, stopping");
-
   std::vector<std::string> ids;
   ids.reserve(answer.records.size());
   record_batch batch{&tables::reviews, {}, std::nullopt};
   batch.rows.reserve(answer.records.size());
-  bool reached_floor = false;
   for (auto& review : answer.records) {
     ids.push_back(review.id);
     at_.newest = later(at_.newest, review.created_at);
     if (!oldest_ || review.created_at < *oldest_) oldest_ = review.created_at;
-    if (floor_ && review.created_at < *floor_) reached_floor = true;
+    if (floor_ && review.created_at < *floor_) reached_floor_ = true;
     batch.rows.push_back(std::move(review.values));
   }
+  const auto returned = static_cast<std::int64_t>(batch.rows.size());
   // Consecutive pages share page_overlap reviews by design; a page that repeats the previous one
-  // whole, though, was served from the same place: the server ignored `offset`.
-  if (!ids.empty() && ids == previous_ids_)
+  // whole, though, was served from the same place: the server ignored `offset`. Unless it is
+  // shorter than the walk's fullest page: the listing's last few reviews, pushed down by reviews
+  // that arrived since, come back at the next offset.
+  const bool short_page = returned < fullest_page_;
+  if (!ids.empty() && ids == previous_ids_ && !short_page)
     throw error(error_kind::data, "cloutly reviews: the page at offset " +
                                       std::to_string(at_.offset) +
                                       " repeats the reviews of the page before; the server "
                                       "ignores `offset`, stopping");
-  previous_ids_ = std::move(ids);
+  fullest_page_ = std::max(fullest_page_, returned);
+  const std::int64_t fresh = tally_.count_page(ids, answer.total);
+
+  // Where the walk ends: at an empty page, at a page reaching the floor, or at a page that is
+  // shorter than the server's pages and holds nothing new to this walk: the end of the listing,
+  // reached again by the overlap (or by the last reviews, pushed down by arrivals, which would
+  // otherwise be chased one request at a time). Never at `total` (undocumented, tally.hpp) nor at
+  // a page merely shorter than the `limit` asked (the server may cap it).
+  done_ = returned == 0 || reached_floor_ || (short_page && fresh == 0);
 
   // The server may cap `limit`: what it returned is how far the listing moved. The next page
   // starts `page_overlap` reviews early: a review deleted at the source while we walk moves
@@ -179,11 +215,27 @@ std::optional<record_batch> reviews_walk::on_page(reviews_page answer) {
   // boundary would be skipped (and, after a full walk, wrongly marked deleted). Arrivals at the
   // head move reviews down instead, which only causes re-reads. Tiny pages advance fully, so
   // every page moves the walk forward.
-  const auto returned = static_cast<std::int64_t>(batch.rows.size());
   const std::int64_t end = at_.offset + returned;
-  done_ = returned == 0 || (answer.total && end >= *answer.total) || reached_floor;
-  at_.offset = (done_ || returned <= 2 * page_overlap) ? end : end - page_overlap;
+  const std::int64_t next = (done_ || returned <= 2 * page_overlap) ? end : end - page_overlap;
+  tally_.set_tail(ids, static_cast<std::size_t>(end - next));
+  previous_ids_ = std::move(ids);
+  check_progress();
+  at_.offset = next;
+  if (at_.full) at_.tally = tally_.state();
+  return batch_for(std::move(batch));
+}
 
+void reviews_walk::check_progress() const {
+  if (pages_ <= tally_.read() + extra_pages_allowed && pages_ <= max_pages) return;
+  throw error(error_kind::data,
+              "cloutly reviews: " + std::to_string(pages_) + " pages read up to offset " +
+                  std::to_string(at_.offset) + " brought only " +
+                  std::to_string(tally_.read()) +
+                  " distinct reviews; the server does not honour `offset`, stopping");
+}
+
+// The batch of a page and the cursor it commits (see on_page in the header).
+std::optional<record_batch> reviews_walk::batch_for(record_batch batch) const {
   if (backfill_) {
     if (batch.rows.empty()) return std::nullopt;
     batch.cursor_after = backfill_progress_json({at_.offset, oldest_});
@@ -196,6 +248,11 @@ std::optional<record_batch> reviews_walk::on_page(reviews_page answer) {
   if (batch.rows.empty()) return std::nullopt;  // nothing to write and the position did not move
   batch.cursor_after = reviews_cursor_json({committed_.high_water, at_});
   return batch;
+}
+
+std::optional<std::string> reviews_walk::shortfall() const {
+  if (!at_.full || !done_ || reached_floor_) return std::nullopt;
+  return tally_.shortfall();
 }
 
 std::string reviews_walk::final_cursor() const {

@@ -19,6 +19,13 @@
 // may pass one review over in that walk; after a full walk it is marked deleted until the next
 // walk that reads it clears the mark (the row itself is never lost, and a mass disappearance is
 // held back by the snapshot safety valve).
+//
+// The answers' `total` is undocumented (tally.hpp): a walk ends at its first empty page, or at the
+// first page that is shorter than the server's own pages and holds only reviews the walk already
+// read (the listing's end, seen again through the overlap), or, when incremental or bounded by
+// start_date, at the first page reaching its floor; never because the offset reached `total`. A
+// full walk that read fewer distinct reviews than `total` reported is incomplete: the connector
+// does not complete its snapshot (shortfall()).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -26,6 +33,7 @@
 #include <vector>
 
 #include "connectors/cloutly/mapping.hpp"
+#include "connectors/cloutly/tally.hpp"
 #include "connectors/connector.hpp"
 #include "core/record.hpp"
 #include "core/time.hpp"
@@ -44,11 +52,13 @@ inline constexpr std::int64_t reviews_limit = 100;
 // little or no progress.
 inline constexpr std::int64_t page_overlap = 5;
 
-// Pages a walk may read beyond what the answers' `total` explains (one review per page) before it
-// is stopped as a data error: a server inventing pages would otherwise keep a stream busy forever.
+// Pages a walk may read beyond one per distinct review it has read (pages that brought nothing
+// new) before it is stopped as a data error: a server serving the same few pages whatever the
+// offset would otherwise keep a stream busy forever.
 inline constexpr std::int64_t extra_pages_allowed = 10;
-// The same limit when no answer carried a usable `total`.
-inline constexpr std::int64_t max_pages_without_total = 100'000;
+// Pages one run of a walk may read at all (ten million reviews at the vendor's smallest known
+// page size): the last resort against a server inventing new reviews on every page.
+inline constexpr std::int64_t max_pages = 100'000;
 
 // Where an unfinished walk stands; stored in the cursor so that a crash or SIGTERM resumes it
 // instead of starting again from the newest page.
@@ -56,12 +66,15 @@ struct walk_progress {
   std::int64_t offset = 0;          // where the next page starts, counted from the newest
   std::optional<timestamp> newest;  // the newest createdAt seen in this walk
   bool full = false;                // a full walk (a snapshot) or an incremental one
+  walk_tally tally{};               // a full walk's count so far (empty for incremental walks)
   bool operator==(const walk_progress&) const = default;
 };
 
 // The reviews stream's cursor (sync_state.cursor), e.g.
 //   {"high_water":"2021-02-03T00:00:00.000000Z",
-//    "walk":{"offset":300,"newest":"2021-03-01T10:00:00.125000Z","full":true}}
+//    "walk":{"offset":300,"newest":"2021-03-01T10:00:00.125000Z","full":true,
+//            "read":300,"least_total":1200,"tail":["<id>",...]}}
+// (read, least_total and tail only for a full walk; a walk stored without them counts from 0).
 // high_water is the newest createdAt of the last completed walk; it moves only when a walk
 // completes and never backwards. `walk` is present only while a walk is unfinished. `{}`: a
 // completed walk that found no reviews.
@@ -147,21 +160,36 @@ public:
   net::query_params query() const { return reviews_query(at_.offset); }
 
   // Takes the answer to query(); returns the batch to write for it (none for an empty page that
-  // has no cursor to carry). The walk is done after an empty page, when the page reaches the
-  // answer's `total`, or after a page reaching floor(); a short page alone never ends it.
+  // has no cursor to carry). The walk is done after an empty page, after a page reaching
+  // floor(), or after a page shorter than the walk's fullest that brought no review new to the
+  // walk (the listing's end, read again through the overlap or pushed down by arrivals); neither
+  // a page shorter than the `limit` asked nor the offset reaching `total` ends it.
   // Otherwise the next page starts page_overlap reviews before this one's end (see page_overlap).
   // Each batch commits cursor_after = {old high_water, walk: progress after this page}, except
   // the last batch of an incremental walk, which commits final_cursor(). A full walk's final
   // cursor is stored by complete_snapshot, only once the whole snapshot arrived.
   // Throws sluice::error (kind data) when the server repeats the previous page whole (it ignores
-  // `offset`) or answers more pages than `total` can explain.
+  // `offset`), when more than extra_pages_allowed pages brought no review not read before, or
+  // beyond max_pages.
   std::optional<record_batch> on_page(reviews_page answer);
+
+  // Distinct reviews read by this walk (a resumed full walk: since it started, before the
+  // interruption too).
+  std::int64_t reviews_read() const noexcept { return tally_.read(); }
+
+  // For a full walk that is done: why its snapshot must not be completed (it read fewer distinct
+  // reviews than the listing reported; tally.hpp), or nullopt. A full walk that stopped at
+  // start_date read part of the listing on purpose and is not compared.
+  std::optional<std::string> shortfall() const;
 
   // {high_water: max(old high_water, newest seen)}: the cursor once the walk is done. Not for a
   // backfill walk, whose batches carry their progress themselves.
   std::string final_cursor() const;
 
 private:
+  void check_progress() const;
+  std::optional<record_batch> batch_for(record_batch batch) const;
+
   reviews_cursor committed_;
   walk_progress at_;
   bool backfill_ = false;
@@ -169,8 +197,10 @@ private:
   std::optional<timestamp> floor_;
   bool resumed_ = false;
   bool done_ = false;
+  bool reached_floor_ = false;
   std::int64_t pages_ = 0;
-  std::optional<std::int64_t> max_total_;
+  std::int64_t fullest_page_ = 0;  // the most reviews one answer of this walk held
+  review_tally tally_;
   std::vector<std::string> previous_ids_;
 };
 

@@ -7,13 +7,16 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "connectors/json_body.hpp"
 #include "connectors/partoo/mapping.hpp"
 #include "connectors/partoo/partoo.hpp"
+#include "connectors/partoo/verify.hpp"
 #include "connectors/partoo/walk.hpp"
 #include "core/error.hpp"
 #include "core/tables.hpp"
+#include "net/http.hpp"
 #include "net/http_client.hpp"
 #include "net/query.hpp"
 
@@ -22,8 +25,11 @@ namespace {
 
 using boost::asio::awaitable;
 
-walk_start start_of(const stream_run& run) {
-  return {run.cursor, run.full, run.source.start_date, run.source.lookback, run.backfill};
+// Taken once per run: both review walks start from the same committed cursor and clock.
+walk_start start_of(stream_run& run) {
+  walk_start start{run.cursor, run.full, run.source.start_date, run.source.lookback, run.backfill};
+  start.counters = &run.counters;
+  return start;
 }
 
 std::string query_text(const net::query_params& query) {
@@ -35,19 +41,89 @@ std::string query_text(const net::query_params& query) {
   return text;
 }
 
+// A walk's own complaint about an answer (order, repeated pages) names the walk; this adds whose
+// answer it was and the request that got it.
+[[noreturn]] void rethrow_with_origin(const error& e, const body_origin& origin,
+                                      const net::query_params& query) {
+  throw error(e.kind(), describe(origin) + " (" + query_text(query) + "): " + e.what(),
+              e.http_status());
+}
+
+void warn_if_incomplete(const stream_run& run, std::string_view walk, const distinct_tally& tally) {
+  if (tally.complete()) return;
+  spdlog::warn("source '{}' {}: read {} distinct records where the first answer counted {}; the "
+               "source changed during the walk or its pages are inconsistent",
+               run.source.name, walk, tally.seen(), *tally.promised());
+}
+
 // Each page's batch is written as soon as it is mapped: write() resumes once the batch is queued,
 // so the next request overlaps the commit of this one.
-awaitable<void> pull_reviews(stream_run& run) {
-  reviews_walk walk(start_of(run));
+awaitable<void> walk_reviews(stream_run& run, reviews_walk& walk, std::string_view name) {
   while (!walk.done()) {
     auto query = walk.query();
     auto url = net::make_url(run.source.base_url, "/reviews", query);
     auto answer = co_await run.http.get(url, &run.counters);
-    auto page = read_reviews_page(answer.body, answer.header_value("Content-Type"),
-                                  {run.source.name, url}, run.counters);
-    spdlog::debug("source '{}' reviews: {} records for {}", run.source.name, page.records.size(),
+    body_origin origin{run.source.name, url};
+    auto page = read_reviews_page(answer.body, answer.header_value("Content-Type"), origin,
+                                  run.counters);
+    spdlog::debug("source '{}' {}: {} records for {}", run.source.name, name, page.records.size(),
                   query_text(query));
-    if (auto batch = walk.on_page(std::move(page))) co_await run.out.write(std::move(*batch));
+    std::optional<record_batch> batch;
+    try {
+      batch = walk.on_page(std::move(page));
+    } catch (const error& e) {
+      rethrow_with_origin(e, origin, query);
+    }
+    if (batch) co_await run.out.write(std::move(*batch));
+  }
+  warn_if_incomplete(run, name, walk.tally());
+}
+
+// Two walks over the same window. The search without a state filter returns whatever states the
+// server's default includes, which may leave deleted reviews out; the second walk asks
+// `state__in=deleted`, so deletions arrive either way and no state is ever filtered out.
+//
+// The deleted walk runs first and commits no cursor; the unfiltered walk then commits the cursor
+// page by page, as a single walk would. A crash during the deleted walk leaves the cursor where it
+// was: the next run walks the same window again. A crash during the unfiltered walk leaves the
+// cursor at most at the largest update_date that walk read, after the deleted walk had read every
+// deletion of the window: a deletion it could not have seen happened after it ran, so it carries
+// a later update_date (or one lagging by less than the lookback), and the next run's window, from
+// cursor - lookback, still holds it. (Were the order reversed, a cursor moved far ahead by the
+// first walk would make the next run's window start past deletions the second walk never read.)
+awaitable<void> pull_reviews(stream_run& run) {
+  const walk_start start = start_of(run);
+  reviews_walk deleted(start, reviews_filter::deleted);
+  co_await walk_reviews(run, deleted, "reviews (state__in=deleted)");
+  reviews_walk all(start);
+  co_await walk_reviews(run, all, "reviews");
+}
+
+// The answer to page 0, asked only when the walk from page 1 came up short (see businesses_walk);
+// nullopt when the server refuses it as a client error: it counts pages from 1.
+awaitable<std::optional<net::response>> get_page_zero(stream_run& run, std::string url) {
+  try {
+    co_return co_await run.http.get(std::move(url), &run.counters);
+  } catch (const error& e) {
+    if (e.kind() != error_kind::client) throw;
+    spdlog::debug("source '{}' businesses: page 0 refused ({}); pages count from 1",
+                  run.source.name, e.what());
+  }
+  co_return std::nullopt;
+}
+
+std::vector<record_batch> walk_businesses_page(stream_run& run, businesses_walk& walk,
+                                               const net::response& answer, const std::string& url,
+                                               const net::query_params& query) {
+  body_origin origin{run.source.name, url};
+  auto page = read_businesses_page(answer.body, answer.header_value("Content-Type"), origin,
+                                   run.counters);
+  spdlog::debug("source '{}' businesses: {} records for {}", run.source.name, page.records.size(),
+                query_text(query));
+  try {
+    return walk.on_page(std::move(page));
+  } catch (const error& e) {
+    rethrow_with_origin(e, origin, query);
   }
 }
 
@@ -56,13 +132,17 @@ awaitable<void> pull_businesses(stream_run& run) {
   while (!walk.done()) {
     auto query = walk.query();
     auto url = net::make_url(run.source.base_url, "/business/search", query);
-    auto answer = co_await run.http.get(url, &run.counters);
-    auto page = read_businesses_page(answer.body, answer.header_value("Content-Type"),
-                                     {run.source.name, url}, run.counters);
-    spdlog::debug("source '{}' businesses: {} records for {}", run.source.name, page.records.size(),
-                  query_text(query));
-    for (auto& batch : walk.on_page(std::move(page))) co_await run.out.write(std::move(batch));
+    std::optional<net::response> answer;
+    if (walk.probing_page_zero()) {
+      answer = co_await get_page_zero(run, url);
+    } else {
+      answer = co_await run.http.get(url, &run.counters);
+    }
+    auto batches = answer ? walk_businesses_page(run, walk, *answer, url, query)
+                          : walk.on_page_refused();
+    for (auto& batch : batches) co_await run.out.write(std::move(batch));
   }
+  warn_if_incomplete(run, "businesses", walk.tally());
 }
 
 class partoo_connector final : public connector {
@@ -90,6 +170,13 @@ public:
                                           run.stream + "' (streams: reviews, businesses)");
     }
     co_return co_await run.out.flush();
+  }
+
+  // Counts, bisection and range repair: connectors/partoo/verify.hpp.
+  awaitable<verify_report> verify(verify_run& run) override {
+    if (run.stream == "reviews") co_return co_await verify_reviews(run);
+    if (run.stream == "businesses") co_return co_await verify_businesses(run);
+    co_return co_await connector::verify(run);
   }
 
   // Never throws: a cursor that does not parse (or any failure) is just no time.

@@ -18,21 +18,58 @@ std::optional<std::string> platform(const record_fields& fields) {
   return partner;
 }
 
-// The reply thread's first top-level comment: `comments` is a single object in some versions of
-// the vendor's documentation and an array (replies nested inside each element) in others.
-const boost::json::object* first_comment(const record_fields& fields) {
-  const auto* comments = fields.find("comments");
-  if (comments == nullptr) return nullptr;
-  if (comments->is_object()) return &comments->get_object();
-  if (comments->is_array()) {
-    const auto& thread = comments->get_array();
-    if (thread.empty()) return nullptr;
-    if (thread.front().is_object()) return &thread.front().get_object();
-    fields.warn("comments[0]", thread.front(), "is not a comment object");
+// Whether a comment of the thread is the business's answer. A thread may also hold reply
+// suggestions (`is_reply_suggestion: true`: text proposed to the business, not posted, often under
+// the business's own name) and the customer's own comments (written under the review's author
+// name, before or under the answer). So: not a suggestion, not written by the review's author,
+// and with some content (the vendor's example thread holds empty `{}` replies).
+bool is_business_answer(const boost::json::object& comment, const std::optional<std::string>& reviewer) {
+  const auto* suggestion = comment.if_contains("is_reply_suggestion");
+  if (suggestion != nullptr && suggestion->is_bool() && suggestion->get_bool()) return false;
+  const auto* content = comment.if_contains("content");
+  if (content == nullptr || content->is_null()) return false;
+  const auto* author = comment.if_contains("author_name");
+  return !(reviewer && author != nullptr && author->is_string() && author->get_string() == *reviewer);
+}
+
+// The business's answer in a reply thread: the first comment, in thread order (each comment
+// before its nested `replies`), that is_business_answer accepts; not simply the first comment.
+// `comments` is a single object in some versions of the vendor's documentation and an array in
+// others; `depth` bounds the nesting a hostile answer could send.
+const boost::json::object* business_answer(const boost::json::value& thread, const record_fields& fields,
+                                           const std::optional<std::string>& reviewer, int depth = 0) {
+  if (depth > 8) return nullptr;
+  if (thread.is_object()) {
+    const auto& comment = thread.get_object();
+    if (is_business_answer(comment, reviewer)) return &comment;
+    const auto* replies = comment.if_contains("replies");
+    return replies != nullptr && replies->is_array() ? business_answer(*replies, fields, reviewer, depth + 1)
+                                                     : nullptr;
+  }
+  if (!thread.is_array()) {
+    fields.warn("comments", thread, "is neither a comment object nor an array of them");
     return nullptr;
   }
-  fields.warn("comments", *comments, "is neither a comment object nor an array of them");
+  for (const auto& element : thread.get_array()) {
+    if (!element.is_object()) {
+      fields.warn("comments", element, "holds something that is not a comment object");
+      continue;
+    }
+    if (const auto* found = business_answer(element, fields, reviewer, depth + 1)) return found;
+  }
   return nullptr;
+}
+
+// Deletion follows `state` (deletions are reversible: Google restores reviews): state=deleted is
+// deleted, at delete_date if it has one, else at update_date; a review without a state is deleted
+// when it has a delete_date; any other state is live, even with a stale delete_date left over
+// from before a restore. nullopt (live) clears deleted_at on upsert.
+std::optional<timestamp> deleted_at(const record_fields& fields, const std::optional<std::string>& state,
+                                    timestamp update_date) {
+  auto delete_date = fields.time("delete_date");  // read anyway: an odd value counts a warning
+  if (state && *state != "deleted") return std::nullopt;
+  if (state) return delete_date ? delete_date : update_date;
+  return delete_date;
 }
 
 std::optional<std::vector<std::string>> tag_labels(const record_fields& fields) {
@@ -70,24 +107,22 @@ mapped_review map_review(const boost::json::object& review, run_counters& counte
                     " is not a timestamp; it is the cursor field, so the review cannot be stored");
 
   auto state = fields.text("state");
-  // Deletion is reversible (Google restores reviews): a review coming back without delete_date or
-  // state=deleted gets NULL here, which clears deleted_at on upsert.
-  auto deleted_at = fields.time("delete_date");
-  if (!deleted_at && state == "deleted") deleted_at = update_date;
+  auto author = fields.text("author_name");
 
   row_builder out(tables::reviews);
   out.set("external_id", id);
   out.set("provider", std::string("partoo"));
   out.set("business_external_id", fields.id("business_id"));
   out.set("platform", platform(fields));
-  out.set("author_name", fields.text("author_name"));
+  out.set("author_name", author);
   out.set("rating", fields.number_text("rating"));
   out.set("recommended", fields.boolean("recommended"));
   out.set("title", fields.text("title"));
   out.set("content", fields.text("content"));
   out.set("status", state);
   out.set("review_url", fields.text("link"));
-  if (const auto* comment = first_comment(fields)) {
+  const auto* thread = fields.find("comments");
+  if (const auto* comment = thread ? business_answer(*thread, fields, author) : nullptr) {
     auto reply = fields.nested(*comment, "comment");
     out.set("reply_content", reply.text("content"));
     out.set("reply_author", reply.text("author_name"));
@@ -98,7 +133,7 @@ mapped_review map_review(const boost::json::object& review, run_counters& counte
   out.set("updated_at", update_date);
   out.set("archived", cell{false});  // Partoo has no archive
   out.set("raw", serialize(review));
-  out.set("deleted_at", deleted_at);
+  out.set("deleted_at", deleted_at(fields, state, *update_date));
   return {out.take(), std::move(id), *update_date};
 }
 

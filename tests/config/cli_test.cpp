@@ -50,6 +50,23 @@ TEST(cli, sync_defaults) {
   EXPECT_FALSE(cl.full);
 }
 
+TEST(cli, verify_with_every_option) {
+  auto cl = parse({"verify", "-c", "/etc/x.toml", "--source", "a", "--source=b", "--stream",
+                   "reviews", "--dry-run", "--json"});
+  EXPECT_EQ(cl.cmd, cmd::verify);
+  EXPECT_EQ(cl.config, "/etc/x.toml");
+  EXPECT_EQ(cl.sources, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(cl.streams, (std::vector<std::string>{"reviews"}));
+  EXPECT_TRUE(cl.dry_run);
+  EXPECT_TRUE(cl.json);
+  auto plain = parse({"verify"});
+  EXPECT_FALSE(plain.dry_run);
+  EXPECT_FALSE(plain.json);
+  EXPECT_TRUE(plain.sources.empty());
+  EXPECT_THAT(usage_error_of({"verify", "--full"}), HasSubstr("--full"));
+  EXPECT_THAT(usage_error_of({"sync", "--dry-run"}), HasSubstr("--dry-run"));
+}
+
 TEST(cli, each_command) {
   EXPECT_EQ(parse({"check"}).cmd, cmd::check);
   EXPECT_EQ(parse({"migrate"}).cmd, cmd::migrate);

@@ -465,5 +465,31 @@ TEST(ClevertimConnector, CheckFailsOnRejectedCredentialsAndOnTheErrorEnvelope) {
   }
 }
 
+// ---- vendor specifics: final statuses, the account's zone
+
+TEST(ClevertimConnector, TheVendorsCannotParseAndNotSupportedAnswersAreFinal) {
+  auto req = resource_get("https://www.clevertim.com/api/task");
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.url, "https://www.clevertim.com/api/task");
+  EXPECT_TRUE(req.headers.empty());  // authentication is the client's business
+  // 500 "your JSON cannot be parsed" and 501 "operation not supported" are not retried; 502-504
+  // (gateways, maintenance) still are.
+  EXPECT_EQ(req.final_statuses, (std::vector<unsigned>{500, 501}));
+}
+
+TEST(ClevertimConnector, TaskDatesAreReadInTheSourcesTimezone) {
+  fixture f;
+  f.source.timezone = "Europe/Paris";
+  f.server.bodies["https://www.clevertim.com/api/task"] =
+      R"({"status":"OK","content":[{"id":1,"startDate":{"y":2023,"mo":7,"d":14,"h":10,"mi":30},)"
+      R"("endDate":{"y":2023,"mo":12,"d":1,"h":10,"mi":30}}]})";
+  run_sync(pull_resource(f.make("task")));
+  const auto& r = f.out.batches.at(0).rows.at(0);
+  EXPECT_EQ(std::get<timestamp>(r.at(tables::crm_tasks.index("starts_at"))),
+            parse_timestamp("2023-07-14T08:30:00Z"));
+  EXPECT_EQ(std::get<timestamp>(r.at(tables::crm_tasks.index("ends_at"))),
+            parse_timestamp("2023-12-01T09:30:00Z"));
+}
+
 }  // namespace
 }  // namespace sluice::connectors::clevertim

@@ -1,6 +1,6 @@
 // The CloudApp paging rule as a pure state machine: live pages until an empty page, then trash
 // pages until an empty page; short pages never end a listing; a server ignoring `page` or never
-// ending is stopped.
+// ending is stopped; everything from the trash listing is trashed.
 #include <gtest/gtest.h>
 
 #include "connectors/cloudapp/walk.hpp"
@@ -11,6 +11,9 @@ namespace sluice::connectors::cloudapp {
 namespace {
 
 using params = net::query_params;
+
+// When the walk's run read the trash: the trashed_at of trash items that give no time.
+const timestamp seen = std::chrono::sys_days{std::chrono::year{2024} / 5 / 6} + std::chrono::hours{7};
 
 // n items with ids first, first+1, ...; each row carries its id in external_id.
 std::vector<mapped_item> page_of(int first, int n) {
@@ -30,7 +33,7 @@ TEST(CloudappWalk, QueriesAskForOneHundredPerPage) {
 }
 
 TEST(CloudappWalk, LivePagesUntilEmptyThenTrashPagesUntilEmpty) {
-  items_walk walk;
+  items_walk walk(seen);
   EXPECT_FALSE(walk.done());
   EXPECT_EQ(walk.current(), listing::live);
   EXPECT_EQ(walk.query(), items_query(listing::live, 1));
@@ -63,7 +66,7 @@ TEST(CloudappWalk, LivePagesUntilEmptyThenTrashPagesUntilEmpty) {
 
 TEST(CloudappWalk, ShortPagesDoNotEndAListing) {
   // A server capping per_page at 30, or at anything: only an empty page ends a listing.
-  items_walk walk;
+  items_walk walk(seen);
   for (int page = 1; page <= 4; ++page) {
     ASSERT_TRUE(walk.on_page(page_of(page * 1000, page == 2 ? 1 : 30)));
     EXPECT_EQ(walk.current(), listing::live);
@@ -78,7 +81,7 @@ TEST(CloudappWalk, ShortPagesDoNotEndAListing) {
 }
 
 TEST(CloudappWalk, EmptyAccountTakesTwoEmptyPages) {
-  items_walk walk;
+  items_walk walk(seen);
   EXPECT_FALSE(walk.on_page({}));
   EXPECT_FALSE(walk.done());
   EXPECT_FALSE(walk.on_page({}));
@@ -88,7 +91,7 @@ TEST(CloudappWalk, EmptyAccountTakesTwoEmptyPages) {
 }
 
 TEST(CloudappWalk, APageRepeatingThePreviousOneIsADataError) {
-  items_walk walk;
+  items_walk walk(seen);
   walk.on_page(page_of(1, 5));
   try {
     walk.on_page(page_of(1, 5));
@@ -101,7 +104,7 @@ TEST(CloudappWalk, APageRepeatingThePreviousOneIsADataError) {
 }
 
 TEST(CloudappWalk, RepeatsAreCheckedWithinTheTrashListingToo) {
-  items_walk walk;
+  items_walk walk(seen);
   walk.on_page(page_of(1, 5));
   walk.on_page({});
   // The trash's first page may hold what the live listing's last page held (all trashed
@@ -112,13 +115,13 @@ TEST(CloudappWalk, RepeatsAreCheckedWithinTheTrashListingToo) {
 
 TEST(CloudappWalk, OverlappingButDifferentPagesAreFine) {
   // An upload during the walk pushes one item from page 1 onto page 2: re-read, not an error.
-  items_walk walk;
+  items_walk walk(seen);
   walk.on_page(page_of(1, 5));
   EXPECT_TRUE(walk.on_page(page_of(5, 5)));
 }
 
 TEST(CloudappWalk, AListingBeyondThePageLimitIsADataError) {
-  items_walk walk(3);  // at most 3 requests per listing: two pages of items and the empty one
+  items_walk walk(seen, 3);  // at most 3 requests per listing: two pages of items and the empty one
   walk.on_page(page_of(1, 1));
   walk.on_page(page_of(2, 1));
   try {
@@ -129,7 +132,7 @@ TEST(CloudappWalk, AListingBeyondThePageLimitIsADataError) {
     EXPECT_NE(std::string(e.what()).find("page 3"), std::string::npos) << e.what();
   }
 
-  items_walk fits(3);
+  items_walk fits(seen, 3);
   fits.on_page(page_of(1, 1));
   fits.on_page(page_of(2, 1));
   fits.on_page({});
@@ -139,9 +142,32 @@ TEST(CloudappWalk, AListingBeyondThePageLimitIsADataError) {
   EXPECT_TRUE(fits.done());
 }
 
+cell trashed_at(const row& r) { return r[tables::cloudapp_items.index("trashed_at")]; }
+
+TEST(CloudappWalk, EverythingFromTheTrashListingIsTrashed) {
+  items_walk walk(seen);
+  auto live = page_of(1, 2);
+  ASSERT_TRUE(walk.on_page(std::move(live)));
+  walk.on_page({});
+  auto trash = page_of(10, 2);
+  const timestamp given = seen - std::chrono::hours{240};
+  trash[0].values[tables::cloudapp_items.index("trashed_at")] = given;  // the API's deleted_at
+  auto batch = walk.on_page(std::move(trash));
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(trashed_at(batch->rows[0]), cell{given});  // the API's own time wins
+  EXPECT_EQ(trashed_at(batch->rows[1]), cell{seen});   // no time given: when this run saw it
+}
+
+TEST(CloudappWalk, LiveItemsAreNeverMarkedTrashed) {
+  items_walk walk(seen);
+  auto batch = walk.on_page(page_of(1, 3));
+  ASSERT_TRUE(batch);
+  for (const auto& r : batch->rows) EXPECT_EQ(trashed_at(r), cell{}) << std::get<std::string>(r[0]);
+}
+
 TEST(CloudappWalk, TheDefaultLimitIsOneHundredThousandPages) {
   EXPECT_EQ(max_pages, 100'000);
-  items_walk walk;
+  items_walk walk(seen);
   for (int page = 1; page < max_pages; ++page) walk.on_page(page_of(page, 1));
   EXPECT_EQ(walk.page(), max_pages);
   EXPECT_THROW(walk.on_page(page_of(0, 1)), error);

@@ -55,6 +55,7 @@ struct fake_cloutly {
   int reviews = 0;
   std::int64_t cap = 100;
   int businesses = 0;
+  int hidden = 0;             // reviews `total` counts that the listing never shows
   int fail_at_request = -1;  // throw a server error on this request (0-based)
   bool drop_created_at_on_second_page = false;
   std::vector<std::string> urls;
@@ -91,7 +92,8 @@ struct fake_cloutly {
         review["createdAt"] = format_timestamp(t0 - std::chrono::minutes(i));
       list.push_back(std::move(review));
     }
-    return json_answer(boost::json::object{{"total", reviews}, {"reviews", std::move(list)}});
+    return json_answer(
+        boost::json::object{{"total", reviews + hidden}, {"reviews", std::move(list)}});
   }
 
   fetch get() {
@@ -190,18 +192,20 @@ TEST(CloutlyConnector, FirstRunIsAFullWalkWrappedInASnapshot) {
             (std::vector<std::string>{
                 "https://app.cloutly.com/api/v1/reviews?limit=100&offset=0&sort=desc",
                 "https://app.cloutly.com/api/v1/reviews?limit=100&offset=95&sort=desc",
-                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=190&sort=desc"}));
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=190&sort=desc",
+                // The overlap again: shorter than the pages before, nothing new, so the end.
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=225&sort=desc"}));
   EXPECT_EQ(f.out.sequence(),
-            (std::vector<std::string>{"begin", "write", "write", "write", "complete"}));
+            (std::vector<std::string>{"begin", "write", "write", "write", "write", "complete"}));
   EXPECT_FALSE(f.out.events[0].resume);
-  for (int i = 1; i <= 3; ++i) {
+  for (int i = 1; i <= 4; ++i) {
     auto cursor = parse_reviews_cursor(f.out.events[i].cursor);
     EXPECT_EQ(cursor.high_water, std::nullopt);  // nothing committed before the walk completes
     ASSERT_TRUE(cursor.walk);
     EXPECT_TRUE(cursor.walk->full);
   }
   EXPECT_EQ(f.out.events[3].rows, 40u);  // 190-229: pages overlap by page_overlap
-  const auto& complete = f.out.events[4];
+  const auto& complete = f.out.events[5];
   EXPECT_DOUBLE_EQ(complete.fraction, 0.25);  // the source's max_delete_fraction
   EXPECT_EQ(complete.cursor, high_water(t0));
   // Rows are mapped: the string rating became numeric text.
@@ -226,11 +230,13 @@ TEST(CloutlyConnector, CappedPagesMoveTheOffsetByWhatCame) {
   f.server.reviews = 70;
   f.server.cap = 25;
   run_sync(pull_reviews(f.make(true, high_water(t0))));
-  // 25 came each time; the next page starts page_overlap before their end: 0, 20, 40, 60.
-  ASSERT_EQ(f.server.urls.size(), 4u);
+  // 25 came each time; the next page starts page_overlap before their end: 0, 20, 40, 60. The
+  // page at 60 holds the last 10 (5 of them new) and advances fully; the empty page at 70 ends it.
+  ASSERT_EQ(f.server.urls.size(), 5u);
   EXPECT_NE(f.server.urls[1].find("offset=20&"), std::string::npos) << f.server.urls[1];
   EXPECT_NE(f.server.urls[2].find("offset=40&"), std::string::npos) << f.server.urls[2];
   EXPECT_NE(f.server.urls[3].find("offset=60&"), std::string::npos) << f.server.urls[3];
+  EXPECT_NE(f.server.urls[4].find("offset=70&"), std::string::npos) << f.server.urls[4];
   EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin", "write", "write", "write",
                                                         "write", "complete"}));
 }
@@ -238,14 +244,17 @@ TEST(CloutlyConnector, CappedPagesMoveTheOffsetByWhatCame) {
 TEST(CloutlyConnector, ResumedFullWalkKeepsTheSnapshotsIds) {
   fixture f;
   f.server.reviews = 300;
-  reviews_cursor stored{t0 - 1min, walk_progress{200, t0, true}};
-  run_sync(pull_reviews(f.make(false, reviews_cursor_json(stored))));
+  // The interrupted walk had read 200 distinct reviews of a listing of 300.
+  reviews_cursor stored{t0 - 1min, walk_progress{200, t0, true, walk_tally{200, 300, {}}}};
+  auto held_back = run_sync(pull_reviews(f.make(false, reviews_cursor_json(stored))));
+  EXPECT_EQ(held_back, std::nullopt);
   EXPECT_EQ(f.server.urls,
             (std::vector<std::string>{
-                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=200&sort=desc"}));
-  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin", "write", "complete"}));
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=200&sort=desc",
+                "https://app.cloutly.com/api/v1/reviews?limit=100&offset=295&sort=desc"}));
+  EXPECT_EQ(f.out.sequence(), (std::vector<std::string>{"begin", "write", "write", "complete"}));
   EXPECT_TRUE(f.out.events[0].resume);
-  EXPECT_EQ(f.out.events[2].cursor, high_water(t0));
+  EXPECT_EQ(f.out.events[3].cursor, high_water(t0));
 }
 
 TEST(CloutlyConnector, AFailedPageLeavesTheSnapshotOpenAndTheWalkResumable) {
@@ -262,18 +271,42 @@ TEST(CloutlyConnector, AFailedPageLeavesTheSnapshotOpenAndTheWalkResumable) {
   // The next run finds the walk at offset 190 (pages 0 and 95 were written) and resumes it as a
   // snapshot.
   auto stored = f.out.events.back().cursor;
-  EXPECT_EQ(parse_reviews_cursor(stored),
-            (reviews_cursor{t0 - 1h, walk_progress{190, t0, true}}));
+  auto parsed = parse_reviews_cursor(stored);
+  EXPECT_EQ(parsed.high_water, t0 - 1h);
+  ASSERT_TRUE(parsed.walk);
+  EXPECT_EQ(parsed.walk->offset, 190);
+  EXPECT_EQ(parsed.walk->newest, t0);
+  EXPECT_TRUE(parsed.walk->full);
+  EXPECT_EQ(parsed.walk->tally.read, 195);  // 0-99 and 95-194: the overlap counted once
+  EXPECT_EQ(parsed.walk->tally.least_total, 500);
 
   fixture next;
   next.server.reviews = 500;
-  run_sync(pull_reviews(next.make(false, stored)));
-  ASSERT_EQ(next.server.urls.size(), 4u);  // offsets 190, 285, 380, 475
+  auto held_back = run_sync(pull_reviews(next.make(false, stored)));
+  EXPECT_EQ(held_back, std::nullopt);  // the resumed walk counted on from 195: all 500 read
+  ASSERT_EQ(next.server.urls.size(), 5u);  // offsets 190, 285, 380, 475, 495
   EXPECT_NE(next.server.urls[0].find("offset=190&"), std::string::npos) << next.server.urls[0];
   EXPECT_EQ(next.out.sequence(), (std::vector<std::string>{"begin", "write", "write", "write",
-                                                           "write", "complete"}));
+                                                           "write", "write", "complete"}));
   EXPECT_TRUE(next.out.events[0].resume);
   EXPECT_EQ(next.out.events.back().cursor, high_water(t0));
+}
+
+TEST(CloutlyConnector, AFullWalkThatReadFewerThanTheTotalCommitsItsCursorButDeletesNothing) {
+  fixture f;
+  f.server.reviews = 230;
+  f.server.hidden = 3;  // the total counts 233: three reviews the listing never showed
+  auto held_back = run_sync(pull_reviews(f.make(true, high_water(t0 - 1h))));
+  ASSERT_TRUE(held_back);
+  EXPECT_NE(held_back->find("read 230 distinct reviews, but the listing reported 233"),
+            std::string::npos)
+      << *held_back;
+  // No complete_snapshot: nothing is marked deleted. The final cursor still commits (the walk is
+  // over), in a batch of its own without rows.
+  EXPECT_EQ(f.out.sequence(),
+            (std::vector<std::string>{"begin", "write", "write", "write", "write", "write"}));
+  EXPECT_EQ(f.out.events.back().rows, 0u);
+  EXPECT_EQ(f.out.events.back().cursor, high_water(t0));
 }
 
 TEST(CloutlyConnector, AReviewWithoutCreatedAtFailsTheRunWithoutCompletingTheSnapshot) {

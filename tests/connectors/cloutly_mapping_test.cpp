@@ -80,6 +80,7 @@ TEST(CloutlyMapping, VendorExampleMapsEveryColumn) {
   EXPECT_TRUE(is_null(r, reviews, "tags"));
   EXPECT_EQ(value_of<timestamp>(r, reviews, "created_at"), at("2021-02-03T00:00:00Z"));
   EXPECT_EQ(value_of<timestamp>(r, reviews, "updated_at"), at("2021-03-01T00:02:21.739Z"));
+  EXPECT_FALSE(value_of<bool>(r, reviews, "archived"));  // isArchived: false
   EXPECT_TRUE(is_null(r, reviews, "deleted_at"));
   EXPECT_EQ(counters.warnings, 0) << counters.first_warning;
 
@@ -124,6 +125,30 @@ TEST(CloutlyMapping, NumericRatingsNameFallbackNullResponseAndUnknownFields) {
   // An offset is converted to UTC; the walk sees the same instant.
   EXPECT_EQ(value_of<timestamp>(second, reviews, "created_at"), at("2021-03-01T22:00:00Z"));
   EXPECT_EQ(page.records[1].created_at, at("2021-03-01T22:00:00Z"));
+}
+
+TEST(CloutlyMapping, IsArchivedIsTheArchivedColumn) {
+  // An archived review is still a review (on its platform and in Cloutly): it stays a live row,
+  // flagged, and the BI views count it apart.
+  auto map = [](std::string_view extra, run_counters& counters) {
+    return map_review(boost::json::parse(R"({"id":"a1","createdAt":"2021-02-03T00:00:00.000Z")" +
+                                         std::string(extra) + "}")
+                          .as_object(),
+                      counters);
+  };
+  run_counters counters;
+  auto archived = map(R"(,"isArchived":true)", counters);
+  EXPECT_TRUE(value_of<bool>(archived.values, reviews, "archived"));
+  EXPECT_TRUE(is_null(archived.values, reviews, "deleted_at"));
+  EXPECT_FALSE(value_of<bool>(map(R"(,"isArchived":false)", counters).values, reviews, "archived"));
+  // Absent or null: unknown, not "not archived" (fields are mostly nullable).
+  EXPECT_TRUE(is_null(map("", counters).values, reviews, "archived"));
+  EXPECT_TRUE(is_null(map(R"(,"isArchived":null)", counters).values, reviews, "archived"));
+  EXPECT_EQ(counters.warnings, 0);
+  // Not a boolean: NULL with a warning, raw keeps it.
+  auto odd = map(R"(,"isArchived":"yes")", counters);
+  EXPECT_TRUE(is_null(odd.values, reviews, "archived"));
+  EXPECT_EQ(counters.warnings, 1);
 }
 
 TEST(CloutlyMapping, UnusableFieldsAreNullWithAWarningAndRawKeepsThem) {

@@ -59,6 +59,8 @@ public:
   std::vector<stored_review> listing;  // newest first
   std::int64_t cap = 100;
   bool report_total = true;
+  bool page_total = false;     // `total` counts only the reviews on the page
+  std::int64_t hidden = 0;     // reviews `total` counts that the listing never shows
   bool ignore_offset = false;  // a broken server: every answer is the first page
   std::vector<std::int64_t> offsets;  // asked, in order
 
@@ -89,9 +91,10 @@ public:
     auto limit = std::min<std::int64_t>(std::stoll(param(query, "limit")), cap);
     offsets.push_back(offset_of(query));
     reviews_page page;
-    if (report_total) page.total = static_cast<std::int64_t>(listing.size());
     for (auto i = offset; i < offset + limit && i < static_cast<std::int64_t>(listing.size()); ++i)
       page.records.push_back(review(listing[i].id, listing[i].created_at));
+    if (report_total)
+      page.total = page_total ? std::ssize(page.records) : std::ssize(listing) + hidden;
     return page;
   }
 
@@ -118,6 +121,8 @@ struct walk_result {
   std::string final_cursor;
   bool full = false;
   bool resumed = false;
+  std::optional<std::string> shortfall;
+  std::int64_t read = 0;  // distinct reviews the walk counted
 };
 
 // Runs a walk to its end against the fake; `between_pages` may change the listing mid-walk.
@@ -140,6 +145,8 @@ walk_result run_walk(fake_reviews_api& api, const walk_start& start,
     if (between_pages) between_pages(pages);
   }
   result.final_cursor = walk.final_cursor();
+  result.shortfall = walk.shortfall();
+  result.read = walk.reviews_read();
   return result;
 }
 
@@ -188,8 +195,17 @@ TEST(CloutlyWalk, CursorJsonAtFullPrecisionRoundTrips) {
                         walk_progress{300, at("2021-03-02T10:00:00.5Z"), true}};
   auto json = reviews_cursor_json(cursor);
   EXPECT_EQ(json, R"({"high_water":"2021-03-01T00:02:21.739123Z","walk":{"offset":300,)"
-                  R"("newest":"2021-03-02T10:00:00.500000Z","full":true}})");
+                  R"("newest":"2021-03-02T10:00:00.500000Z","full":true,"read":0,"tail":[]}})");
   EXPECT_EQ(parse_reviews_cursor(json), cursor);
+  // A full walk's count goes with it; an incremental walk has none.
+  cursor.walk->tally = walk_tally{295, 1200, {"r00290", "r00299"}};
+  json = reviews_cursor_json(cursor);
+  EXPECT_NE(json.find(R"("read":295,"least_total":1200,"tail":["r00290","r00299"])"),
+            std::string::npos) << json;
+  EXPECT_EQ(parse_reviews_cursor(json), cursor);
+  // A full walk stored before counting existed counts from zero.
+  EXPECT_EQ(parse_reviews_cursor(std::string(R"({"walk":{"offset":300,"full":true}})")).walk->tally,
+            walk_tally{});
   EXPECT_EQ(reviews_cursor_json({t0, std::nullopt}),
             R"({"high_water":"2021-06-01T12:00:00.000000Z"})");
   EXPECT_EQ(reviews_cursor_json({}), "{}");
@@ -207,7 +223,11 @@ TEST(CloutlyWalk, MalformedStoredCursorIsADataError) {
         R"({"high_water": "2021-01-01T00:00:00Z", "walk": {"offset": -1, "full": true}})",
         R"({"high_water": "2021-01-01T00:00:00Z", "walk": {"offset": "7", "full": true}})",
         R"({"high_water": "2021-01-01T00:00:00Z", "walk": {"offset": 7}})",
-        R"({"walk": {"offset": 7, "full": false, "newest": "yesterday"}})"}) {
+        R"({"walk": {"offset": 7, "full": false, "newest": "yesterday"}})",
+        R"({"walk": {"offset": 7, "full": true, "read": -1}})",
+        R"({"walk": {"offset": 7, "full": true, "read": 5, "tail": "r1"}})",
+        R"({"walk": {"offset": 7, "full": true, "read": 5, "tail": [1]}})",
+        R"({"walk": {"offset": 7, "full": true, "least_total": "many"}})"}) {
     try {
       reviews_walk walk({std::string(cursor), false, 1h, std::nullopt});
       ADD_FAILURE() << "accepted " << cursor;
@@ -297,8 +317,9 @@ TEST(CloutlyWalk, OffsetFollowsWhatWasReturnedUnderACappedLimit) {
   api.cap = 30;  // the server silently answers 30 of the 100 asked for
   api.fill(100);
   auto result = run_walk(api, {});
-  // Each page starts page_overlap before the end of the 30 returned: 0-29, 25-54, 50-79, 75-99.
-  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 25, 50, 75}));
+  // Each page starts page_overlap before the end of the 30 returned: 0-29, 25-54, 50-79, 75-99,
+  // then 95-99: shorter than the server's pages, and nothing in it is new, so the listing ends.
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 25, 50, 75, 95}));
   EXPECT_EQ(result.written, api.ids());
 }
 
@@ -325,26 +346,30 @@ TEST(CloutlyWalk, PagesOfAtMostTwiceTheOverlapAdvanceFullyAndEnd) {
       auto result = run_walk(api, {});
       std::vector<std::int64_t> expected;
       for (std::int64_t offset = 0; offset < 23; offset += cap) expected.push_back(offset);
-      if (!report_total) expected.push_back(23);  // only the empty page ends it
+      expected.push_back(23);  // only the empty page ends it
       EXPECT_EQ(api.offsets, expected) << cap << " " << report_total;
       EXPECT_EQ(result.written, api.ids()) << cap << " " << report_total;
     }
   }
-  // One more and the pages overlap: 0-10, 6-16, 12-22.
+  // One more and the pages overlap: 0-10, 6-16, 12-22, then 18-22, a short page of reviews read
+  // already: the end.
   fake_reviews_api api;
   api.cap = 2 * page_overlap + 1;
   api.fill(23);
   auto result = run_walk(api, {});
-  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 6, 12}));
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 6, 12, 18}));
   EXPECT_EQ(result.written, api.ids());
 }
 
-TEST(CloutlyWalk, EndsWhenTheOffsetReachesTotal) {
+TEST(CloutlyWalk, ReachingTotalDoesNotEndTheWalk) {
   fake_reviews_api api;
-  api.fill(195);  // the second page (95-194) ends exactly at the total: no request for an empty one
+  api.fill(195);  // the second page (95-194) ends exactly at the total; the walk asks on
   auto result = run_walk(api, {});
-  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95}));
+  // 190-194: shorter than the server's pages and nothing new in it: the listing's end.
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95, 190}));
   EXPECT_EQ(result.written.size(), 195u);
+  EXPECT_EQ(result.read, 195);
+  EXPECT_EQ(result.shortfall, std::nullopt);
 }
 
 TEST(CloutlyWalk, EmptyListing) {
@@ -410,7 +435,8 @@ TEST(CloutlyWalk, AReviewDeletedDuringAWalkIsNotSkipped) {
   EXPECT_TRUE(result.full);
   // Every review still listed was read: the snapshot marks none of them deleted.
   EXPECT_EQ(missing_from(result.written, api.ids()), std::set<std::string>{});
-  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95, 190, 285, 380, 475}));
+  // The listing shrank to 494: 475-494, then 490-493, short and nothing new.
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95, 190, 285, 380, 475, 490}));
 
   // Without the overlap the same deletions hide the review at each page boundary.
   fake_reviews_api naive;
@@ -461,7 +487,8 @@ TEST(CloutlyWalk, FullWalkReadsEverythingAndItsCursorComesOnlyFromFinalCursor) {
   EXPECT_TRUE(result.full);
   EXPECT_FALSE(result.resumed);
   EXPECT_EQ(result.written, api.ids());  // the floor of an incremental walk does not apply
-  ASSERT_EQ(result.batches.size(), 3u);
+  // Pages at 0, 95, 190 and 245 (the overlap, which finds the end).
+  ASSERT_EQ(result.batches.size(), 4u);
   for (const auto& batch : result.batches) {
     auto cursor = cursor_of(batch.cursor_after);
     EXPECT_EQ(cursor.high_water, old_mark);  // the snapshot's completion moves it, not a batch
@@ -506,7 +533,7 @@ TEST(CloutlyWalk, ResumesAFullWalkEvenOnAnIncrementalRun) {
   auto result = run_walk(api, {reviews_cursor_json(stored), false, 1h, std::nullopt});
   EXPECT_TRUE(result.full);
   EXPECT_TRUE(result.resumed);
-  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{200, 295}));  // to the end, no floor
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{200, 295, 345}));  // to the end, no floor
   for (const auto& batch : result.batches) EXPECT_TRUE(cursor_of(batch.cursor_after).walk->full);
   EXPECT_EQ(result.final_cursor, high_water(t0));
 }
@@ -518,7 +545,7 @@ TEST(CloutlyWalk, AFullRunDoesNotResumeAnIncrementalWalk) {
   auto result = run_walk(api, {reviews_cursor_json(stored), true, 1h, std::nullopt});
   EXPECT_TRUE(result.full);
   EXPECT_FALSE(result.resumed);
-  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95}));
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95, 145}));
   EXPECT_EQ(result.written, api.ids());
 }
 
@@ -580,52 +607,149 @@ TEST(CloutlyWalk, TheOverlapIsNotTakenForARepeatedPage) {
   }
 }
 
-TEST(CloutlyWalk, ASaneTotalEndsTheWalkByItself) {
+TEST(CloutlyWalk, TotalNeverEndsAWalk) {
+  // Every answer says 5 reviews, and every page brings a new one: the walk goes on until a page
+  // comes back empty, however small the total.
   reviews_walk walk({});
   int pages = 0;
   while (!walk.done() && pages < 100) {
     reviews_page p;
     p.total = 5;
-    p.records.push_back(review(id_of(pages), t0 - std::chrono::minutes(pages)));
+    if (pages < 20) p.records.push_back(review(id_of(pages), t0 - std::chrono::minutes(pages)));
     ++pages;
     walk.on_page(std::move(p));
   }
-  EXPECT_EQ(pages, 5);
+  EXPECT_EQ(pages, 21);
+  EXPECT_EQ(walk.reviews_read(), 20);
 }
 
-TEST(CloutlyWalk, MorePagesThanTotalExplainsIsStopped) {
-  // The first answer says 5 reviews; later ones carry no total and keep inventing new reviews,
-  // one per page, so neither `total` nor an empty page ever ends the walk.
+TEST(CloutlyWalk, PagesThatBringNothingNewAreStopped) {
+  // A server that serves two pages in turn whatever the offset: neither page repeats the one
+  // before, but after extra_pages_allowed pages beyond one per distinct review the walk stops.
   reviews_walk walk({});
+  auto page_of = [](int first) {
+    reviews_page p;
+    p.total = 1'000'000;  // a large total does not make the pages plausible
+    for (int i = first; i < first + 3; ++i)
+      p.records.push_back(review(id_of(i), t0 - std::chrono::minutes(i)));
+    return p;
+  };
   int pages = 0;
   try {
     while (pages < 1000) {
-      reviews_page p;
-      if (pages == 0) p.total = 5;
-      p.records.push_back(review(id_of(pages), t0 - std::chrono::minutes(pages)));
+      walk.on_page(page_of(pages % 2 == 0 ? 0 : 3));
       ++pages;
-      walk.on_page(std::move(p));
-      ASSERT_FALSE(walk.done());
     }
     FAIL() << "walk never stopped";
   } catch (const error& e) {
     EXPECT_EQ(e.kind(), error_kind::data);
-    EXPECT_NE(std::string(e.what()).find("more than a listing of 5 reviews"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("brought only 6 distinct reviews"), std::string::npos)
         << e.what();
   }
-  EXPECT_EQ(pages, 5 + extra_pages_allowed + 1);
+  EXPECT_EQ(pages, 6 + extra_pages_allowed);  // the page after those is refused
 }
 
-TEST(CloutlyWalk, TheLargestTotalSeenBoundsThePages) {
-  // A large total on the first answer, none later: 100 pages of one review are within it.
+TEST(CloutlyWalk, AServerInventingReviewsForeverIsStoppedAtMaxPages) {
   reviews_walk walk({std::nullopt, true, 0s, std::nullopt});
-  for (int pages = 0; pages < 100; ++pages) {
-    reviews_page p;
-    if (pages == 0) p.total = 1'000'000;
-    p.records.push_back(review(id_of(pages), t0 - std::chrono::minutes(pages)));
-    EXPECT_NO_THROW(walk.on_page(std::move(p))) << pages;
+  std::int64_t pages = 0;
+  try {
+    while (pages <= max_pages) {
+      reviews_page p;
+      p.records.push_back(review(id_of(static_cast<int>(pages)), t0 - std::chrono::seconds(pages)));
+      walk.on_page(std::move(p));
+      ++pages;
+    }
+    FAIL() << "walk never stopped";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::data);
   }
-  EXPECT_FALSE(walk.done());
+  EXPECT_EQ(pages, max_pages);
+}
+
+// ---- the undocumented `total` and complete snapshots
+
+TEST(CloutlyWalk, ATotalCountingOnlyThePageStillReadsEverythingAndIsComplete) {
+  fake_reviews_api api;
+  api.cap = 50;
+  api.page_total = true;  // 50, 50, ..., then 0: smaller than the truth on every page
+  api.fill(500);
+  auto result = run_walk(api, {});
+  EXPECT_TRUE(result.full);
+  EXPECT_EQ(result.written, api.ids());
+  EXPECT_EQ(result.read, 500);
+  EXPECT_EQ(result.shortfall, std::nullopt);  // a total that is too small proves nothing
+}
+
+TEST(CloutlyWalk, AFullWalkReadingFewerThanTheTotalIsAShortfall) {
+  // The listing shows 300 reviews; the total counts 20 more that the walk never sees.
+  fake_reviews_api api;
+  api.hidden = 20;
+  api.fill(300);
+  auto result = run_walk(api, {});
+  EXPECT_EQ(result.written, api.ids());
+  ASSERT_TRUE(result.shortfall);
+  EXPECT_NE(result.shortfall->find("read 300 distinct reviews, but the listing reported 320"),
+            std::string::npos)
+      << *result.shortfall;
+  // The walk is over all the same: its final cursor carries the new high-water mark.
+  EXPECT_EQ(result.final_cursor, high_water(t0));
+}
+
+TEST(CloutlyWalk, OnlyFullWalksThatReadTheWholeListingAreCompared) {
+  fake_reviews_api api;
+  api.hidden = 20;
+  api.fill(400);
+  // Incremental: not a snapshot.
+  EXPECT_EQ(run_walk(api, {high_water(t0 - 10min), false, 1h, std::nullopt}).shortfall,
+            std::nullopt);
+  // A full walk stopped by start_date left the older reviews unread on purpose.
+  EXPECT_EQ(run_walk(api, {std::nullopt, true, 1h, t0 - 150min}).shortfall, std::nullopt);
+}
+
+TEST(CloutlyWalk, ArrivalsDuringAFullWalkAreNoShortfall) {
+  // Later answers count the arrivals, which land above the walk: the smallest total is the one
+  // the walk owes.
+  fake_reviews_api api;
+  api.fill(600);
+  auto result = run_walk(api, {}, [&](int) { api.arrive(7); });
+  EXPECT_GE(result.read, 600);
+  EXPECT_EQ(result.shortfall, std::nullopt);
+}
+
+TEST(CloutlyWalk, ReviewsDeletedDuringAFullWalkAreNoShortfall) {
+  // Deleted after being read (the newest ones): later totals shrink, the count stays.
+  fake_reviews_api api;
+  api.fill(600);
+  auto result = run_walk(api, {}, [&](int) { api.delete_newest(2); });
+  EXPECT_EQ(result.shortfall, std::nullopt);
+}
+
+TEST(CloutlyWalk, AResumedFullWalkCountsOnWithoutCountingTheOverlapTwice) {
+  fake_reviews_api api;
+  api.hidden = 1;  // one review short: a walk that double-counted the overlap would not see it
+  api.fill(450);
+  // Interrupt a full walk after its second page, then resume from the cursor it committed.
+  std::optional<std::string> committed;
+  {
+    reviews_walk first({});
+    for (int page = 0; page < 2; ++page) committed = first.on_page(api.answer(first.query()))->cursor_after;
+  }
+  auto stored = cursor_of(committed);
+  ASSERT_TRUE(stored.walk);
+  EXPECT_EQ(stored.walk->tally.read, 195);
+  EXPECT_EQ(stored.walk->tally.least_total, 451);
+  EXPECT_EQ(stored.walk->tally.tail.size(), static_cast<std::size_t>(page_overlap));
+  auto resumed = run_walk(api, {committed, false, 1h, std::nullopt});
+  EXPECT_TRUE(resumed.resumed);
+  EXPECT_EQ(resumed.read, 450);
+  ASSERT_TRUE(resumed.shortfall);
+  EXPECT_NE(resumed.shortfall->find("read 450 distinct reviews, but the listing reported 451"),
+            std::string::npos)
+      << *resumed.shortfall;
+
+  // Without the hidden review, the same interrupted walk completes.
+  api.hidden = 0;
+  EXPECT_EQ(run_walk(api, {committed, false, 1h, std::nullopt}).shortfall, std::nullopt);
 }
 
 // ---- backfill
@@ -702,7 +826,7 @@ TEST(CloutlyBackfill, WithoutSinceWalksToTheEndIgnoringStartDate) {
   fake_reviews_api api;
   api.fill(250);
   auto result = run_walk(api, backfill_start(std::nullopt, std::nullopt, t0 - 100min));
-  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95, 190}));
+  EXPECT_EQ(api.offsets, (std::vector<std::int64_t>{0, 95, 190, 245}));
   EXPECT_EQ(result.written, api.ids());
   EXPECT_EQ(progress_of(result.batches.back().cursor_after), (backfill_progress{250, t0 - 249min}));
 }

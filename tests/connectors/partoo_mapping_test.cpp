@@ -61,10 +61,11 @@ TEST(PartooMapping, VendorExampleMapsEveryColumn) {
   EXPECT_EQ(text(r, "content").substr(0, 27), "Magasin un peu vieillot , m");
   EXPECT_EQ(text(r, "status"), "treated");
   EXPECT_EQ(text(r, "review_url"), "<string>");
-  // comments is a single object in this version of the docs.
-  EXPECT_EQ(text(r, "reply_content"), "Merci ❤️");
-  EXPECT_EQ(text(r, "reply_author"), "Castorche");
-  EXPECT_EQ(value_of<timestamp>(r, reviews, "reply_at"), at("2017-08-01T17:15:54.256Z"));
+  // comments is a single object in this version of the docs, and it is a reply suggestion
+  // (is_reply_suggestion: true, written under the reviewer's own name): not a reply.
+  EXPECT_TRUE(is_null(r, reviews, "reply_content"));
+  EXPECT_TRUE(is_null(r, reviews, "reply_author"));
+  EXPECT_TRUE(is_null(r, reviews, "reply_at"));
   EXPECT_EQ(value_of<strings>(r, reviews, "tags"), strings{"food"});
   // +02:00 offsets arrive; UTC instants are stored.
   EXPECT_EQ(value_of<timestamp>(r, reviews, "created_at"), at("2017-07-01T14:10:23.156Z"));
@@ -121,7 +122,7 @@ TEST(PartooMapping, ArrayCommentsStringIdsAndOtherPartners) {
 TEST(PartooMapping, DeletedReviews) {
   run_counters counters;
   auto page = reviews_fixture("reviews_deleted.json", counters);
-  ASSERT_EQ(page.records.size(), 2u);
+  ASSERT_EQ(page.records.size(), 4u);
   EXPECT_EQ(counters.warnings, 0) << counters.first_warning;
 
   // state=deleted without delete_date: deleted at its update_date.
@@ -129,12 +130,53 @@ TEST(PartooMapping, DeletedReviews) {
   EXPECT_EQ(text(by_state, "status"), "deleted");
   EXPECT_EQ(value_of<timestamp>(by_state, reviews, "deleted_at"), at("2020-02-10T11:00:00Z"));
 
-  // delete_date wins, whatever the state.
-  const row& by_date = page.records[1].values;
-  EXPECT_EQ(text(by_date, "status"), "treated");
-  EXPECT_EQ(value_of<timestamp>(by_date, reviews, "deleted_at"), at("2020-02-11T08:30:00.125Z"));
-  EXPECT_TRUE(is_null(by_date, reviews, "tags"));           // tags: null
-  EXPECT_TRUE(is_null(by_date, reviews, "reply_content"));  // comments: null
+  // state decides: a review whose state is not `deleted` is live, even with a delete_date left
+  // over (Google restores reviews; the stale date stays in raw).
+  const row& stale = page.records[1].values;
+  EXPECT_EQ(text(stale, "status"), "treated");
+  EXPECT_TRUE(is_null(stale, reviews, "deleted_at"));
+  EXPECT_TRUE(is_null(stale, reviews, "tags"));           // tags: null
+  EXPECT_TRUE(is_null(stale, reviews, "reply_content"));  // comments: null
+
+  // No state at all: the delete_date decides, and is the deletion's time.
+  const row& stateless = page.records[2].values;
+  EXPECT_TRUE(is_null(stateless, reviews, "status"));
+  EXPECT_EQ(value_of<timestamp>(stateless, reviews, "deleted_at"), at("2020-02-12T09:00:00Z"));
+
+  // A state beyond the documented enum is stored as sent, and is live.
+  const row& newer = page.records[3].values;
+  EXPECT_EQ(text(newer, "status"), "pending_auto_reply");
+  EXPECT_TRUE(is_null(newer, reviews, "deleted_at"));
+}
+
+TEST(PartooMapping, StateDeletedUsesDeleteDateWhenItHasOne) {
+  run_counters counters;
+  auto review = map_review(boost::json::parse(R"({"id": 6, "update_date": "2020-01-02T00:00:00Z",
+      "state": "deleted", "delete_date": "2020-01-01T12:00:00+01:00"})").as_object(), counters);
+  EXPECT_EQ(value_of<timestamp>(review.values, reviews, "deleted_at"), at("2020-01-01T11:00:00Z"));
+}
+
+// The reply is the business's answer: the first comment in thread order (a comment, then its
+// nested replies) that is not a reply suggestion (is_reply_suggestion: true), not written under the
+// review's own author name (the customer's comments), and has content.
+TEST(PartooMapping, TheReplyIsTheBusinesssAnswerNotASuggestionNorACustomersComment) {
+  run_counters counters;
+  auto page = reviews_fixture("reviews_reply_threads.json", counters);
+  ASSERT_EQ(page.records.size(), 6u);
+  EXPECT_EQ(counters.warnings, 0) << counters.first_warning;
+  auto reply = [&](std::size_t i) {
+    const row& r = page.records[i].values;
+    return is_null(r, reviews, "reply_content") ? std::string("<null>") : text(r, "reply_content");
+  };
+  EXPECT_EQ(reply(0), "Merci Léa, à bientôt.");  // after a suggestion
+  EXPECT_EQ(text(page.records[0].values, "reply_author"), "Le gérant");
+  EXPECT_EQ(reply(1), "Merci Marc.");  // after the customer's own comment
+  EXPECT_EQ(text(page.records[1].values, "reply_author"), "L'équipe");
+  EXPECT_EQ(reply(2), "<null>");       // only a suggestion (with the vendor's empty `{}` reply)
+  EXPECT_TRUE(is_null(page.records[2].values, reviews, "reply_at"));
+  EXPECT_EQ(reply(3), "<null>");       // only the customer's comment
+  EXPECT_EQ(reply(4), "Bonjour Hugo, désolés du délai.");  // answering the customer's comment
+  EXPECT_EQ(reply(5), "<null>");       // a suggestion and the customer's comment
 }
 
 TEST(PartooMapping, FacebookRecommendationWithoutRating) {
@@ -173,7 +215,7 @@ TEST(PartooMapping, UnusableFieldsWarnAndBecomeNull) {
   EXPECT_TRUE(is_null(r, reviews, "created_at"));
   EXPECT_TRUE(is_null(r, reviews, "reply_content"));
   EXPECT_EQ(value_of<strings>(r, reviews, "tags"), strings{"food"});
-  // An unparseable delete_date does not hide state=deleted.
+  // An unparseable delete_date does not hide state=deleted: deleted at update_date.
   EXPECT_EQ(value_of<timestamp>(r, reviews, "deleted_at"), at("2020-01-01T00:00:00Z"));
   // delete_date, rating, recommended, title, business_id, date, comments, tags[1].
   EXPECT_EQ(counters.warnings, 8) << counters.first_warning;

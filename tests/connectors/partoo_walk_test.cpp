@@ -36,12 +36,15 @@ struct stored_review {
 
 // An imitation of GET /reviews in memory: filter update_date >= bound (the bound has whole
 // seconds, stored dates have microseconds) and, when `lte` is given, <= lte; order by
-// update_date, 100 per page.
+// update_date, 100 per page (or `page_size`, whatever was asked), with max_page unless
+// `no_max_page`.
 class fake_reviews_api {
 public:
   std::vector<stored_review> records;
   int requests = 0;
   std::vector<reviews_position> asked;
+  std::int64_t page_size = reviews_per_page;
+  bool no_max_page = false;
 
   page<mapped_review> answer(const reviews_position& position,
                              std::optional<timestamp> lte = std::nullopt) {
@@ -56,10 +59,10 @@ public:
     });
     page<mapped_review> out;
     out.count = static_cast<std::int64_t>(match.size());
-    out.max_page =
-        std::max<std::int64_t>(1, (out.count.value() + reviews_per_page - 1) / reviews_per_page);
-    auto first = static_cast<std::size_t>((position.page - 1) * reviews_per_page);
-    for (auto i = first; i < match.size() && i < first + reviews_per_page; ++i)
+    out.max_page = std::max<std::int64_t>(1, (out.count.value() + page_size - 1) / page_size);
+    if (no_max_page) out.max_page.reset();
+    auto first = static_cast<std::size_t>((position.page - 1) * page_size);
+    for (auto i = first; i < match.size() && i < first + static_cast<std::size_t>(page_size); ++i)
       out.records.push_back(review(match[i].id, match[i].update_date));
     return out;
   }
@@ -183,11 +186,15 @@ std::vector<timestamp> dates(std::initializer_list<std::pair<int, timestamp>> ru
   return out;
 }
 
-TEST(PartooWalk, EmptyAndShortPagesEndTheWalk) {
+TEST(PartooWalk, AnEmptyPageEndsTheWalkAShortOneDoesNot) {
   reviews_position here{t0, 1};
   EXPECT_EQ(next_reviews_position(here, {}, 10), std::nullopt);
-  EXPECT_EQ(next_reviews_position(here, dates({{99, t0 + 5s}}), 10), std::nullopt);
-  EXPECT_EQ(next_reviews_position(here, dates({{99, t0 + 5s}}), std::nullopt), std::nullopt);
+  EXPECT_EQ(next_reviews_position(here, {}, std::nullopt), std::nullopt);
+  // 30 where 100 were asked: the server's page size, not the end.
+  auto short_page = dates({{20, t0 + 5s}, {10, t0 + 6s}});
+  EXPECT_EQ(next_reviews_position(here, short_page, 10), (reviews_position{t0 + 6s, 1}));
+  EXPECT_EQ(next_reviews_position(here, short_page, std::nullopt), (reviews_position{t0 + 6s, 1}));
+  EXPECT_EQ(next_reviews_position(here, short_page, 1), std::nullopt);  // the last page
 }
 
 TEST(PartooWalk, LastAnnouncedPageEndsTheWalk) {
@@ -218,7 +225,7 @@ TEST(PartooWalk, WholePageTieStepsPages) {
 }
 
 TEST(PartooWalk, BoundNeverMovesDown) {
-  // A server answering below its own filter: step pages, keep the bound.
+  // Dates below the bound never lower it (the walk refuses such an answer before asking this).
   auto page = dates({{50, t0 - 10s}, {50, t0 - 5s}});
   auto next = next_reviews_position({t0, 1}, page, 10);
   ASSERT_TRUE(next);
@@ -413,6 +420,166 @@ TEST(PartooWalk, ReviewsCursorRoundTripsAtFullPrecision) {
   EXPECT_EQ(cursor, R"({"update_date":"2017-08-01T17:15:54.256123Z"})");
   EXPECT_EQ(parse_reviews_cursor(cursor), t);
   EXPECT_EQ(parse_reviews_cursor(std::nullopt), std::nullopt);
+}
+
+// ---- reviews: servers that answer otherwise than asked
+
+fake_reviews_api spread(int count, std::int64_t page_size) {
+  fake_reviews_api api;
+  api.page_size = page_size;
+  for (int i = 0; i < count; ++i)
+    api.records.push_back({id_of(i), t0 + std::chrono::seconds(i / 3) + 1000us * i});
+  return api;
+}
+
+TEST(PartooWalk, ThirtyPerPageWhereAHundredWereAskedIsReadWhole) {
+  auto api = spread(250, 30);
+  auto result = run_walk(api, {});
+  EXPECT_EQ(result.seen, all_ids(api));
+  // Every request still asks for 100; the walk ended on max_page, not on the first short page.
+  EXPECT_GE(api.requests, 9);
+  EXPECT_LE(api.requests, 12);
+}
+
+TEST(PartooWalk, WithoutMaxPageTheWalkEndsOnAnEmptyPage) {
+  auto api = spread(95, 30);
+  api.no_max_page = true;
+  auto result = run_walk(api, {});
+  EXPECT_EQ(result.seen, all_ids(api));
+}
+
+TEST(PartooWalk, TieBlockLongerThanAPageAtThirtyPerPage) {
+  fake_reviews_api api;
+  api.page_size = 30;
+  int n = 0;
+  for (int i = 0; i < 20; ++i) api.records.push_back({id_of(n++), t0 + std::chrono::seconds(i)});
+  for (int i = 0; i < 95; ++i) api.records.push_back({id_of(n++), t0 + 100s});  // one value
+  for (int i = 0; i < 20; ++i)
+    api.records.push_back({id_of(n++), t0 + 200s + std::chrono::seconds(i)});
+  auto result = run_walk(api, {});
+  EXPECT_EQ(result.seen, all_ids(api));
+  EXPECT_LT(api.requests, 12);
+}
+
+TEST(PartooWalk, ATieBlockOfExactlyOneServerPageAtThirtyPerPage) {
+  fake_reviews_api api;
+  api.page_size = 30;
+  int n = 0;
+  for (int i = 0; i < 30; ++i) api.records.push_back({id_of(n++), t0 + 50s});  // page 1, one value
+  for (int i = 0; i < 30; ++i) api.records.push_back({id_of(n++), t0 + 60s});  // page 2, another
+  for (int i = 0; i < 7; ++i) api.records.push_back({id_of(n++), t0 + 70s + std::chrono::seconds(i)});
+  auto result = run_walk(api, {std::nullopt, false, t0, 1h});
+  EXPECT_EQ(result.seen, all_ids(api));
+}
+
+page<mapped_review> page_of(std::initializer_list<std::pair<int, timestamp>> records,
+                            std::optional<std::int64_t> max_page = 5) {
+  page<mapped_review> p;
+  p.max_page = max_page;
+  for (auto [n, when] : records) p.records.push_back(review(id_of(n), when));
+  return p;
+}
+
+TEST(PartooWalk, AnAnswerOutOfUpdateDateOrderFailsBeforeTheCursorMoves) {
+  // What a server ignoring order_by sends: id order, dates all over the place.
+  reviews_walk walk({cursor_of("2021-01-01T00:00:00Z"), false, std::nullopt, 1h});
+  try {
+    walk.on_page(page_of({{1, t0 + 5s}, {2, t0 + 50s}, {3, t0 + 7s}}));
+    FAIL() << "no error";
+  } catch (const error& e) {
+    EXPECT_EQ(e.kind(), error_kind::data);
+    std::string message = e.what();
+    EXPECT_NE(message.find("update_date order"), std::string::npos) << message;
+    EXPECT_NE(message.find("r00003"), std::string::npos) << message;
+    EXPECT_NE(message.find("order_by"), std::string::npos) << message;
+  }
+}
+
+TEST(PartooWalk, AnAnswerBelowTheBoundFails) {
+  reviews_walk walk({cursor_of("2021-01-01T01:00:00Z"), false, std::nullopt, 1h});
+  ASSERT_EQ(walk.position().bound, t0);
+  EXPECT_THROW(walk.on_page(page_of({{1, t0 - 1s}, {2, t0 + 5s}})), error);
+  reviews_walk fine({cursor_of("2021-01-01T01:00:00Z"), false, std::nullopt, 1h});
+  EXPECT_NO_THROW(fine.on_page(page_of({{1, t0}, {2, t0}, {3, t0 + 5s}})));  // ties are in order
+}
+
+TEST(PartooWalk, AReviewDatedInTheFutureIsStoredButTheCursorStopsAtNow) {
+  walk_start start;
+  start.now = at("2024-05-01T12:00:00Z");
+  run_counters counters;
+  start.counters = &counters;
+  const auto far = at("9999-12-31T23:00:00-05:00");  // past year 9999 in UTC
+  fake_reviews_api api;
+  for (int i = 0; i < 150; ++i) api.records.push_back({id_of(i), t0 + std::chrono::seconds(i)});
+  for (int i = 150; i < 260; ++i) api.records.push_back({id_of(i), far});  // more than a page
+  auto result = run_walk(api, start);
+  EXPECT_EQ(result.seen, all_ids(api));
+  ASSERT_FALSE(result.batches.empty());
+  for (const auto& batch : result.batches) {
+    auto cursor = parse_reviews_cursor(batch.cursor_after);  // every cursor reads back
+    ASSERT_TRUE(cursor);
+    EXPECT_LE(*cursor, start.now);
+  }
+  EXPECT_EQ(result.batches.back().cursor_after, reviews_cursor(start.now));
+  // No request asked for a bound the filter cannot express.
+  for (const auto& asked : api.asked)
+    if (asked.bound) {
+      EXPECT_LE(*asked.bound, start.now + future_skew);
+    }
+  EXPECT_GE(counters.warnings, 110);  // one per record read; repeats on overlapping pages count
+  EXPECT_NE(counters.first_warning.find("in the future"), std::string::npos) << counters.first_warning;
+}
+
+TEST(PartooWalk, ACommittedCursorInTheFutureCountsAsNow) {
+  walk_start start;
+  start.now = at("2024-05-01T12:00:00Z");
+  start.cursor = cursor_of("9999-12-31T00:00:00Z");
+  start.lookback = 48h;
+  reviews_walk walk(start);
+  EXPECT_EQ(walk.position().bound, at("2024-04-29T12:00:00Z"));
+  auto batch = walk.on_page(page_of({{1, at("2024-04-30T00:00:00Z")}}, 1));
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->cursor_after, reviews_cursor(start.now));
+}
+
+// Past year 9999 in UTC (9999-12-31T23:00:00-05:00 is 10000-01-01T04:00Z) the text has a
+// five-digit year, which the time parser takes back: a committed cursor never strands a stream.
+TEST(PartooWalk, EveryWrittenCursorReadsBack) {
+  for (auto text : {"9999-12-31T23:00:00-05:00", "9999-12-31T23:00:00Z", "2021-01-01T00:00:00Z"}) {
+    auto cursor = reviews_cursor(at(text));
+    EXPECT_EQ(parse_reviews_cursor(cursor), at(text)) << cursor;
+  }
+}
+
+TEST(PartooWalk, TheDeletedWalkAsksForDeletedReviewsAndMovesNoCursor) {
+  walk_start start{cursor_of("2021-01-01T01:00:00Z"), false, std::nullopt, 1h};
+  reviews_walk walk(start, reviews_filter::deleted);
+  EXPECT_EQ(param(walk.query(), "state__in"), "deleted");
+  EXPECT_EQ(param(walk.query(), "update_date__gte"), "2021-01-01T00:00:00");
+  auto batch = walk.on_page(page_of({{1, t0 + 5s}, {2, t0 + 6s}}, 1));
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->rows.size(), 2u);
+  EXPECT_EQ(batch->cursor_after, std::nullopt);
+  EXPECT_TRUE(walk.done());
+  // The unfiltered walk sends no state filter at all.
+  reviews_walk all(start);
+  EXPECT_EQ(param(all.query(), "state__in"), "<absent>");
+}
+
+TEST(PartooWalk, TheTallyComparesDistinctRecordsWithTheFirstCount) {
+  auto api = spread(250, 100);
+  reviews_walk walk({});
+  while (!walk.done()) walk.on_page(api.answer(walk.position()));
+  EXPECT_EQ(walk.tally().promised(), 250);
+  EXPECT_EQ(walk.tally().seen(), 250);  // pages overlap; distinct records count once
+  EXPECT_TRUE(walk.tally().complete());
+
+  reviews_walk short_of_it({});
+  auto lying = page_of({{1, t0}, {2, t0 + 1s}}, 1);
+  lying.count = 3;
+  short_of_it.on_page(std::move(lying));
+  EXPECT_TRUE(short_of_it.done());
+  EXPECT_FALSE(short_of_it.tally().complete());
 }
 
 // ---- reviews: backfill
@@ -721,6 +888,125 @@ TEST(PartooBusinessesWalk, MaxPageEndsTheWalk) {
   auto next = next_businesses_position({t0, time_form::iso, 1}, 30, 10);
   ASSERT_TRUE(next);
   EXPECT_EQ(*next, (businesses_position{t0, time_form::iso, 2}));
+}
+
+// A /business/search imitation: 30 per page, pages counted from `first` (max_page is the last
+// page's number), `refuse_zero` answering page 0 as a client error would.
+struct fake_businesses_api {
+  fake_businesses_api(int total_, int first_) : total(total_), first(first_) {}
+  int total = 0;
+  int first = 1;
+  timestamp modified = t0;
+  std::vector<std::int64_t> asked;
+
+  page<mapped_business> answer(std::int64_t page_number) {
+    asked.push_back(page_number);
+    auto pages = std::max(1, (total + 29) / 30);
+    page<mapped_business> p;
+    p.count = total;
+    p.max_page = pages - 1 + first;
+    auto index = page_number - first;
+    if (index < 0) index = 0;  // a server counting from 1 that reads page 0 as page 1
+    for (auto i = index * 30; i < total && i < index * 30 + 30; ++i)
+      p.records.push_back(business(id_of(static_cast<int>(i)), modified + std::chrono::seconds(i)));
+    return p;
+  }
+};
+
+struct businesses_result {
+  std::set<std::string> rows;
+  std::vector<record_batch> batches;
+};
+
+// Walks to the end; `rows` collects the ids of every business handed out in a batch.
+businesses_result run_businesses(fake_businesses_api& api) {
+  businesses_walk walk({});
+  businesses_result out;
+  std::vector<std::string> pending;  // ids of answers whose batch is still held by the walk
+  int guard = 0;
+  while (!walk.done() && guard++ < 100) {
+    auto answer = api.answer(walk.position().page);
+    for (const auto& b : answer.records) pending.push_back(b.id);
+    auto batches = walk.on_page(std::move(answer));
+    for (auto& b : batches) {
+      for (std::size_t i = 0; i < b.rows.size(); ++i) out.rows.insert(pending[i]);
+      pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(b.rows.size()));
+      out.batches.push_back(std::move(b));
+    }
+  }
+  return out;
+}
+
+TEST(PartooBusinessesWalk, PagesCountedFromZeroAreReadWhole) {
+  for (int total : {0, 10, 30, 45, 100}) {
+    fake_businesses_api api{total, 0};
+    auto result = run_businesses(api);
+    EXPECT_EQ(result.rows.size(), static_cast<std::size_t>(total)) << total;
+    if (total > 0) {
+      ASSERT_FALSE(result.batches.empty());
+      // Complete: the cursor commits, with the last batch only.
+      EXPECT_TRUE(result.batches.back().cursor_after.has_value()) << total;
+      EXPECT_EQ(api.asked.back(), 0) << total;  // page 0 was asked once, after the others
+      EXPECT_EQ(std::count(api.asked.begin(), api.asked.end(), 0), 1) << total;
+    }
+  }
+}
+
+TEST(PartooBusinessesWalk, PagesCountedFromOneNeverAskPageZero) {
+  fake_businesses_api api{75, 1};
+  auto result = run_businesses(api);
+  EXPECT_EQ(result.rows.size(), 75u);
+  EXPECT_EQ(api.asked, (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_TRUE(result.batches.back().cursor_after.has_value());
+}
+
+TEST(PartooBusinessesWalk, AnIncompleteWalkCommitsNoCursor) {
+  // The count promises more than the pages hold, and page 0 is refused: the rows are written,
+  // but the cursor stays where it was, so the next run reads the same businesses again.
+  fake_businesses_api api{40, 1};
+  businesses_walk walk({});
+  auto p1 = api.answer(1);
+  p1.count = 55;
+  EXPECT_TRUE(walk.on_page(std::move(p1)).empty());
+  auto out = walk.on_page(api.answer(2));
+  EXPECT_TRUE(walk.probing_page_zero());
+  EXPECT_EQ(walk.position().page, 0);
+  for (auto& b : walk.on_page_refused()) out.push_back(std::move(b));
+  EXPECT_TRUE(walk.done());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].cursor_after, std::nullopt);
+  EXPECT_EQ(out[1].cursor_after, std::nullopt);
+  EXPECT_FALSE(walk.tally().complete());
+  EXPECT_EQ(walk.tally().seen(), 40);
+}
+
+TEST(PartooBusinessesWalk, PageZeroRepeatingPageOneIsNotALoop) {
+  // A server counting from 1 that answers page 0 with page 1, while the count says more exist.
+  fake_businesses_api api{20, 1};
+  businesses_walk walk({});
+  auto p1 = api.answer(1);
+  p1.count = 25;
+  walk.on_page(std::move(p1));
+  ASSERT_TRUE(walk.probing_page_zero());
+  std::vector<record_batch> out;
+  EXPECT_NO_THROW(out = walk.on_page(api.answer(0)));
+  EXPECT_TRUE(walk.done());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out.back().cursor_after, std::nullopt);
+}
+
+TEST(PartooBusinessesWalk, AModifiedDateInTheFutureStopsTheCursorAtNow) {
+  walk_start start;
+  start.now = at("2024-05-01T12:00:00Z");
+  run_counters counters;
+  start.counters = &counters;
+  businesses_walk walk(start);
+  auto p = businesses_page(0, 3, 1, t0);
+  p.records[1].modified = at("9999-12-31T23:00:00-05:00");
+  auto out = walk.on_page(std::move(p));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].cursor_after, businesses_cursor_json({start.now, time_form::unix_seconds}));
+  EXPECT_EQ(counters.warnings, 1);
 }
 
 }  // namespace

@@ -67,5 +67,25 @@ TEST(duration, parse_and_format) {
   EXPECT_EQ(format_duration(*parse_duration("7d")), "7d");
 }
 
+// Found by fuzz/time_fuzz.cpp: instants that cross year 9999 or year 0 in UTC must still read
+// back after format_timestamp, or a cursor holding one would fail every later run.
+TEST(timestamp, every_parsed_instant_reads_back) {
+  for (auto text : {"9999-12-31T23:59:60Z", "9999-12-31T23:00:00-05:00", "0000-01-01T00:00:00Z"}) {
+    auto t = parse_timestamp(text);
+    ASSERT_TRUE(t) << text;
+    EXPECT_EQ(parse_timestamp(format_timestamp(*t)), t) << text;
+  }
+  EXPECT_EQ(format_timestamp(*parse_timestamp("9999-12-31T23:00:00-05:00")),
+            "10000-01-01T04:00:00.000000Z");
+  EXPECT_FALSE(parse_timestamp("0000-01-01T00:00:00+01:00").has_value());
+}
+
+// Found by fuzz/time_fuzz.cpp: a count that fits the digit limit but not in microseconds.
+TEST(duration, absurd_values_are_refused_not_overflowed) {
+  EXPECT_FALSE(parse_duration("788888888d").has_value());
+  EXPECT_FALSE(parse_duration("1000000000h").has_value());
+  EXPECT_EQ(parse_duration("36500d"), std::chrono::hours{24 * 36500});
+}
+
 }  // namespace
 }  // namespace sluice

@@ -1,5 +1,7 @@
 // End to end against the fake Clevertim: seven resources as full snapshots, deletions by absence,
-// the error envelope, a transient 503, and a 50,000-contact answer loaded with bounded memory.
+// the error envelope, a transient 503, the final 500/501, task dates in the account's time zone,
+// and a 50,000-contact answer loaded with bounded memory.
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -51,6 +53,17 @@ protected:
                               " WHERE source = 'crm' AND deleted_at IS NULL"))
       if (!id.empty()) ids.insert(id);
     return ids;
+  }
+
+  // Tasks' dates as stored, "id|start|end" in UTC ("" for NULL).
+  std::set<std::string> table_task_times(const std::string& where = "true") {
+    std::set<std::string> out;
+    const std::string form = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+    for (auto& line : psql_rows("SELECT external_id || '|' || coalesce(to_char(starts_at AT TIME ZONE 'UTC', " +
+                                form + "), '') || '|' || coalesce(to_char(ends_at AT TIME ZONE 'UTC', " + form +
+                                "), '') FROM " + schema_ + ".crm_tasks WHERE " + where))
+      if (!line.empty()) out.insert(line);
+    return out;
   }
 
   std::string deleted_ids(const std::string& table) {
@@ -147,6 +160,111 @@ TEST_F(clevertim_sync, fifty_thousand_contacts_in_one_answer_load_with_bounded_m
   EXPECT_LT(rss_mb, 1.6 * body_mb + 60.0) << "peak RSS " << rss_mb << " MB for a " << body_mb << " MB answer";
 #endif
   std::printf("50,000 contacts: answer %.1f MB, sluice peak RSS %.1f MB\n", body_mb, rss_mb);
+}
+
+// ---- the account's time zone, and the vendor's final 500/501: every variant of the fake
+
+class clevertim_zone : public clevertim_sync, public ::testing::WithParamInterface<const char*> {
+protected:
+  std::string zone_config() {
+    return write_config("[sources.crm]\nkind = \"clevertim\"\nbase_url = \"" +
+                        fake_->http_url("/clevertim/api") + "\"\napi_key = \"" + token +
+                        "\"\nrate_limit = \"100000/min\"\ntimezone = \"" + GetParam() + "\"\n");
+  }
+
+  // The tasks' true instants: the fake's own dates shown in UTC, as "id|start|end" lines.
+  std::set<std::string> true_task_times() {
+    fake_->post("/_control/clevertim/timezone", R"({"timezone":"UTC"})");
+    auto dump = fake_->get("/_control/clevertim/task");
+    fake_->post("/_control/clevertim/timezone", std::string(R"({"timezone":")") + GetParam() + "\"}");
+    auto text = [](const boost::json::value& d) -> std::string {
+      if (d.is_null()) return "";
+      char buf[32];
+      const auto& o = d.as_object();
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:00Z", static_cast<int>(o.at("y").to_number<int>()),
+                    o.at("mo").to_number<int>(), o.at("d").to_number<int>(), o.at("h").to_number<int>(),
+                    o.at("mi").to_number<int>());
+      return buf;
+    };
+    std::set<std::string> out;
+    for (const auto& t : dump.at("content").as_array())
+      out.insert(std::to_string(t.at("id").to_number<std::int64_t>()) + "|" + text(t.at("startDate")) +
+                 "|" + text(t.at("endDate")));
+    return out;
+  }
+
+};
+
+INSTANTIATE_TEST_SUITE_P(v, clevertim_zone,
+                         ::testing::Values("UTC", "Europe/Paris", "America/New_York", "Australia/Sydney"),
+                         [](const auto& info) { return std::to_string(info.index); });
+
+// The fake shows every task date as the account's wall-clock time; with the same `timezone`,
+// sluice stores the instants the fake meant, summer and winter alike.
+TEST_P(clevertim_zone, task_dates_local) {
+  start_fake({"--clevertim-tasks", "300", "--clevertim-timezone", GetParam()});
+  auto cfg = zone_config();
+  auto truth = true_task_times();
+  auto result = sync(cfg, {"--stream", "task"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(table_task_times(), truth);
+  // A second run changes nothing.
+  ASSERT_EQ(sync(cfg, {"--stream", "task"}).exit_code, 0);
+  EXPECT_EQ(last_run("crm", "task"), "succeeded|0|0|0");
+}
+
+// Europe/Paris around its 2023 changes: 02:30 on 2023-10-29 happens twice (00:30Z and 01:30Z) and
+// reads as the first; 02:30 on 2023-03-26 never happens and reads with the winter offset, 01:30Z.
+TEST_F(clevertim_sync, task_dates_around_daylight_saving_changes) {
+  start_fake({"--clevertim-tasks", "5", "--clevertim-timezone", "Europe/Paris"});
+  auto cfg = write_config("[sources.crm]\nkind = \"clevertim\"\nbase_url = \"" +
+                          fake_->http_url("/clevertim/api") + "\"\napi_key = \"" + token +
+                          "\"\nrate_limit = \"100000/min\"\ntimezone = \"Europe/Paris\"\n");
+  auto tasks = fake_->get("/_control/clevertim/task").at("content").as_array();
+  ASSERT_GE(tasks.size(), 3u);
+  auto id = [&](std::size_t i) { return std::to_string(tasks.at(i).at("id").to_number<std::int64_t>()); };
+  // Instants the fake renders in Paris time, and wall-clock fields it sends as they are.
+  fake_->post("/_control/clevertim/task_dates", R"({"id":)" + id(0) +
+              R"(,"startDate":"2023-10-29T00:30:00Z","endDate":"2023-10-29T01:30:00Z"})");
+  fake_->post("/_control/clevertim/task_dates", R"({"id":)" + id(1) +
+              R"(,"startDate":{"y":2023,"mo":3,"d":26,"h":2,"mi":30},"endDate":"2023-03-26T01:30:00Z"})");
+  fake_->post("/_control/clevertim/task_dates", R"({"id":)" + id(2) +
+              R"(,"startDate":"2023-07-14T08:30:00Z","endDate":"2023-12-24T18:00:00Z"})");
+  ASSERT_EQ(sync(cfg, {"--stream", "task"}).exit_code, 0);
+  const auto times = table_task_times("external_id IN ('" + id(0) + "','" + id(1) + "','" + id(2) + "')");
+  EXPECT_EQ(times, (std::set<std::string>{
+                       // Both render as 02:30: the wall clock cannot tell them apart, and the
+                       // first occurrence is the rule (the end reads an hour early).
+                       id(0) + "|2023-10-29T00:30:00Z|2023-10-29T00:30:00Z",
+                       // The nonexistent 02:30, and 03:30 CEST, are the same instant.
+                       id(1) + "|2023-03-26T01:30:00Z|2023-03-26T01:30:00Z",
+                       id(2) + "|2023-07-14T08:30:00Z|2023-12-24T18:00:00Z",
+                   }));
+}
+
+// Clevertim documents 500 as "your JSON cannot be parsed" and 501 as "operation not supported":
+// the same request would get the same answer, so each is asked once. 503 is still retried.
+TEST_F(clevertim_sync, cannot_parse_and_not_supported_are_requested_once) {
+  start_fake({});
+  auto cfg = config();
+  for (const char* status : {"500", "501"}) {
+    fake_->reset_stats();
+    fake_->post("/_control/clevertim/fail",
+                std::string(R"({"resource":"task","times":100,"status":)") + status + "}");
+    auto result = sync(cfg, {"--stream", "task"});
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find(std::string("HTTP ") + status), std::string::npos) << result.output;
+    EXPECT_EQ(fake_->requests("clevertim.task"), 1) << status;
+    EXPECT_EQ(psql("SELECT status || '|' || error_kind || '|' || requests FROM " + schema_ +
+                   ".sync_runs WHERE stream = 'task' ORDER BY id DESC LIMIT 1"),
+              "failed|server|1")
+        << status;
+    fake_->post("/_control/clevertim/fail", R"({"resource":"task","times":0})");
+  }
+  fake_->reset_stats();
+  fake_->post("/_control/clevertim/fail", R"({"resource":"task","times":2,"status":503})");
+  ASSERT_EQ(sync(cfg, {"--stream", "task"}).exit_code, 0);
+  EXPECT_EQ(fake_->requests("clevertim.task"), 3);
 }
 
 }  // namespace

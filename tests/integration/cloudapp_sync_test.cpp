@@ -1,6 +1,7 @@
 // End to end against the fake CloudApp: HTTP Digest with real verification, nonce renewal,
-// a silently capped per_page, the trash, and items that vanish.
+// a silently capped per_page, the trash (with and without deleted_at), and items that vanish.
 #include <map>
+#include <ostream>
 
 #include <boost/json.hpp>
 
@@ -160,6 +161,107 @@ TEST_F(cloudapp_sync, an_empty_listing_marks_nothing) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".cloudapp_items WHERE deleted_at IS NOT NULL"), "0");
   EXPECT_EQ(last_run("shots", "items").substr(0, 10), "suspicious");
+}
+
+// ---- the trash, with and without deleted_at: every variant of the fake
+
+struct cloudapp_variant {
+  const char* name;
+  bool omit_deleted_at;  // --cloudapp-omit-deleted-at: as in the vendor's own examples
+};
+
+std::ostream& operator<<(std::ostream& out, const cloudapp_variant& v) { return out << v.name; }
+
+const cloudapp_variant cloudapp_variants[] = {{"deleted_at_given", false},
+                                              {"deleted_at_omitted", true}};
+
+class cloudapp_vendor : public cloudapp_sync,
+                        public ::testing::WithParamInterface<cloudapp_variant> {
+protected:
+  void start_variant(std::vector<std::string> options) {
+    if (GetParam().omit_deleted_at) options.emplace_back("--cloudapp-omit-deleted-at");
+    start_fake(std::move(options));
+  }
+
+  // id -> trashed_at as the table holds it ("" when NULL), over every row.
+  std::map<std::string, std::string> trashed_at() {
+    std::map<std::string, std::string> out;
+    for (auto& line : psql_rows("SELECT external_id, coalesce(to_char(trashed_at AT TIME ZONE "
+                                "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') FROM " +
+                                schema_ + ".cloudapp_items")) {
+      if (line.empty()) continue;
+      auto bar = line.find('|');
+      out[line.substr(0, bar)] = line.substr(bar + 1);
+    }
+    return out;
+  }
+
+  // The database's clock, in the same form: "between two syncs" without reading our own clock.
+  std::string db_now() {
+    return psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
+  }
+
+  // Rows the last run of the items stream wrote: "inserted|updated|deleted".
+  std::string last_writes() { return last_run("shots", "items").substr(last_run("shots", "items").find('|') + 1); }
+};
+
+INSTANTIATE_TEST_SUITE_P(v, cloudapp_vendor, ::testing::ValuesIn(cloudapp_variants),
+                         [](const auto& info) { return std::to_string(info.index); });
+
+// Everything listed in the trash is trashed: trashed_at is the API's deleted_at, or, when the
+// item does not say, when sluice first saw it there; that time stays put on later runs, and a run
+// that finds nothing changed writes nothing.
+TEST_P(cloudapp_vendor, trash_is_stable) {
+  start_variant({"--cloudapp-items", "200", "--cloudapp-trashed", "30"});
+  auto cfg = config();
+  const std::string before_first = db_now();
+  auto first = sync(cfg);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const std::string after_first = db_now();
+  auto stamps = trashed_at();
+  auto truth = fake_items();
+  ASSERT_EQ(stamps.size(), 230u);
+  for (const auto& [id, state] : truth) {
+    if (state.trashed_at.empty()) {
+      EXPECT_EQ(stamps[id], "") << id;
+    } else if (!GetParam().omit_deleted_at) {
+      EXPECT_EQ(stamps[id], state.trashed_at) << id;
+    } else {
+      // First seen during the first sync (whole seconds: the same second counts).
+      EXPECT_GE(stamps[id], before_first.substr(0, 19)) << id;
+      EXPECT_LE(stamps[id], after_first) << id;
+    }
+  }
+
+  // Nothing changed at the source: a second run keeps every trashed_at and writes no row.
+  auto second = sync(cfg);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(trashed_at(), stamps);
+  EXPECT_EQ(last_writes(), "0|0|0");
+
+  // An item trashed since gets its own time; an item restored from the trash is live again;
+  // everything else keeps its time.
+  auto changed = fake_->post("/_control/cloudapp/mutate", R"({"trash":1,"restore":1,"seed":9})");
+  auto id_of_href = [](const boost::json::value& v) {
+    std::string href(v.as_string());
+    return href.substr(href.rfind('/') + 1);
+  };
+  const auto newly = id_of_href(changed.at("trashed").as_array().at(0));
+  const auto restored = id_of_href(changed.at("restored").as_array().at(0));
+  ASSERT_EQ(sync(cfg).exit_code, 0);
+  auto third = trashed_at();
+  EXPECT_NE(third[newly], "");
+  EXPECT_EQ(third[restored], "");
+  for (const auto& [id, stamp] : stamps) {
+    if (id != newly && id != restored) {
+      EXPECT_EQ(third[id], stamp) << id;
+    }
+  }
+  EXPECT_EQ(last_writes(), "0|2|0");
+
+  ASSERT_EQ(sync(cfg).exit_code, 0);
+  EXPECT_EQ(trashed_at(), third);
+  EXPECT_EQ(last_writes(), "0|0|0");
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 // End to end against the fake Cloutly: the newest-first walk, its early stop, arrivals during a
-// walk, full walks that detect deletions, the snapshot safety valve, and a resumable first backfill.
+// walk, full walks that detect deletions, the snapshot safety valve, a resumable first backfill,
+// and every variant of the vendor's undocumented `total` and page size, with archived reviews.
+#include <algorithm>
 #include <csignal>
+#include <map>
+#include <ostream>
 #include <set>
 #include <thread>
 
@@ -182,6 +186,149 @@ TEST_F(cloutly_sync, a_killed_first_backfill_resumes_where_it_stopped) {
   EXPECT_LE(requests.size(), static_cast<std::size_t>((2000 - offset) / 45 + 2));
   EXPECT_EQ(table_ids("reviews", true), fake_ids("reviews"));
   EXPECT_EQ(psql("SELECT cursor ? 'walk' FROM " + schema_ + ".sync_state WHERE stream = 'reviews'"), "f");
+}
+
+
+// ---- the vendor's undocumented `total`, archived reviews: every variant of the fake
+
+struct cloutly_variant {
+  const char* name;
+  const char* total;      // --cloutly-total: what the answers' `total` counts
+  const char* max_limit;  // --cloutly-max-limit: the page size the server allows
+};
+
+std::ostream& operator<<(std::ostream& out, const cloutly_variant& v) { return out << v.name; }
+
+const cloutly_variant cloutly_variants[] = {
+    {"honest", "listing", "50"},
+    {"honest_pages_of_17", "listing", "17"},
+    {"total_counts_the_page", "page", "50"},    // smaller than the truth on every page
+    {"total_counts_the_page_17", "page", "17"},
+    {"total_counts_the_account", "account", "50"},  // the same as the listing while nothing hides
+};
+
+class cloutly_vendor : public cloutly_sync, public ::testing::WithParamInterface<cloutly_variant> {
+protected:
+  void start_variant(std::vector<std::string> options) {
+    options.insert(options.end(),
+                   {"--cloutly-total", GetParam().total, "--cloutly-max-limit", GetParam().max_limit});
+    start_fake(std::move(options));
+  }
+
+  std::set<std::string> marked_deleted() {
+    std::set<std::string> ids;
+    for (auto& id : psql_rows("SELECT external_id FROM " + schema_ +
+                              ".reviews WHERE deleted_at IS NOT NULL"))
+      if (!id.empty()) ids.insert(id);
+    return ids;
+  }
+
+  // id -> isArchived, from the fake's dump.
+  std::map<std::string, bool> fake_archived() {
+    std::map<std::string, bool> out;
+    const auto dump = fake_->get("/_control/cloutly/reviews");
+    for (const auto& v : dump.as_array())
+      out[std::string(v.at("id").as_string())] = v.at("isArchived").as_bool();
+    return out;
+  }
+
+  std::map<std::string, bool> table_archived() {
+    std::map<std::string, bool> out;
+    for (auto& line : psql_rows("SELECT external_id, archived FROM " + schema_ +
+                                ".reviews WHERE deleted_at IS NULL")) {
+      if (line.empty()) continue;
+      auto bar = line.find('|');
+      out[line.substr(0, bar)] = line.substr(bar + 1) == "t";
+    }
+    return out;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(v, cloutly_vendor, ::testing::ValuesIn(cloutly_variants),
+                         [](const auto& info) { return std::to_string(info.index); });
+
+// Whatever `total` says, the walk reads the whole listing and a full walk marks exactly the
+// reviews that were deleted: never more (a total that is too small must not cut the walk short,
+// or every review after the cut would be marked deleted).
+TEST_P(cloutly_vendor, full_walk_marks_deleted) {
+  start_variant({"--cloutly-reviews", "600"});
+  auto cfg = config("streams = [\"reviews\"]\n");
+  ASSERT_EQ(sync(cfg).exit_code, 0);
+  EXPECT_EQ(table_ids("reviews", true), fake_ids("reviews"));
+
+  auto mutation = fake_->post("/_control/cloutly/mutate", R"({"delete":10,"update":5,"add":3,"seed":7})");
+  std::set<std::string> deleted;
+  for (const auto& id : mutation.at("deleted").as_array()) deleted.insert(std::string(id.as_string()));
+  auto full = sync(cfg, {"--full"});
+  ASSERT_EQ(full.exit_code, 0) << full.output;
+  EXPECT_EQ(marked_deleted(), deleted);
+  EXPECT_EQ(table_ids("reviews", true), fake_ids("reviews"));
+  EXPECT_EQ(psql("SELECT mode || '|' || status || '|' || inserted || '|' || deleted FROM " + schema_ +
+                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"),
+            "full|succeeded|3|10");
+}
+
+// isArchived becomes `archived`; archived reviews stay live rows, and the BI views count them
+// apart. Archiving later is an edit that the next full walk brings in.
+TEST_P(cloutly_vendor, archived_counted_apart) {
+  start_variant({"--cloutly-reviews", "800", "--cloutly-businesses", "6"});
+  auto cfg = config();
+  ASSERT_EQ(sync(cfg).exit_code, 0);
+  auto archived = fake_archived();
+  EXPECT_EQ(table_archived(), archived);
+  const auto count = std::count_if(archived.begin(), archived.end(), [](const auto& e) { return e.second; });
+  ASSERT_GT(count, 0) << "the fake generates about 5% archived reviews";
+  const auto views_count = [&](const std::string& view) {
+    return psql("SELECT sum(archived_reviews) || '|' || sum(reviews) FROM " + schema_ + "." + view +
+                " WHERE source = 'shop'");
+  };
+  const auto expected = std::to_string(count) + "|" + std::to_string(archived.size());
+  EXPECT_EQ(views_count("review_daily_stats"), expected);
+  EXPECT_EQ(views_count("review_business_stats"), expected);
+
+  auto mutation = fake_->post("/_control/cloutly/mutate", R"({"archive":4,"seed":3})");
+  ASSERT_EQ(mutation.at("archived").as_array().size(), 4u);
+  ASSERT_EQ(sync(cfg, {"--full", "--stream", "reviews"}).exit_code, 0);
+  EXPECT_EQ(table_archived(), fake_archived());
+  EXPECT_EQ(views_count("review_daily_stats"),
+            std::to_string(count + 4) + "|" + std::to_string(archived.size()));
+  EXPECT_EQ(last_run("shop", "reviews"), "succeeded|0|4|0");
+}
+
+// An honest total larger than what the listing shows means reviews were missed: the full walk
+// reads what it can, commits its high-water mark, marks nothing deleted (not even reviews that
+// really were deleted: absence proves nothing in an incomplete walk) and is recorded suspicious.
+// Without the count, hiding 10 of 500 (2%) would pass the safety valve and mark 10 live reviews
+// deleted.
+TEST_F(cloutly_sync, an_honest_total_larger_than_what_was_read_never_deletes) {
+  start_fake({"--cloutly-reviews", "500", "--cloutly-total", "account"});
+  auto cfg = config("streams = [\"reviews\"]\n");
+  ASSERT_EQ(sync(cfg).exit_code, 0);
+  auto all = fake_ids("reviews");
+
+  // The listing loses its 10 oldest reviews; `total` still counts them. One review is really
+  // deleted as well.
+  fake_->post("/_control/cloutly/listing", R"({"reviews":"truncate","truncate_to":490,"total":"account"})");
+  auto mutation = fake_->post("/_control/cloutly/mutate", R"({"delete":1,"seed":11})");
+  auto really_deleted = std::string(mutation.at("deleted").as_array().at(0).as_string());
+  auto full = sync(cfg, {"--full"});
+  EXPECT_EQ(full.exit_code, 0) << full.output;
+  EXPECT_NE(full.output.find("distinct reviews, but the listing reported"), std::string::npos)
+      << full.output;
+  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".reviews WHERE deleted_at IS NOT NULL"), "0");
+  EXPECT_EQ(last_run("shop", "reviews"), "suspicious|0|0|0");
+  // The walk is over all the same: no walk left in the cursor, the high-water mark committed.
+  EXPECT_EQ(psql("SELECT (cursor ? 'walk')::text || '|' || (cursor ? 'high_water')::text FROM " +
+                 schema_ + ".sync_state WHERE stream = 'reviews'"),
+            "false|true");
+
+  // Once the listing shows everything again, a full walk completes and marks the real deletion.
+  fake_->post("/_control/cloutly/listing", R"({"total":"account"})");
+  ASSERT_EQ(sync(cfg, {"--full"}).exit_code, 0);
+  EXPECT_EQ(psql("SELECT string_agg(external_id, ',') FROM " + schema_ +
+                 ".reviews WHERE deleted_at IS NOT NULL"),
+            really_deleted);
+  EXPECT_EQ(last_run("shop", "reviews"), "succeeded|0|0|1");
 }
 
 }  // namespace

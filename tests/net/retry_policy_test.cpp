@@ -110,6 +110,13 @@ TEST_F(parse_retry_after_test, imf_fixdate) {
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 08:28:00 GMT", now), 3630s);
 }
 
+// Found by fuzz/retry_after_fuzz.cpp: a date beyond the clock's nanosecond range (2262).
+TEST_F(parse_retry_after_test, far_future_date_does_not_overflow) {
+  auto far = parse_retry_after("Wed, 22 Oct 2510 07:28:00 GMT", now);
+  ASSERT_TRUE(far);
+  EXPECT_GT(*far, std::chrono::hours{24 * 365});
+}
+
 TEST_F(parse_retry_after_test, obsolete_date_forms) {
   EXPECT_EQ(parse_retry_after("Wednesday, 21-Oct-15 07:28:00 GMT", now), 30s);
   EXPECT_EQ(parse_retry_after("Wed Oct 21 07:28:00 2015", now), 30s);

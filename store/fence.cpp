@@ -1,0 +1,22 @@
+#include "store/fence.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace sluice::store {
+
+void fence(pqxx::work& tx, const std::string& schema, std::string_view source,
+           std::string_view holder, std::string_view what) {
+  if (holder.empty()) return;
+  const auto lease = tx.exec_params("SELECT holder, expires_at > now() FROM " + schema +
+                                        ".leases WHERE source = $1 FOR SHARE",
+                                    std::string(source));
+  const bool live = !lease.empty() && lease[0][1].as<bool>();
+  if (live && lease[0][0].as<std::string>() == holder) return;
+  throw error(error_kind::cancelled,
+              fmt::format("source '{}': lease lost to {}; {}", source,
+                          live ? lease[0][0].as<std::string>() : std::string("nobody"), what));
+}
+
+}  // namespace sluice::store

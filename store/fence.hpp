@@ -1,0 +1,17 @@
+#pragma once
+// Fencing for a store transaction that acts for a lease holder (DESIGN section 8): the source's
+// lease row is locked FOR SHARE, so a takeover (an UPDATE of that row) waits until the
+// transaction ends and cannot slip in between this check and COMMIT.
+#include <string>
+#include <string_view>
+
+#include <pqxx/transaction>
+
+namespace sluice::store {
+
+// Throws sluice::error (kind cancelled) unless `holder` holds an unexpired lease of `source`.
+// An empty holder is not fenced. `schema` is quoted.
+void fence(pqxx::work& tx, const std::string& schema, std::string_view source,
+           std::string_view holder, std::string_view what);
+
+}  // namespace sluice::store
