@@ -34,7 +34,8 @@ struct span_tally {
 
 std::string percent(double share) { return fmt::format("{:.4g}", share * 100.0); }
 
-// The snapshot valve (DESIGN section 6), per span.
+// The snapshot valve, per span: a range re-read may not mark more than max_delete_fraction of
+// its live rows.
 std::optional<std::string> valve_reason(const span_tally& t, double max_fraction) {
   if (t.rows > 0 && t.seen == 0)
     return fmt::format("none of the span's {} rows came back", t.rows);

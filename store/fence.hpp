@@ -1,5 +1,5 @@
 #pragma once
-// Fencing for a store transaction that acts for a lease holder (DESIGN section 8): the source's
+// Fencing for a store transaction that acts for a lease holder: the source's
 // lease row is locked FOR SHARE, so a takeover (an UPDATE of that row) waits until the
 // transaction ends and cannot slip in between this check and COMMIT.
 #include <string>
