@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "core/record.hpp"
 
 namespace sluice::connectors {
 namespace {
@@ -231,7 +232,8 @@ std::optional<std::string> decimal_text(const boost::json::value& value) {
     if (ec != std::errc{}) return std::nullopt;
     return std::string(buf, end);
   }
-  if (value.is_string() && is_decimal_literal(value.get_string()))
+  if (value.is_string() && is_decimal_literal(value.get_string()) &&
+      numeric_can_hold(value.get_string()))
     return std::string(value.get_string());
   return std::nullopt;
 }
@@ -243,8 +245,8 @@ std::optional<timestamp> timestamp_value(const boost::json::value& value) {
 }
 
 record_fields::record_fields(const boost::json::object& record, std::string label,
-                             run_counters& counters)
-    : record_(record), label_(std::move(label)), counters_(counters) {}
+                             run_counters& counters, std::string_view text)
+    : record_(record), label_(std::move(label)), counters_(counters), text_(text) {}
 
 const boost::json::value* record_fields::find(std::string_view key) const noexcept {
   const auto* value = record_.if_contains(key);
@@ -276,15 +278,63 @@ std::optional<std::string> record_fields::id(std::string_view key) const {
   const auto* value = find(key);
   if (value == nullptr) return std::nullopt;
   auto text = id_text(*value);
-  if (!text) warn(key, *value, "is not an identifier (a non-empty string or an integer)");
+  if (!text) {
+    warn(key, *value, "is not an identifier (a non-empty string or an integer)");
+  } else if (text->find('\0') != std::string::npos || text->size() > max_id_bytes) {
+    // PostgreSQL cannot store a NUL, and an id this long would fail its index on every run.
+    warn(key, *value, "is not a storable identifier (a NUL, or over " +
+                          std::to_string(max_id_bytes) + " bytes)");
+    return std::nullopt;
+  }
   return text;
 }
 
 std::optional<std::string> record_fields::number_text(std::string_view key) const {
   const auto* value = find(key);
   if (value == nullptr) return std::nullopt;
+  // A double may have rounded the vendor's number (30 digits) or overflowed (1e400): the
+  // literal is what was sent.
+  if (value->is_double() && !text_.empty()) {
+    auto literal = member_text(text_, key);
+    if (literal && is_decimal_literal(*literal)) {
+      if (numeric_can_hold(*literal)) return std::string(*literal);
+      // Quoted as sent (shortened): the parsed double would print as Infinity.
+      const bool cut = literal->size() > 40;
+      counters_.warn(label_ + ": " + std::string(key) + ' ' + std::string(literal->substr(0, 40)) +
+                     (cut ? "..." : "") +
+                     " is beyond the range of a numeric column; stored as NULL, raw keeps it");
+      return std::nullopt;
+    }
+  }
   auto text = decimal_text(*value);
-  if (!text) warn(key, *value, "is not a number");
+  if (!text)
+    warn(key, *value,
+         value->is_number() ? "is beyond the range of a numeric column" : "is not a number");
+  return text;
+}
+
+std::optional<std::string> record_fields::json(std::string_view key) const {
+  const auto* value = find(key);
+  if (value == nullptr) return std::nullopt;
+  auto original = text_.empty() ? std::nullopt : member_text(text_, key);
+  return storable_json(*value, original.value_or(std::string_view()), key);
+}
+
+std::string record_fields::raw() const {
+  return storable_json(boost::json::value(record_), text_, "raw");
+}
+
+std::string record_fields::storable_json(const boost::json::value& value,
+                                         std::string_view original, std::string_view what) const {
+  json_text_problems problems;
+  std::string text = json_text(value, original, problems);
+  if (problems.nul_dropped)
+    counters_.warn(label_ + ": " + std::string(what) +
+                   " holds a NUL character (\\u0000), which PostgreSQL cannot store; dropped");
+  if (problems.number_quoted)
+    counters_.warn(label_ + ": " + std::string(what) +
+                   " holds a number beyond PostgreSQL's numeric range; stored as a string of its "
+                   "digits");
   return text;
 }
 
@@ -435,6 +485,7 @@ struct list_body_reader::state {
   std::optional<std::size_t> list_begin;  // offset of the list member's value
   std::size_t position = 0;               // after '[' or after the last element handed out
   std::size_t count = 0;
+  std::string_view current_text;  // the element handed out last, as sent
   bool started = false;
   bool done = false;
 
@@ -532,6 +583,8 @@ bool list_body_reader::has_list() const noexcept { return state_->list_begin.has
 
 std::size_t list_body_reader::count() const noexcept { return state_->count; }
 
+std::string_view list_body_reader::text() const noexcept { return state_->current_text; }
+
 const boost::json::value* list_body_reader::next() {
   auto& st = *state_;
   const auto body = st.body;
@@ -545,6 +598,7 @@ const boost::json::value* list_body_reader::next() {
   }
   st.current.reset();  // the previous element goes before its arena
   st.arena.reset();
+  st.current_text = {};
   if (st.done) return nullptr;
 
   // The constructor's scan proved the list well-formed: only ',' ']' and elements follow.
@@ -565,9 +619,199 @@ const boost::json::value* list_body_reader::next() {
     fail(st.origin(), st.list_key + "[" + std::to_string(st.count) +
                           "]: " + malformed(body, begin + used, ec.message()));
   st.current.emplace(st.parser.release());
+  st.current_text = body.substr(begin, end - begin);
   st.position = end;
   ++st.count;
   return &*st.current;
+}
+
+}  // namespace sluice::connectors
+
+// ---- exact text of records and members
+
+namespace sluice::connectors {
+namespace {
+
+// A member name as the parser sees it: escapes decoded.
+std::optional<std::string> decoded_name(std::string_view quoted) {
+  auto inner = quoted.substr(1, quoted.size() - 2);
+  if (inner.find('\\') == std::string_view::npos) return std::string(inner);
+  boost::json::error_code ec;
+  auto decoded = boost::json::parse(quoted, ec);
+  if (ec || !decoded.is_string()) return std::nullopt;
+  return std::string(decoded.get_string());
+}
+
+// Runs of letters, digits and number signs outside strings: numbers and the literals.
+std::size_t token_end(std::string_view s, std::size_t i) {
+  while (i < s.size() && is_scalar_char(s[i])) ++i;
+  return i;
+}
+
+// Whether the parse tree reproduces this number exactly when serialized: only integers that fit
+// an int64 do. Any fraction or exponent comes back in the serializer's own form (4.50 as 4.5E0,
+// which jsonb keeps as 4.5), and longer integers become doubles.
+bool tree_keeps(std::string_view literal) {
+  if (literal.find_first_of(".eE") != std::string_view::npos) return false;
+  const std::size_t digits = literal.size() - (literal.front() == '-' ? 1 : 0);
+  return digits <= 18;
+}
+
+// Whether some number of `text` (valid JSON) would not come back from the tree as sent.
+bool needs_original(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '"') {
+      i = skip_string(text, i);
+    } else if (text[i] == '-' || (text[i] >= '0' && text[i] <= '9')) {
+      const std::size_t end = token_end(text, i);
+      if (!tree_keeps(text.substr(i, end - i))) return true;
+      i = end;
+    } else {
+      ++i;
+    }
+  }
+  return false;
+}
+
+// A copy of JSON `text` that jsonb accepts: `\u0000` escapes dropped, and tokens that are not a
+// storable number or literal (1e999999, and the Infinity a serializer writes for an overflowed
+// double) quoted as strings.
+std::string jsonb_storable(std::string_view text, json_text_problems& problems) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (c == '"') {
+      const std::size_t end = skip_string(text, i);
+      for (std::size_t k = i; k < end;) {
+        if (text[k] != '\\') {
+          out += text[k++];
+        } else if (text.substr(k, 6) == "\\u0000") {
+          problems.nul_dropped = true;
+          k += 6;
+        } else {
+          out.append(text.substr(k, 2));
+          k += 2;
+        }
+      }
+      i = end;
+    } else if (is_scalar_char(c)) {
+      const std::size_t end = token_end(text, i);
+      const auto token = text.substr(i, end - i);
+      if (token == "true" || token == "false" || token == "null" ||
+          (is_decimal_literal(token) && numeric_can_hold(token))) {
+        out.append(token);
+      } else {
+        problems.number_quoted = true;
+        out += '"';
+        out.append(token);
+        out += '"';
+      }
+      i = end;
+    } else {
+      out += c;
+      ++i;
+    }
+  }
+  return out;
+}
+
+// The exponent of a literal, saturated: only whether it is far out of range matters.
+long long exponent_of(std::string_view digits) {
+  long long e = 0;
+  for (char c : digits) e = std::min(e * 10 + (c - '0'), 1'000'000'000LL);
+  return e;
+}
+
+}  // namespace
+
+bool numeric_can_hold(std::string_view literal) noexcept {
+  if (!is_decimal_literal(literal)) return false;
+  if (literal.front() == '-') literal.remove_prefix(1);
+  const auto e_at = literal.find_first_of("eE");
+  long long exponent = 0;
+  if (e_at != std::string_view::npos) {
+    auto e = literal.substr(e_at + 1);
+    const bool negative = !e.empty() && e.front() == '-';
+    if (!e.empty() && (e.front() == '-' || e.front() == '+')) e.remove_prefix(1);
+    exponent = negative ? -exponent_of(e) : exponent_of(e);
+    literal = literal.substr(0, e_at);
+  }
+  const auto point = literal.find('.');
+  const auto int_digits =
+      static_cast<long long>(point == std::string_view::npos ? literal.size() : point);
+  const auto frac_digits =
+      static_cast<long long>(point == std::string_view::npos ? 0 : literal.size() - point - 1);
+  // PostgreSQL keeps the scale as written: 1.50e-16382 needs 16,384 digits after the point.
+  if (frac_digits - exponent > 16383) return false;
+  const auto first = literal.find_first_not_of("0.");
+  if (first == std::string_view::npos) return true;  // zero
+  // The power of ten of the leading digit.
+  const long long lead = (static_cast<long long>(first) < int_digits
+                              ? int_digits - static_cast<long long>(first) - 1
+                              : int_digits - static_cast<long long>(first)) +
+                         exponent;
+  return lead < 131072;
+}
+
+std::optional<std::string_view> member_text(std::string_view s, std::string_view key) {
+  std::optional<std::string_view> found;
+  try {
+    std::size_t i = skip_space(s, 0);
+    if (i == s.size() || s[i] != '{') return std::nullopt;
+    i = skip_space(s, i + 1);
+    while (i < s.size() && s[i] == '"') {
+      const std::size_t name_begin = i;
+      const std::size_t name_end = skip_string(s, i);
+      i = skip_space(s, name_end);
+      if (i == s.size() || s[i] != ':') break;
+      const std::size_t value_begin = skip_space(s, i + 1);
+      const std::size_t value_end = skip_value(s, value_begin);
+      if (decoded_name(s.substr(name_begin, name_end - name_begin)) == key)
+        found = s.substr(value_begin, value_end - value_begin);
+      i = skip_space(s, value_end);
+      if (i == s.size() || s[i] != ',') break;
+      i = skip_space(s, i + 1);
+    }
+  } catch (const scan_failure&) {
+    return std::nullopt;
+  }
+  return found;
+}
+
+std::vector<std::string_view> element_texts(std::string_view body, std::string_view list_key) {
+  std::string_view list = body;
+  if (!list_key.empty()) {
+    auto member = member_text(body, list_key);
+    if (!member) return {};
+    list = *member;
+  }
+  std::vector<std::string_view> out;
+  try {
+    std::size_t i = skip_space(list, 0);
+    if (i == list.size() || list[i] != '[') return {};
+    i = skip_space(list, i + 1);
+    while (i < list.size() && list[i] != ']') {
+      const std::size_t end = skip_value(list, i);
+      out.push_back(list.substr(i, end - i));
+      i = skip_space(list, end);
+      if (i < list.size() && list[i] == ',') i = skip_space(list, i + 1);
+    }
+  } catch (const scan_failure&) {
+    return {};
+  }
+  return out;
+}
+
+std::string json_text(const boost::json::value& value, std::string_view original,
+                      json_text_problems& problems) {
+  try {
+    if (!original.empty() && needs_original(original))
+      return jsonb_storable(original, problems);
+  } catch (const scan_failure&) {
+    // Not the text of this value after all: the tree is the safer source.
+  }
+  return jsonb_storable(boost::json::serialize(value), problems);
 }
 
 }  // namespace sluice::connectors

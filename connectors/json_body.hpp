@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/run_counters.hpp"
 #include "core/time.hpp"
@@ -55,8 +56,37 @@ std::optional<std::string> id_text(const boost::json::value& value);
 // without a usable id (absent): {...}"): DESIGN.md section 7 fails the run on it.
 std::string required_id(const boost::json::object& record, std::string_view what);
 
-// JSON text of a value, for `raw` jsonb columns.
+// JSON text of a value (our own cursors and details; for vendor data see json_text).
 std::string serialize(const boost::json::value& value);
+
+// The exact text of each element of a list answer's array, in order: of the member `list_key` of
+// a top-level object, or of the top-level array when `list_key` is empty. Empty when the body has
+// no such list. The body must already have parsed (the views point into it).
+std::vector<std::string_view> element_texts(std::string_view body, std::string_view list_key);
+
+// The exact text of the member `key` of an object's JSON text (the last one when repeated, as the
+// parser keeps); nullopt when absent or when `object_text` is not an object.
+std::optional<std::string_view> member_text(std::string_view object_text, std::string_view key);
+
+// Vendor JSON for a jsonb column (`raw`, Clevertim's custom fields), where `original` is the text
+// `value` was parsed from (empty when unknown). The parse tree gives back only integers of up to
+// 18 digits as sent (a 30-digit integer comes back rounded, `1e400` as Infinity, `4.50` as
+// `4.5E0`), so a value with any other number is stored from the vendor's text, as sent;
+// everything else is serialized from the tree, which keeps the stored form (and so the content
+// hash) of ordinary records as it was. What jsonb cannot hold even so is made storable and
+// reported in `problems` (record_fields turns them into warnings): a `\u0000` escape is dropped
+// (PostgreSQL text has no NUL), and a number beyond numeric's range is stored as a string of its
+// literal.
+struct json_text_problems {
+  bool nul_dropped = false;
+  bool number_quoted = false;
+};
+std::string json_text(const boost::json::value& value, std::string_view original,
+                      json_text_problems& problems);
+
+// Whether PostgreSQL's numeric type can hold this JSON number literal (its range is 131,072
+// digits before the decimal point and 16,383 after it).
+bool numeric_can_hold(std::string_view literal) noexcept;
 
 // At most about 60 bytes of a value's JSON text (cut at a UTF-8 boundary), for messages.
 std::string excerpt(const boost::json::value& value);
@@ -95,6 +125,9 @@ public:
   // offset and index named).
   const boost::json::value* next();
 
+  // The exact text of the element next() returned last.
+  std::string_view text() const noexcept;
+
   // Elements handed out so far.
   std::size_t count() const noexcept;
 
@@ -108,15 +141,24 @@ private:
 // field and the value.
 class record_fields {
 public:
-  // `label` names the record in warnings, e.g. "partoo review 34".
-  record_fields(const boost::json::object& record, std::string label, run_counters& counters);
+  // `label` names the record in warnings, e.g. "partoo review 34". `text` is the record's JSON
+  // text as the vendor sent it, when known: number_text() then reads literals exactly and raw()
+  // can keep numbers a double cannot hold.
+  record_fields(const boost::json::object& record, std::string label, run_counters& counters,
+                std::string_view text = {});
 
   // The value of `key`; nullptr when absent or null.
   const boost::json::value* find(std::string_view key) const noexcept;
 
   std::optional<std::string> text(std::string_view key) const;         // a string
   std::optional<std::string> id(std::string_view key) const;           // a string or an integer
-  std::optional<std::string> number_text(std::string_view key) const;  // a decimal literal
+  // A decimal literal, exactly as sent when the record's text is known; a number numeric cannot
+  // hold warns.
+  std::optional<std::string> number_text(std::string_view key) const;
+  // A member as jsonb text (json_text), warning when it had to be changed to be storable.
+  std::optional<std::string> json(std::string_view key) const;
+  // The whole record for `raw` (json_text), warning when it had to be changed to be storable.
+  std::string raw() const;
   std::optional<bool> boolean(std::string_view key) const;
   // An ISO-8601 string (offsets converted to UTC) or unix seconds as a number.
   std::optional<timestamp> time(std::string_view key) const;
@@ -131,12 +173,17 @@ public:
   run_counters& counters() const noexcept { return counters_; }
 
 private:
+  std::string storable_json(const boost::json::value& value, std::string_view original,
+                            std::string_view what) const;
+
   const boost::json::object& record_;
   std::string label_;
   run_counters& counters_;
+  std::string_view text_;
 };
 
-// A JSON number (or numeric string) as a PostgreSQL numeric literal: `4`, `4.5`, `-1e+21`.
+// A JSON number (or numeric string) as a PostgreSQL numeric literal: `4`, `4.5`, `-1e+21`;
+// nullopt for a value numeric cannot hold.
 std::optional<std::string> decimal_text(const boost::json::value& value);
 
 // An instant as APIs send them: an ISO-8601 string (offsets converted to UTC) or unix seconds as

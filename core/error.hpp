@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8_text.hpp"
+
 namespace sluice {
 
 enum class error_kind {
@@ -32,8 +34,10 @@ bool is_transient(error_kind kind) noexcept;
 
 class error : public std::runtime_error {
 public:
+  // The message is made valid UTF-8 here, once: it quotes vendor bytes (an error body cut at
+  // any byte) and ends up in logs and in the database, which both need valid text.
   error(error_kind kind, std::string message, unsigned http_status = 0)
-      : std::runtime_error(std::move(message)), kind_(kind), http_status_(http_status) {}
+      : std::runtime_error(utf8_safe(message)), kind_(kind), http_status_(http_status) {}
 
   error_kind kind() const noexcept { return kind_; }
   unsigned http_status() const noexcept { return http_status_; }

@@ -1,5 +1,6 @@
 #pragma once
 // Normalized rows as connectors produce them and the store writes them.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,10 @@ namespace sluice {
 //   timestamptz -> timestamp; text_array -> std::vector<std::string>.
 using cell = std::variant<std::monostate, std::string, bool, std::int64_t, timestamp,
                           std::vector<std::string>>;
+
+// Longest identifier (`external_id`, `*_external_id`) stored. A btree index entry must stay under
+// about 2.7 kB; no vendor's ids come near 1,000 bytes, so anything longer is garbage, not an id.
+inline constexpr std::size_t max_id_bytes = 1000;
 
 using row = std::vector<cell>;  // one cell per table_def column, in order
 

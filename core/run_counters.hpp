@@ -1,5 +1,6 @@
 #pragma once
 // What one stream run counts besides rows; recorded in sync_runs. Only touched from the I/O thread.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -11,6 +12,8 @@ struct run_counters {
   std::int64_t retries = 0;    // requests repeated after a transient failure
   std::int64_t warnings = 0;   // records stored with an unusable field (typed column NULL)
   std::string first_warning;   // the first such problem, for the one log line per run
+
+  static constexpr std::size_t max_warning_bytes = 1000;
 
   void warn(std::string message);
 };

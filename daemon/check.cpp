@@ -31,7 +31,7 @@ int run_check(const config& cfg) {
                 state.server_version().c_str(), cfg.database.schema.c_str(),
                 store::latest_version());
   } catch (const error& e) {
-    std::printf("database: FAILED: %s\n", e.what());
+    std::printf("database: FAILED: %s\n", redact(e.what()).c_str());
     worsen(exit_code::unavailable);
   }
 
@@ -57,7 +57,7 @@ int run_check(const config& cfg) {
     io.run();
     rt.http->shutdown();
     std::printf("source %s (%s, %s): %s\n", src.name.c_str(), src.kind.c_str(),
-                redact(src.base_url).c_str(), line.c_str());
+                redact(src.base_url).c_str(), redact(line).c_str());
   }
   std::fflush(stdout);
   return code;

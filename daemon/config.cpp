@@ -17,6 +17,7 @@
 #include "connectors/registry.hpp"
 #include "daemon/config_file.hpp"
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -171,11 +172,20 @@ std::string lowercase(std::string_view s) {
 }
 
 // The source_config field a credential key of connectors::kind_info fills.
+// Secrets are registered for redaction as soon as they are read, so that no later message (a
+// config error included) can show them.
 void assign_credential(source_config& source, std::string_view key, std::string value) {
-  if (key == "api_key")
+  if (key == "api_key") {
+    register_secret(value);
+    // Clevertim sends the key as the user name of HTTP Basic (password "X"); registering the
+    // whole token as well masks an echoed Authorization header in one piece.
+    register_basic_credentials(value, "X");
     source.api_key = secret(std::move(value));
-  else if (key == "password")
+  } else if (key == "password") {
+    register_secret(value);
+    if (!source.username.empty()) register_basic_credentials(source.username, value);
     source.password = secret(std::move(value));
+  }
   else if (key == "username")
     source.username = std::move(value);
   else
@@ -363,7 +373,10 @@ private:
         unknown_key(*key, p, {"url", "url_env", "url_file", "schema"});
       }
     }
-    if (auto url = secret_value(table, path, "url", false)) out.url = std::move(*url);
+    if (auto url = secret_value(table, path, "url", false)) {
+      register_database_url(*url);
+      out.url = std::move(*url);
+    }
   }
 
   void load_daemon(const toml::table& table, const std::string& path, daemon_options& out) const {

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -123,7 +124,9 @@ public:
   explicit line_formatter(line_style style) : style_(style) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    std::string_view text(msg.payload.data(), msg.payload.size());
+    // Every line leaves the process here, whatever logged it: the one place to mask secrets.
+    const std::string masked = sluice::redact(std::string_view(msg.payload.data(), msg.payload.size()));
+    std::string_view text(masked);
     switch (style_) {
       case line_style::text: {
         append_utc(dest, msg.time);
@@ -173,92 +176,6 @@ spdlog::level::level_enum parse_level(std::string_view level) {
               fmt::format("unknown log level \"{}\" (use trace, debug, info, warn, error)", level));
 }
 
-bool ascii_iequal(char a, char b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  return lower(a) == lower(b);
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// postgresql://user:PASSWORD@host/db: the userinfo is everything before the last '@' of the
-// authority. The authority is taken up to whitespace, '?' or '#' (not '/'), so that a password
-// with an unencoded '/' is still masked; masking too much is the safe failure.
-std::string redact_userinfo(std::string_view text) {
-  std::string out;
-  std::size_t pos = 0;
-  while (true) {
-    auto scheme_end = text.find("://", pos);
-    if (scheme_end == std::string_view::npos) break;
-    auto start = scheme_end + 3;
-    auto end = start;
-    while (end < text.size() && !is_space(text[end]) && text[end] != '?' && text[end] != '#' &&
-           text[end] != '"' && text[end] != '\'' && text[end] != '<' && text[end] != '>')
-      ++end;
-    auto authority = text.substr(start, end - start);
-    auto at = authority.rfind('@');
-    auto colon = at == std::string_view::npos ? at : authority.substr(0, at).find(':');
-    if (colon == std::string_view::npos) {
-      out.append(text.substr(pos, end - pos));
-    } else {
-      out.append(text.substr(pos, start + colon + 1 - pos));
-      out.append("***");
-      out.append(text.substr(start + at, end - (start + at)));
-    }
-    pos = end;
-  }
-  out.append(text.substr(pos));
-  return out;
-}
-
-// password=VALUE, password = 'quoted \' value', ?sslpassword=VALUE&...
-std::string redact_password_values(std::string_view text) {
-  static constexpr std::string_view key = "password";
-  std::string out;
-  std::size_t pos = 0;
-  std::size_t search = 0;
-  while (search + key.size() <= text.size()) {
-    std::size_t i = search;
-    bool match = true;
-    for (std::size_t k = 0; k < key.size() && match; ++k) match = ascii_iequal(text[i + k], key[k]);
-    if (!match) {
-      ++search;
-      continue;
-    }
-    // Where the key starts, to tell a URI query parameter (ends at '&') from libpq key=value.
-    std::size_t key_start = i;
-    while (key_start > 0 && (std::isalnum(static_cast<unsigned char>(text[key_start - 1])) ||
-                             text[key_start - 1] == '_'))
-      --key_start;
-    bool query_parameter = key_start > 0 && (text[key_start - 1] == '?' || text[key_start - 1] == '&');
-    std::size_t j = i + key.size();
-    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
-    if (j >= text.size() || text[j] != '=') {
-      search = i + 1;
-      continue;
-    }
-    ++j;
-    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
-    std::size_t value_start = j;
-    if (j < text.size() && text[j] == '\'') {
-      ++j;
-      while (j < text.size() && text[j] != '\'') j += (text[j] == '\\' && j + 1 < text.size()) ? 2 : 1;
-      if (j < text.size()) ++j;
-    } else {
-      while (j < text.size() && !is_space(text[j]) &&
-             !(query_parameter && (text[j] == '&' || text[j] == '#')))
-        ++j;
-    }
-    if (j > value_start) {
-      out.append(text.substr(pos, value_start - pos));
-      out.append("***");
-      pos = j;
-    }
-    search = std::max(j, i + 1);
-  }
-  out.append(text.substr(pos));
-  return out;
-}
-
 }  // namespace
 
 void setup_logging(std::string_view level, std::string_view format) {
@@ -283,6 +200,6 @@ void setup_logging(std::string_view level, std::string_view format) {
   spdlog::set_default_logger(std::move(logger));
 }
 
-std::string redact(std::string_view text) { return redact_password_values(redact_userinfo(text)); }
+std::string redact(std::string_view text) { return sluice::redact(text); }
 
 }  // namespace sluice::daemon

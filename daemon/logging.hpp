@@ -17,9 +17,11 @@ namespace sluice::daemon {
 // sluice::error(error_kind::config) for an unknown level or format.
 void setup_logging(std::string_view level, std::string_view format);
 
-// The text with credentials masked as `***`: the password of URL userinfo
-// (`postgresql://sluice:***@db/sluice`) and values of `password=` / `sslpassword=` in libpq
-// key=value strings and URI query parameters. For logging database URLs and connection errors.
+// Every line is passed through sluice::redact (core/redaction.hpp) before it is written, so no
+// known secret and no recognisable credential reaches any of the three formats.
+//
+// sluice::redact under the name callers in daemon/ have used: the text with credentials masked
+// as `***`.
 std::string redact(std::string_view text);
 
 }  // namespace sluice::daemon

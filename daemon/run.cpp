@@ -18,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include "core/error.hpp"
 #include "daemon/commands.hpp"
@@ -45,6 +46,8 @@ constexpr auto tick = std::chrono::seconds{1};
 // SIGTERM to exit: systemd's default stop timeout is 90 s, ours (and the issue's) is 10 s. Work
 // that has not ended by then is abandoned: PostgreSQL rolls back an uncommitted batch.
 constexpr auto stop_deadline = std::chrono::seconds{8};
+// How often the runs that changed nothing (logged at debug) are summed up in one info line.
+constexpr auto summary_every = std::chrono::minutes{1};
 
 struct stream_slot {
   connectors::stream_spec spec;
@@ -70,6 +73,15 @@ struct source_slot {
   int backfill_failures = 0;
   bool verify_running = false;
   std::optional<steady::time_point> verify_due;  // unset: verify_interval 0, or not known yet
+  // The API told the source to come back later (a Retry-After longer than a run waits): none of
+  // its runs starts before. Kept here too, since a rebuilt runtime has a fresh budget.
+  steady::time_point not_before{};
+
+  // Takes over the pause of the source's budget, if it is later; returns the latest.
+  steady::time_point note_pause() {
+    if (rt) not_before = std::max(not_before, rt->budget->paused_until());
+    return not_before;
+  }
 
   bool idle() const {
     return !backfill_running && !verify_running &&
@@ -86,6 +98,26 @@ bool same_source(const source_config& a, const source_config& b) {
          a.timeout == b.timeout && a.start_date == b.start_date && a.streams == b.streams &&
          a.ca_file == b.ca_file && a.max_delete_fraction == b.max_delete_fraction &&
          a.verify_interval == b.verify_interval && a.timezone == b.timezone;
+}
+
+// The soft descriptor limit is often 1024 (kept low for select()); sluice uses epoll and poll
+// only, so it raises it to the hard limit, and says so when even that looks short: about two
+// descriptors per source at peak (a connection per running stream) plus the database
+// connections, the listener and the journal.
+void raise_descriptor_limit(std::size_t sources) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    // Under the unit's system call filter setrlimit may be refused; LimitNOFILE= sets both.
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  const auto wanted = 64 + 2 * sources;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted)
+    spdlog::warn("the descriptor limit is {} for {} source(s), which may need about {}: raise "
+                 "LimitNOFILE= (systemd) or ulimit -n",
+                 lim.rlim_cur, sources, wanted);
 }
 
 class supervisor {
@@ -115,6 +147,8 @@ private:
                                                           const std::string& stream);
   void lose(source_slot& slot, const std::string& why);
   void update_status();
+  void count_run(const stream_result& result);
+  void log_summary(steady::time_point now);
 
   // ---- signals
   void reload();
@@ -153,6 +187,11 @@ private:
   steady::time_point last_tick_{};
   std::optional<std::chrono::microseconds> watchdog_;
   std::string last_error_;  // the latest stream failure, for STATUS=
+  // Stream runs since the last summary line.
+  steady::time_point window_start_{};
+  std::size_t window_runs_ = 0;
+  std::size_t window_unchanged_ = 0;
+  std::size_t window_failed_ = 0;
 };
 
 std::vector<std::string> supervisor::source_names() const {
@@ -204,10 +243,11 @@ int supervisor::run() {
     return e.kind() == error_kind::config ? exit_code::config : exit_code::unavailable;
   }
   db_ = std::make_unique<blocking_thread>();
-  ctx_ = std::make_unique<run_context>(run_context{*db_, *state_, *jobs_, *writer_, identity_.holder});
+  ctx_ = std::make_unique<run_context>(run_context{*db_, *state_, *jobs_, *writer_, identity_.holder, true});
   vctx_ = std::make_unique<verify_context>(verify_context{*ctx_, *journal_, *census_});
 
   for (const auto& src : cfg_.sources) add_source(src);
+  raise_descriptor_limit(slots_.size());
 
   if (auto listen = parse_listen(cfg_.daemon.listen)) {
     try {
@@ -253,6 +293,7 @@ int supervisor::run() {
   spdlog::info("sluice run: instance '{}', {} source(s) configured, lease ttl {}s", identity_.holder,
                slots_.size(), cfg_.daemon.lease_ttl.count());
 
+  window_start_ = steady::now();
   asio::co_spawn(io_, scheduler(), asio::detached);
   io_.run();
 
@@ -286,6 +327,7 @@ void supervisor::on_tick() {
   std::set<std::string> busy;
   std::vector<std::string> drop;
   for (auto& [name, slot] : slots_) {
+    slot->note_pause();  // before a rebuild replaces the budget
     if (slot->idle()) {
       if (slot->removing) {
         drop.push_back(name);
@@ -304,6 +346,7 @@ void supervisor::on_tick() {
       busy.insert(name);
     }
     if (!slot->held || slot->removing || slot->pending || slot->stale_runtime) continue;
+    if (now < slot->not_before) continue;  // the API asked this source to wait
     for (std::size_t i = 0; i < slot->streams.size(); ++i)
       if (!slot->streams[i].running && slot->streams[i].next_due <= now) start_stream(slot, i);
     if (!slot->backfill_running && now >= slot->backfill_not_before) {
@@ -323,6 +366,7 @@ void supervisor::on_tick() {
   }
   leases_->set_busy(busy);
   metrics_.on_tick();
+  if (now - window_start_ >= summary_every) log_summary(now);
 
   // The watchdog hears from us only while both loops live: this one, and the lease thread (a
   // lease thread stuck in a database call would let leases lapse while we keep pulling).
@@ -391,6 +435,7 @@ void supervisor::start_stream(const std::shared_ptr<source_slot>& slot, std::siz
         }
         const auto& src = *slot->config;
         metrics_.on_run(src.name, st.spec.name, result);
+        count_run(result);
         if (result.cursor)
           metrics_.set_cursor_time(src.name, st.spec.name,
                                    slot->rt->connector->cursor_time(st.spec.name, *result.cursor));
@@ -400,9 +445,11 @@ void supervisor::start_stream(const std::shared_ptr<source_slot>& slot, std::siz
           if (result.error != error_kind::cancelled) ++st.failures;
           last_error_ = src.name + "/" + st.spec.name + ": " + result.message;
         }
-        // A verification asked for a full walk while this run was in flight: it runs next.
-        st.next_due = st.force_full ? steady::now()
-                                    : steady::now() + next_run_delay(src.interval, st.failures, rng_);
+        // A verification asked for a full walk while this run was in flight: it runs next. Not
+        // before the time the API asked the source to wait, though.
+        st.next_due = std::max(st.force_full ? steady::now()
+                                             : steady::now() + next_run_delay(src.interval, st.failures, rng_),
+                               slot->note_pause());
         update_status();
         finish_if_stopped();
       },
@@ -424,6 +471,7 @@ void supervisor::start_backfill(const std::shared_ptr<source_slot>& slot, store:
         stream_request request{*slot->rt, stream, false, job};
         auto result = co_await run_stream(*ctx_, std::move(request));
         slot->backfill_running = false;
+        slot->note_pause();
         metrics_.on_run(job.source, job.stream, result);
         if (result.ok()) {
           slot->backfill_failures = 0;
@@ -490,6 +538,9 @@ void supervisor::start_verify(const std::shared_ptr<source_slot>& slot) {
       [this, slot, pass = std::move(pass)]() mutable -> asio::awaitable<void> {
         co_await run_verify_pass(*vctx_, std::move(pass));
         slot->verify_running = false;
+        slot->note_pause();
+        // Its requests' connections: the next verification is hours away.
+        slot->rt->backfill_http->close_idle();
         if (slot->config->verify_interval > duration::zero())
           slot->verify_due = steady::now() + slot->config->verify_interval;
         update_status();
@@ -516,6 +567,23 @@ std::function<asio::awaitable<bool>()> supervisor::forced_full_walk(
     }
     co_return slot->streams[index].forced_ok;
   };
+}
+
+void supervisor::count_run(const stream_result& result) {
+  ++window_runs_;
+  window_unchanged_ += result.unchanged();
+  window_failed_ += !result.ok() && result.status != "cancelled";
+}
+
+// One line per minute instead of one per unchanged run: how many runs there were, and how many
+// of them changed nothing (each of those logged at debug only).
+void supervisor::log_summary(steady::time_point now) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - window_start_).count();
+  if (window_runs_ > 0)
+    spdlog::info("last {}s: {} stream run(s), {} changed nothing, {} failed", seconds, window_runs_,
+                 window_unchanged_, window_failed_);
+  window_start_ = now;
+  window_runs_ = window_unchanged_ = window_failed_ = 0;
 }
 
 void supervisor::update_status() {

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
+#include "core/redaction.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/source_runtime.hpp"
 #include "store/backfill_jobs.hpp"
@@ -102,6 +103,16 @@ void print_verifications(const std::vector<store::stream_status>& rows,
   }
 }
 
+// Stored errors are masked again on their way out: rows written before a key was known to be
+// echoed (or by an older sluice) may still quote it.
+void mask_errors(std::vector<store::stream_status>& rows, std::vector<store::backfill_job>& jobs,
+                 std::vector<std::optional<store::verification>>& verified) {
+  for (auto& s : rows) s.last_error = redact(s.last_error);
+  for (auto& job : jobs) job.error = redact(job.error);
+  for (auto& v : verified)
+    if (v) v->error = redact(v->error);
+}
+
 }  // namespace
 
 int run_status(const config& cfg, bool json) {
@@ -122,6 +133,7 @@ int run_status(const config& cfg, bool json) {
   store::verification_store journal(cfg.database);
   std::vector<std::optional<store::verification>> verified;
   for (const auto& s : rows) verified.push_back(journal.latest(s.source, s.stream));
+  mask_errors(rows, jobs, verified);
 
   if (json) {
     boost::json::array out;

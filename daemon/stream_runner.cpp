@@ -108,10 +108,14 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
                   label, to_string(*result.error), result.message, c.requests, c.throttled,
                   t.inserted, t.updated);
   } else {
-    spdlog::info("{}: {} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, {} retried) in {:.1f}s",
-                 label, t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled,
-                 c.retries, result.seconds);
+    const auto level = ctx.quiet_unchanged && result.unchanged() ? spdlog::level::debug : spdlog::level::info;
+    spdlog::log(level, "{}: {} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, {} retried) in {:.1f}s",
+                label, t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled,
+                c.retries, result.seconds);
   }
+  // The next run of this stream is usually minutes away, past any server's keep-alive: an idle
+  // connection kept until then would only hold a descriptor (one per source adds up).
+  (backfill ? *request.source.backfill_http : *request.source.http).close_idle();
 
   try {
     store::run_outcome outcome;

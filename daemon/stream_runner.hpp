@@ -30,6 +30,9 @@ struct run_context {
   store::backfill_store& jobs;
   store::batch_writer& writer;
   std::string lease_holder;  // fencing for every sink (empty: none)
+  // The daemon: a run that changed nothing logs at debug (it counts them in a summary line);
+  // with hundreds of sources one info line per run would drown everything else.
+  bool quiet_unchanged = false;
 };
 
 struct stream_request {
@@ -49,6 +52,11 @@ struct stream_result {
   double seconds = 0;
 
   bool ok() const { return status == "succeeded" || status == "suspicious"; }
+  // Succeeded without writing anything and without a warning: nothing worth a log line.
+  bool unchanged() const {
+    return status == "succeeded" && totals.inserted == 0 && totals.updated == 0 &&
+           totals.deleted == 0 && counters.warnings == 0;
+  }
 };
 
 // Never throws. Pass a named request (std::move it): GCC 12 destroys a braced temporary passed

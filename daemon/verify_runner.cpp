@@ -10,6 +10,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/redaction.hpp"
 #include "daemon/census_adapter.hpp"
 
 namespace sluice::daemon {
@@ -118,7 +119,8 @@ asio::awaitable<verify_result> verify_stream(verify_context& ctx, verify_request
   } catch (const error& e) {
     result.outcome = "failed";
     result.error = e.kind();
-    result.message = e.what();
+    // Printed by `sluice verify` as well as logged and recorded: masked once, here.
+    result.message = redact(e.what());
   } catch (const std::exception& e) {
     result.outcome = "failed";
     result.error = error_kind::data;

@@ -54,6 +54,10 @@ fault_config fault_config_from_json(const boost::json::object& object) {
   config.malformed_every = read_count(object, "malformed_every", 0);
   config.html_every = read_count(object, "html_every", 0);
   config.html_status = read_status(object, "html_status", 502);
+  if (const auto* value = object.if_contains("echo_credentials"); value != nullptr && !value->is_null()) {
+    if (!value->is_bool()) throw std::invalid_argument("echo_credentials must be true or false");
+    config.echo_credentials = value->get_bool();
+  }
   return config;
 }
 
@@ -68,6 +72,7 @@ std::string to_json(const fault_config& config) {
   w.key("malformed_every").number(static_cast<std::int64_t>(config.malformed_every));
   w.key("html_every").number(static_cast<std::int64_t>(config.html_every));
   w.key("html_status").number(config.html_status);
+  w.key("echo_credentials").boolean(config.echo_credentials);
   w.end_object();
   return w.take();
 }

@@ -17,6 +17,10 @@ struct fault_config {
   std::uint64_t malformed_every = 0;
   std::uint64_t html_every = 0;
   unsigned html_status = 502;
+  // Vendors that repeat what they received: error and HTML pages (and a 401 for rejected
+  // credentials) quote the request's credential headers, and a 3xx error carries them in its
+  // Location. Checks that a client never lets an echoed secret out.
+  bool echo_credentials = false;
 };
 
 enum class fault_kind { none, throttle, error, html, malformed };

@@ -8,6 +8,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 namespace sluice::fakeapi {
 namespace http = boost::beast::http;
@@ -24,6 +25,38 @@ std::string html_page(unsigned status) {
          "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 }
 
+// The credential headers of a request as a careless vendor would quote them back.
+std::string received_credentials(const http_request& req) {
+  std::string out;
+  for (const auto& field : req) {
+    const std::string name(field.name_string());
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower != "x-apikey" && lower != "x-api-key" && lower != "authorization") continue;
+    if (!out.empty()) out += ", ";
+    out += name + ": " + std::string(field.value());
+  }
+  return out.empty() ? "no credentials" : out;
+}
+
+// An error or HTML fault reply that repeats the request's credentials first (so they fall
+// within any excerpt a client keeps), and in Location for a redirect.
+reply echoing_reply(unsigned status, bool html, const http_request& req) {
+  const std::string echo = received_credentials(req);
+  reply out = html ? reply{status, "text/html; charset=utf-8",
+                           "<html><head><title>" + echo + "</title></head><body>" + reason(status) +
+                               "</body></html>\r\n",
+                           {}}
+                   : json_reply(status, errors_json("Received " + echo + ": " + reason(status)));
+  if (status >= 300 && status < 400) {
+    std::string location = "/login?from=";
+    for (char c : echo) location += c == ' ' ? '+' : c;
+    out.headers.emplace_back("Location", location);
+  }
+  return out;
+}
+
 // Handler failures become replies here, so faults and delays still apply to them.
 reply invoke(const handler& handle, const request& req) {
   try {
@@ -33,6 +66,20 @@ reply invoke(const handler& handle, const request& req) {
   } catch (const std::exception& e) {
     return json_reply(500, errors_json(std::string("Internal error: ") + e.what()));
   }
+}
+
+std::string from_hex(std::string_view hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    throw std::invalid_argument("body_hex is not hexadecimal");
+  };
+  if (hex.size() % 2 != 0) throw std::invalid_argument("body_hex has an odd length");
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2)
+    out += static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1]));
+  return out;
 }
 
 }  // namespace
@@ -87,6 +134,31 @@ router::router(fault_config faults) : faults_(std::move(faults)) {
     fault_counter_ = 0;
     return json_reply(200, to_json(faults_));
   });
+  // {"path": "/partoo/v2/reviews", "status": 200, "content_type": "application/json",
+  //  "body": "..." or "body_hex": "7b7d"}: every later request to that path gets this answer.
+  // `body_hex` carries bytes a JSON string cannot (a cut UTF-8 character, Latin-1). An empty
+  // object clears every canned answer.
+  add_control(http::verb::post, "/_control/canned", [this](const request& req) {
+    auto object = parse_json_object(req);
+    if (object.empty()) {
+      canned_.clear();
+      return json_reply(200, "{}");
+    }
+    try {
+      reply r;
+      if (auto* status = object.if_contains("status"))
+        r.status = static_cast<unsigned>(status->to_number<std::int64_t>());
+      if (auto* type = object.if_contains("content_type"))
+        r.content_type = std::string(type->as_string());
+      if (auto* body = object.if_contains("body")) r.body = std::string(body->as_string());
+      if (auto* hex = object.if_contains("body_hex")) r.body = from_hex(hex->as_string());
+      canned_[std::string(object.at("path").as_string())] = std::move(r);
+    } catch (const std::exception& e) {
+      throw reply_error(
+          json_reply(400, errors_json(std::string("Bad canned answer: ") + e.what())));
+    }
+    return json_reply(200, "{}");
+  });
 }
 
 void router::add_scope(api_scope scope) { scopes_.push_back(std::move(scope)); }
@@ -140,10 +212,15 @@ dispatched router::dispatch_api(const api_scope& scope, const request& req) {
       out.response.headers.emplace_back("Retry-After", faults_.retry_after);
       return out;
     case fault_kind::error:
-      out.response = json_reply(faults_.error_status, errors_json(reason(faults_.error_status)));
+      out.response = faults_.echo_credentials
+                         ? echoing_reply(faults_.error_status, false, req.http)
+                         : json_reply(faults_.error_status, errors_json(reason(faults_.error_status)));
       return out;
     case fault_kind::html:
-      out.response = reply{faults_.html_status, "text/html; charset=utf-8", html_page(faults_.html_status), {}};
+      out.response = faults_.echo_credentials
+                         ? echoing_reply(faults_.html_status, true, req.http)
+                         : reply{faults_.html_status, "text/html; charset=utf-8",
+                                 html_page(faults_.html_status), {}};
       return out;
     case fault_kind::malformed:
     case fault_kind::none:
@@ -152,7 +229,11 @@ dispatched router::dispatch_api(const api_scope& scope, const request& req) {
 
   if (auto rejected = scope.authenticate ? scope.authenticate(req) : std::nullopt) {
     out.response = std::move(*rejected);
+    if (faults_.echo_credentials)
+      out.response.body = errors_json("Invalid credentials: " + received_credentials(req.http));
     if (out.response.status == 401 && !scope.unauthorized_name.empty()) stats_.count(scope.unauthorized_name);
+  } else if (auto canned = canned_.find(path); canned != canned_.end()) {
+    out.response = canned->second;
   } else if (route != nullptr) {
     out.response = invoke(route->handle, req);
   } else if (path_known) {

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -105,6 +106,9 @@ class router {
 
   std::vector<api_scope> scopes_;
   std::vector<control_route> controls_;
+  // Answers set by POST /_control/canned, by exact API path: served instead of the vendor's
+  // (after authentication), so tests can send sluice any body a vendor might, bytes included.
+  std::map<std::string, reply, std::less<>> canned_;
   fault_config faults_;
   std::uint64_t fault_counter_ = 0;
   request_stats stats_;

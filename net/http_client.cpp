@@ -7,6 +7,7 @@
 #include "net/http_client.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <climits>
 #include <functional>
@@ -31,8 +32,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 #include <zlib.h>
+
+#include "core/time.hpp"
+#include "net/tls_context.hpp"
 
 namespace sluice::net {
 namespace {
@@ -200,8 +207,43 @@ error_kind classify_transport(const error_code& ec, bool stopped) noexcept {
 
 std::string in_ms(milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
+// EMFILE/ENFILE: said plainly, with the limit, because the symptom (sources that never sync)
+// does not point at it, and Asio's wording alone reads like a network problem.
+bool out_of_descriptors(const error_code& ec) noexcept {
+  return ec == asio::error::no_descriptors ||
+         ec == error_code(ENFILE, boost::system::system_category());
+}
+
+std::string descriptor_problem(const error_code& ec) {
+  std::string limit = "unknown";
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0) limit = std::to_string(lim.rlim_cur);
+  return "out of file descriptors (" + ec.message() + "; the process may open " + limit +
+         "): raise the descriptor limit (LimitNOFILE= in the systemd unit, or ulimit -n)";
+}
+
+// Asio's range connect reports a socket it could not open (EMFILE, ENFILE) as operation_aborted,
+// which reads like a shutdown. Opening one ourselves recovers the real reason.
+error_code socket_failure(const tcp::resolver::results_type& results, error_code reported) {
+  const int family = results.empty() || results.begin()->endpoint().protocol() == tcp::v4() ? AF_INET : AF_INET6;
+  const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return error_code(errno, boost::system::system_category());
+  ::close(fd);
+  return reported;
+}
+
+// The wall-clock time `ahead` from now, to the second, for "retry after ..." messages.
+std::string wall_time_in(std::chrono::steady_clock::duration ahead) {
+  const auto when = std::chrono::floor<std::chrono::seconds>(
+      std::chrono::system_clock::now() + std::chrono::ceil<std::chrono::seconds>(ahead));
+  auto text = format_timestamp(std::chrono::time_point_cast<std::chrono::microseconds>(when));
+  if (auto dot = text.find('.'); dot != std::string::npos) text.erase(dot, text.size() - dot - 1);
+  return text;
+}
+
 std::string describe(const transport_failure& f, const target& t, const client_options& o) {
   if (!f.detail.empty()) return f.detail;
+  if (out_of_descriptors(f.ec)) return descriptor_problem(f.ec);
   const bool timed_out = f.ec == beast::error::timeout;
   const std::string endpoint = t.host + ":" + t.port;
   switch (f.where) {
@@ -318,20 +360,15 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         options_(std::move(options)),
         budget_(std::move(budget)),
         auth_(std::move(auth)),
-        tls_context_(ssl::context::tls_client),
         rng_(std::random_device{}()) {
-    SSL_CTX_set_min_proto_version(tls_context_.native_handle(), TLS1_2_VERSION);
-    error_code ec;
-    tls_context_.set_default_verify_paths(ec);
-    if (ec) spdlog::warn("{}: cannot load the system trust store: {}", options_.source, ec.message());
-    if (!options_.ca_file.empty()) {
-      tls_context_.load_verify_file(options_.ca_file, ec);
-      if (ec)
-        throw error(error_kind::config, options_.source + ": cannot load CA file " + options_.ca_file +
-                                            ": " + ec.message());
-    }
-    // Verification is never turned off; ssl::host_name_verification is set per connection.
-    tls_context_.set_verify_mode(ssl::verify_peer);
+    // The system store alone is loaded on the first https connection (never for http:// sources);
+    // an extra CA file is loaded now, so that a wrong path is a configuration error at start.
+    if (!options_.ca_file.empty()) tls_context_ = shared_tls_context(options_.ca_file, options_.source);
+  }
+
+  ssl::context& tls_context() {
+    if (!tls_context_) tls_context_ = shared_tls_context(options_.ca_file, options_.source);
+    return *tls_context_;
   }
 
   // A connection slot of one origin, returned to the pool (or dropped) when it goes away, also
@@ -411,7 +448,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     auto results = co_await resolve(t, flight);
     auto conn = std::make_unique<connection>();
     if (t.tls)
-      conn->tls = std::make_unique<tls_stream>(executor_, tls_context_);
+      conn->tls = std::make_unique<tls_stream>(executor_, tls_context());
     else
       conn->plain = std::make_unique<beast::tcp_stream>(executor_);
     connection& c = *conn;
@@ -420,6 +457,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     c.lowest().expires_after(options_.timeouts.connect);
     auto [connect_ec, endpoint] = co_await c.lowest().async_connect(results, use_tuple);
     (void)endpoint;
+    if (connect_ec == asio::error::operation_aborted && !stopped_) connect_ec = socket_failure(results, connect_ec);
     check(step::connect, connect_ec);
     if (!t.tls) co_return conn;
 
@@ -582,7 +620,13 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
   // theirs; low-priority (backfill) requests only take one that nobody has reserved, and
   // otherwise ask again later, so live pulls queued meanwhile go first.
   template <class Cancelled>
-  asio::awaitable<void> take_token(in_flight& flight, const Cancelled& cancelled) {
+  asio::awaitable<void> take_token(in_flight& flight, const Cancelled& cancelled, const std::string& what) {
+    // A source told to come back much later (a long Retry-After) sends nothing until then: this
+    // request fails now rather than hold its stream for hours.
+    const auto pause_left = budget_->paused_until() - std::chrono::steady_clock::now();
+    if (pause_left > options_.retry.max_retry_after)
+      throw error(error_kind::throttled, what + ": not sent: the API asked this source to wait; retry after " +
+                                             wall_time_in(pause_left) + " (Retry-After)");
     if (options_.priority == request_priority::normal) {
       const auto wait = budget_->take(std::chrono::steady_clock::now());
       if (wait > std::chrono::steady_clock::duration::zero()) co_await sleep(wait, flight);
@@ -615,7 +659,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     int attempts = 0, failures = 0, throttles = 0;
     bool renewed = false;
     for (;;) {
-      if (budget_) co_await take_token(flight, cancelled);
+      if (budget_) co_await take_token(flight, cancelled, what);
 
       request attempt = req;
       if (auth_) auth_->apply(attempt);
@@ -666,8 +710,10 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
           auto value = answer->header_value("Retry-After");
           if (!value.empty()) retry_after = parse_retry_after(value, std::chrono::system_clock::now());
         }
+        if (status == 429 && counters) ++counters->throttled;
+        if (retry_after && *retry_after > options_.retry.max_retry_after)
+          throw retry_later(what, status, *retry_after, answer->body);
         if (status == 429) {
-          if (counters) ++counters->throttled;
           if (budget_) {
             const auto now = std::chrono::steady_clock::now();
             budget_->on_throttled(now);
@@ -694,12 +740,37 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     }
   }
 
-  void shutdown() {
-    stopped_ = true;
+  // A Retry-After longer than the retry policy's longest delay is not waited for: a run (a
+  // one-shot sync above all) would sit idle for that long. The request fails now with the time to
+  // come back, and the whole source pauses until then (the daemon schedules its runs after it).
+  error retry_later(const std::string& what, unsigned status, milliseconds retry_after,
+                    const std::string& body) {
+    if (budget_) budget_->pause_until(std::chrono::steady_clock::now() + retry_after);
+    auto in_seconds = [](milliseconds d) {
+      return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+    };
+    std::string message = what + ": " + status_line(status) + ": the API asks to wait " +
+                          in_seconds(retry_after) + " (Retry-After), longer than a run waits (" +
+                          in_seconds(options_.retry.max_retry_after) + "); retry after " +
+                          wall_time_in(retry_after);
+    if (!body.empty()) message += ": " + body_snippet(body);
+    return error(classify_http_status(status), std::move(message), status);
+  }
+
+  // Idle keep-alive connections hold a descriptor each; a source's next run is usually beyond
+  // the server's keep-alive anyway.
+  void close_idle() {
     for (auto& [origin, pool] : pools_) {
       for (auto& conn : pool.idle) conn->close();
       pool.open -= pool.idle.size();
       pool.idle.clear();
+    }
+  }
+
+  void shutdown() {
+    stopped_ = true;
+    close_idle();
+    for (auto& [origin, pool] : pools_) {
       for (auto* waiter : pool.waiters) {
         waiter->notified = true;
         waiter->timer.cancel();
@@ -715,7 +786,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
   client_options options_;
   std::shared_ptr<token_bucket> budget_;
   std::shared_ptr<authenticator> auth_;
-  ssl::context tls_context_;
+  std::shared_ptr<ssl::context> tls_context_;  // shared per trust configuration; set on first use
   std::map<std::string, origin_pool> pools_;
   std::list<in_flight*> in_flight_;
   bool stopped_ = false;
@@ -741,5 +812,7 @@ boost::asio::awaitable<response> http_client::get(std::string url, run_counters*
 }
 
 void http_client::shutdown() { impl_->shutdown(); }
+
+void http_client::close_idle() { impl_->close_idle(); }
 
 }  // namespace sluice::net

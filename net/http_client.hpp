@@ -34,7 +34,7 @@ struct client_options {
   std::size_t body_limit = 256u << 20;
   retry_policy retry;
   std::string user_agent = "sluice/0.1";
-  std::size_t max_connections_per_origin = 4;
+  std::size_t max_connections_per_origin = 4;  // open at once, per client (bounds descriptors)
   // Backfill clients use `low`: they share the source's budget but take tokens only when live
   // pulls leave some (token_bucket::try_take_now).
   request_priority priority = request_priority::normal;
@@ -57,11 +57,17 @@ public:
   // the 2xx answer. Anything else throws sluice::error with its kind, the HTTP status, and a
   // message naming the source, the method and the URL without its query string, the status and
   // at most 200 bytes of the body. `counters`, when given, counts requests, 429s and retries.
+  // A Retry-After beyond retry.max_retry_after is not waited for: the request fails at once
+  // with the time to retry, and the source's budget holds its other requests until then.
   boost::asio::awaitable<response> send(request req, run_counters* counters = nullptr);
   boost::asio::awaitable<response> get(std::string url, run_counters* counters = nullptr);
 
   // Closes idle connections; requests in flight fail with kind `cancelled`.
   void shutdown();
+
+  // Closes idle keep-alive connections now (each holds a descriptor until it is reused or found
+  // stale); requests in flight keep theirs. The client stays usable.
+  void close_idle();
 
 private:
   struct impl;

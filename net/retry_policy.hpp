@@ -14,6 +14,10 @@ struct retry_policy {
   std::chrono::milliseconds base_delay{500};     // doubled per attempt
   std::chrono::milliseconds max_delay{60'000};   // cap for backoff and for Retry-After
   int max_throttled_attempts = 20;               // 429s are expected under load: more patience
+  // The longest Retry-After that is waited for. A longer one (`Retry-After: 86400`) fails the
+  // request at once with the time to retry, and pauses the source until then (http_client): no
+  // run, a one-shot sync least of all, should sit idle for hours on one request.
+  std::chrono::milliseconds max_retry_after{60'000};
 
   // Delay before attempt `attempt + 1` after attempt `attempt` (1-based) failed with `kind`;
   // nullopt: give up. Non-transient kinds (auth, client, data, ...) never retry. A server's

@@ -33,6 +33,8 @@ public:
 
   // Retry-After: nobody of this source sends before `until`.
   void pause_until(clock::time_point until);
+  // The end of the current pause (in the past, or the epoch, when there is none).
+  clock::time_point paused_until() const noexcept { return paused_until_; }
 
   // A 429 arrived: after `threshold` in a row the effective rate is halved (down to a floor of
   // 1/8 of the configured rate) for `cooldown`; on_success() counts towards recovery.

@@ -7,6 +7,8 @@
 #include <pqxx/nontransaction>
 #include <pqxx/result>
 
+#include "core/redaction.hpp"
+#include "core/utf8_text.hpp"
 #include "store/connection.hpp"
 #include "store/redact.hpp"
 #include "store/sql_values.hpp"
@@ -152,7 +154,9 @@ void backfill_store::finish(std::int64_t id, bool succeeded, std::string_view er
   impl_->run("cannot finish backfill job", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     std::optional<std::string> message;
-    if (!error_message.empty()) message = std::string(error_message);
+    // Valid UTF-8 and bounded: it quotes vendor bodies, and a refused text would leave the job
+    // 'running'.
+    if (!error_message.empty()) message = utf8_safe(redact(error_message), 2000);
     auto r = tx.exec_params0("UPDATE " + impl_->table +
                                  " SET status = $2, finished_at = now(), updated_at = now(),"
                                  " error = $3 WHERE id = $1",

@@ -37,6 +37,7 @@
 #include "store/copy_encoder.hpp"
 #include "store/first_value.hpp"
 #include "store/redact.hpp"
+#include "store/row_check.hpp"
 #include "store/sql_values.hpp"
 
 namespace sluice::store {
@@ -180,10 +181,12 @@ public:
     if (batch.table != nullptr && batch.table != &table)
       throw error(error_kind::data, fmt::format("a batch for table {} was written to the sink of {}",
                                                 batch.table->name, table.name));
-    for (const auto& r : batch.rows)
+    for (const auto& r : batch.rows) {
       if (r.size() != table.columns.size())
         throw error(error_kind::data, fmt::format("a row for {} has {} cells instead of {}",
                                                   table.name, r.size(), table.columns.size()));
+      check_storable(state_->source, state_->stream, table, r);
+    }
     batch.table = &table;
 
     bool must_wait = false;
@@ -333,6 +336,52 @@ bool is_unique_violation(const std::exception& e) {
 }
 
 }  // namespace
+
+// The column that says which of two versions of a record is newer, if the table has one.
+std::optional<std::size_t> version_column(const table_def& table) {
+  for (std::string_view name : {"updated_at", "modified_at"})
+    for (std::size_t i = 0; i < table.columns.size(); ++i)
+      if (table.columns[i].name == name && table.columns[i].type == column_type::timestamptz)
+        return i;
+  return std::nullopt;
+}
+
+// Whether `candidate`, met after `kept` in the answer, replaces it: unless both carry an update
+// time and the one kept is strictly newer, the later one wins.
+bool supersedes(const row& candidate, const row& kept, std::optional<std::size_t> version) {
+  if (!version) return true;
+  const auto* a = std::get_if<timestamp>(&candidate[*version]);
+  const auto* b = std::get_if<timestamp>(&kept[*version]);
+  return a == nullptr || b == nullptr || !(*a < *b);
+}
+
+// One row per key for a commit, in the order of first appearance. A page may repeat a record
+// (a page boundary that shifted while paging, or a vendor listing one record twice with an older
+// version last), and ON CONFLICT cannot touch one row twice in a statement anyway: the newest
+// version by the table's update time wins, else the last one.
+std::vector<const row*> newest_versions(const table_def& table, const std::vector<job>& group) {
+  std::vector<const row*> rows;
+  std::size_t total = 0;
+  for (const auto& j : group) total += j.batch.rows.size();
+  rows.reserve(total);
+  const auto version = version_column(table);
+  std::unordered_map<std::string_view, std::size_t> slot;  // key -> index into rows
+  slot.reserve(total);
+  for (const auto& j : group)
+    for (const auto& r : j.batch.rows) {
+      const auto* id = std::get_if<std::string>(&r[0]);
+      if (id == nullptr) {
+        rows.push_back(&r);
+        continue;
+      }
+      auto [at, inserted] = slot.try_emplace(*id, rows.size());
+      if (inserted)
+        rows.push_back(&r);
+      else if (supersedes(r, *rows[at->second], version))
+        rows[at->second] = &r;
+    }
+  return rows;
+}
 
 // Everything the writer thread owns: the connection and what was set up on it.
 struct batch_writer::impl {
@@ -534,32 +583,9 @@ void batch_writer::impl::prepare_table(const table_def& table) {
 }
 
 write_totals batch_writer::impl::commit(const sink_state& sink, std::vector<job>& group) {
-  // Last row wins among duplicate keys of one commit (a page boundary that shifted while
-  // paging): ON CONFLICT cannot touch one row twice in a statement.
-  std::vector<const row*> rows;
+  std::vector<const row*> rows = newest_versions(*sink.table, group);
   std::size_t total = 0;
   for (const auto& j : group) total += j.batch.rows.size();
-  rows.reserve(total);
-  if (total > 1) {
-    std::unordered_map<std::string_view, std::size_t> last;
-    last.reserve(total);
-    std::size_t i = 0;
-    for (const auto& j : group)
-      for (const auto& r : j.batch.rows) {
-        if (const auto* id = std::get_if<std::string>(&r[0])) last[*id] = i;
-        ++i;
-      }
-    i = 0;
-    for (const auto& j : group)
-      for (const auto& r : j.batch.rows) {
-        const auto* id = std::get_if<std::string>(&r[0]);
-        if (id == nullptr || last[*id] == i) rows.push_back(&r);
-        ++i;
-      }
-  } else {
-    for (const auto& j : group)
-      for (const auto& r : j.batch.rows) rows.push_back(&r);
-  }
 
   // The newest cursor of the group commits with all of the group's rows.
   const std::string* cursor = nullptr;

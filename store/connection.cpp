@@ -5,6 +5,7 @@
 #include <pqxx/except>
 #include <pqxx/nontransaction>
 
+#include "core/redaction.hpp"
 #include "store/redact.hpp"
 
 namespace sluice::store {
@@ -20,6 +21,8 @@ std::string trimmed(std::string text) {
 
 std::unique_ptr<pqxx::connection> connect(const database_options& db,
                                           std::string_view application_name) {
+  // Known before the first attempt, so that whatever the driver says about it is masked.
+  register_database_url(db.url);
   std::unique_ptr<pqxx::connection> conn;
   try {
     conn = std::make_unique<pqxx::connection>(db.url);

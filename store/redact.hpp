@@ -7,8 +7,9 @@
 
 namespace sluice::store {
 
-// Removes `user:password@` from URIs, `password=...` from key=value strings and URI queries,
-// and any literal occurrence of the password that `url` carries.
+// sluice::redact (core/redaction.hpp) after registering the password that `url` carries: removes
+// `user:password@` from URIs (mistyped schemes too), `password=...` from key=value strings and
+// URI queries, and every occurrence of a known secret.
 std::string redact_secrets(std::string_view message, std::string_view url);
 
 // `"name"` with embedded quotes doubled: a safe SQL identifier for any string.

@@ -9,7 +9,9 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
+#include "core/redaction.hpp"
 #include "core/tables.hpp"
+#include "core/utf8_text.hpp"
 #include "store/connection.hpp"
 #include "store/redact.hpp"
 #include "store/sql_values.hpp"
@@ -72,7 +74,39 @@ std::int64_t state::begin_run(std::string_view source, std::string_view stream,
   });
 }
 
+namespace {
+
+// Recorded texts quote vendor bodies; sync_runs keeps a bounded excerpt.
+constexpr std::size_t max_recorded_text = 2000;
+
+// Said instead of a message that PostgreSQL refused: the row must not stay 'running'.
+constexpr std::string_view unrecordable_message =
+    "the run's message could not be recorded (the database refused it)";
+
+}  // namespace
+
 void state::finish_run(std::int64_t run_id, const run_outcome& outcome) {
+  // Masked before it is cut, so that a cut cannot leave half a secret unrecognised.
+  const std::string message = utf8_safe(redact(outcome.error_message), max_recorded_text);
+  const std::string warning = utf8_safe(redact(outcome.counters.first_warning), max_recorded_text);
+  try {
+    record_run_end(run_id, outcome, message, warning);
+  } catch (const error&) {
+    // A row left 'running' would claim the run goes on forever. The first attempt may have lost
+    // its connection (the next one reconnects) or had a text refused: try once more without any
+    // vendor text, and only then give up.
+    try {
+      const std::string fixed =
+          outcome.error_message.empty() ? std::string() : std::string(unrecordable_message);
+      record_run_end(run_id, outcome, fixed, "");
+    } catch (const error&) {
+    }
+    throw;
+  }
+}
+
+void state::record_run_end(std::int64_t run_id, const run_outcome& outcome,
+                           const std::string& message, const std::string& warning) {
   impl_->run("cannot record run end", [&](pqxx::connection& c) {
     pqxx::work tx(c);
     const auto& t = outcome.totals;
@@ -80,8 +114,8 @@ void state::finish_run(std::int64_t run_id, const run_outcome& outcome) {
     // Optional text goes in as a nullable pointer: libpqxx sends a null pointer as SQL NULL.
     std::string kind = outcome.error ? std::string(to_string(*outcome.error)) : std::string();
     const char* kind_param = outcome.error ? kind.c_str() : nullptr;
-    const char* error_param = outcome.error_message.empty() ? nullptr : outcome.error_message.c_str();
-    const char* warning_param = n.first_warning.empty() ? nullptr : n.first_warning.c_str();
+    const char* error_param = message.empty() ? nullptr : message.c_str();
+    const char* warning_param = warning.empty() ? nullptr : warning.c_str();
     tx.exec_params0("UPDATE " + impl_->schema +
                         ".sync_runs SET finished_at = now(), status = $2, records = $3, "
                         "inserted = $4, updated = $5, deleted = $6, warnings = $7, requests = $8, "

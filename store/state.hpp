@@ -58,6 +58,9 @@ public:
 
   // Inserts a sync_runs row with status 'running'; returns its id.
   std::int64_t begin_run(std::string_view source, std::string_view stream, std::string_view mode);
+  // Never leaves the row 'running' when the database is reachable at all: texts are made valid
+  // UTF-8 and bounded first, and when the update still fails it is retried once with a fixed
+  // message (the first failure is rethrown).
   void finish_run(std::int64_t run_id, const run_outcome& outcome);
 
   // `tables` maps each (source, stream) the configuration knows to its table, so status can
@@ -74,6 +77,9 @@ public:
   std::string server_version();  // "PostgreSQL 15.18"
 
 private:
+  void record_run_end(std::int64_t run_id, const run_outcome& outcome, const std::string& message,
+                      const std::string& warning);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -6,6 +6,8 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
+#include "core/redaction.hpp"
+#include "core/utf8_text.hpp"
 #include "store/connection.hpp"
 #include "store/redact.hpp"
 #include "store/sql_values.hpp"
@@ -87,7 +89,7 @@ void verification_store::finish(const verification& v) {
                         "WHERE id = $1",
                     v.id, v.outcome, v.api_count, v.table_count, v.ranges_probed,
                     v.ranges_drifted, v.rows_repaired, v.rows_deleted, v.requests,
-                    text_or_null(v.error), text_or_null(v.details));
+                    text_or_null(utf8_safe(redact(v.error), 2000)), text_or_null(v.details));
     tx.commit();
   });
 }

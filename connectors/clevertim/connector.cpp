@@ -128,8 +128,8 @@ awaitable<void> pull_resource(pull p) {
   auto batch = fresh_batch();
   std::size_t batches = 0;
   while (const auto* element = reader.next()) {
-    batch.rows.push_back(
-        map_element(resource, *element, reader.count() - 1, origin, p.counters, zone));
+    batch.rows.push_back(map_element(resource, *element, reader.count() - 1, origin, p.counters,
+                                     zone, reader.text()));
     if (batch.rows.size() == batch_rows) {
       co_await p.out.write(std::exchange(batch, fresh_batch()));
       ++batches;

@@ -77,7 +77,7 @@ std::optional<std::string> json_of(const record_fields& fields, std::string_view
                 expected == boost::json::kind::array ? "is not a list" : "is not an object");
     return std::nullopt;
   }
-  return serialize(*value);
+  return fields.json(key);
 }
 
 std::string_view trim(std::string_view text) {
@@ -136,12 +136,12 @@ std::optional<timestamp> split_time(const record_fields& fields, std::string_vie
 }
 
 // The columns every resource with custom fields shares, and raw.
-void set_common(row_builder& out, const record_fields& fields, const boost::json::object& record) {
+void set_common(row_builder& out, const record_fields& fields) {
   out.set("tags", strings(fields, "tags"));
   out.set("custom_fields", json_of(fields, "cf", boost::json::kind::object));
   out.set("created_at", fields.time("ao"));
   out.set("modified_at", fields.time("lm"));
-  out.set("raw", serialize(record));
+  out.set("raw", fields.raw());
 }
 
 // Contacts and companies: the same record shape, told apart by is_company.
@@ -170,9 +170,10 @@ const resource_info* find_resource(std::string_view name) noexcept {
   return nullptr;
 }
 
-row map_contact(const boost::json::object& record, run_counters& counters) {
+row map_contact(const boost::json::object& record, run_counters& counters,
+                std::string_view text) {
   auto id = required_id(record, "clevertim contact");
-  record_fields fields(record, "clevertim contact " + id, counters);
+  record_fields fields(record, "clevertim contact " + id, counters, text);
   check_listing(fields, false);
   row_builder out(tables::crm_contacts);
   out.set("external_id", id);
@@ -181,38 +182,41 @@ row map_contact(const boost::json::object& record, run_counters& counters) {
   out.set("title", fields.text("title"));
   out.set("company_external_id", link(fields, "companyId"));
   set_person_or_company(out, fields);
-  set_common(out, fields, record);
+  set_common(out, fields);
   return out.take();
 }
 
-row map_company(const boost::json::object& record, run_counters& counters) {
+row map_company(const boost::json::object& record, run_counters& counters,
+                std::string_view text) {
   auto id = required_id(record, "clevertim company");
-  record_fields fields(record, "clevertim company " + id, counters);
+  record_fields fields(record, "clevertim company " + id, counters, text);
   check_listing(fields, true);
   row_builder out(tables::crm_companies);
   out.set("external_id", id);
   out.set("name", fields.text("cn"));
   set_person_or_company(out, fields);
-  set_common(out, fields, record);
+  set_common(out, fields);
   return out.take();
 }
 
-row map_case(const boost::json::object& record, run_counters& counters) {
+row map_case(const boost::json::object& record, run_counters& counters,
+             std::string_view text) {
   auto id = required_id(record, "clevertim case");
-  record_fields fields(record, "clevertim case " + id, counters);
+  record_fields fields(record, "clevertim case " + id, counters, text);
   row_builder out(tables::crm_cases);
   out.set("external_id", id);
   out.set("name", fields.text("name"));
   out.set("description", fields.text("description"));
   out.set("customer_external_id", link(fields, "cust"));
   out.set("lead_user", link(fields, "leadUser"));
-  set_common(out, fields, record);
+  set_common(out, fields);
   return out.take();
 }
 
-row map_opportunity(const boost::json::object& record, run_counters& counters) {
+row map_opportunity(const boost::json::object& record, run_counters& counters,
+                    std::string_view text) {
   auto id = required_id(record, "clevertim opportunity");
-  record_fields fields(record, "clevertim opportunity " + id, counters);
+  record_fields fields(record, "clevertim opportunity " + id, counters, text);
   row_builder out(tables::crm_opportunities);
   out.set("external_id", id);
   out.set("name", fields.text("name"));
@@ -222,14 +226,14 @@ row map_opportunity(const boost::json::object& record, run_counters& counters) {
   out.set("currency", fields.text("currency"));
   out.set("customer_external_id", link(fields, "cust"));
   out.set("lead_user", link(fields, "leadUser"));
-  set_common(out, fields, record);
+  set_common(out, fields);
   return out.take();
 }
 
 row map_task(const boost::json::object& record, run_counters& counters,
-             const account_zone& zone) {
+             const account_zone& zone, std::string_view text) {
   auto id = required_id(record, "clevertim task");
-  record_fields fields(record, "clevertim task " + id, counters);
+  record_fields fields(record, "clevertim task " + id, counters, text);
   row_builder out(tables::crm_tasks);
   out.set("external_id", id);
   out.set("name", fields.text("name"));
@@ -244,7 +248,7 @@ row map_task(const boost::json::object& record, run_counters& counters,
   auto modified = fields.time("lm");
   out.set("created_at", created);
   out.set("modified_at", modified);
-  out.set("raw", serialize(record));
+  out.set("raw", fields.raw());
   // The source says the task is deleted: the deletion is at its last modification. A task that
   // comes back with is_deleted false is live again (the upsert clears deleted_at).
   if (fields.boolean("is_deleted").value_or(false)) {
@@ -258,9 +262,10 @@ row map_task(const boost::json::object& record, run_counters& counters,
   return out.take();
 }
 
-row map_note(const boost::json::object& record, run_counters& counters) {
+row map_note(const boost::json::object& record, run_counters& counters,
+             std::string_view text) {
   auto id = required_id(record, "clevertim note");
-  record_fields fields(record, "clevertim note " + id, counters);
+  record_fields fields(record, "clevertim note " + id, counters, text);
   row_builder out(tables::crm_notes);
   out.set("external_id", id);
   out.set("body", fields.text("desc"));
@@ -269,13 +274,14 @@ row map_note(const boost::json::object& record, run_counters& counters) {
   out.set("customer_external_id", link(fields, "cust"));
   out.set("created_at", fields.time("ao"));
   out.set("modified_at", fields.time("lm"));
-  out.set("raw", serialize(record));
+  out.set("raw", fields.raw());
   return out.take();
 }
 
-row map_custom_field(const boost::json::object& record, run_counters& counters) {
+row map_custom_field(const boost::json::object& record, run_counters& counters,
+                     std::string_view text) {
   auto id = required_id(record, "clevertim customfield");
-  record_fields fields(record, "clevertim customfield " + id, counters);
+  record_fields fields(record, "clevertim customfield " + id, counters, text);
   row_builder out(tables::crm_custom_fields);
   out.set("external_id", id);
   out.set("name", fields.text("name"));
@@ -284,32 +290,32 @@ row map_custom_field(const boost::json::object& record, run_counters& counters) 
   out.set("model_types", strings(fields, "modelType"));
   out.set("multiple", fields.boolean("multiple"));
   out.set("allowed_values", json_of(fields, "values", boost::json::kind::array));
-  out.set("raw", serialize(record));
+  out.set("raw", fields.raw());
   return out.take();
 }
 
 row map_record(const resource_info& resource, const boost::json::object& record,
-               run_counters& counters, const account_zone& zone) {
+               run_counters& counters, const account_zone& zone, std::string_view text) {
   const auto* table = resource.table;
-  if (table == &tables::crm_contacts) return map_contact(record, counters);
-  if (table == &tables::crm_companies) return map_company(record, counters);
-  if (table == &tables::crm_cases) return map_case(record, counters);
-  if (table == &tables::crm_opportunities) return map_opportunity(record, counters);
-  if (table == &tables::crm_tasks) return map_task(record, counters, zone);
-  if (table == &tables::crm_notes) return map_note(record, counters);
-  if (table == &tables::crm_custom_fields) return map_custom_field(record, counters);
+  if (table == &tables::crm_contacts) return map_contact(record, counters, text);
+  if (table == &tables::crm_companies) return map_company(record, counters, text);
+  if (table == &tables::crm_cases) return map_case(record, counters, text);
+  if (table == &tables::crm_opportunities) return map_opportunity(record, counters, text);
+  if (table == &tables::crm_tasks) return map_task(record, counters, zone, text);
+  if (table == &tables::crm_notes) return map_note(record, counters, text);
+  if (table == &tables::crm_custom_fields) return map_custom_field(record, counters, text);
   throw error(error_kind::config, "clevertim has no resource '" + std::string(resource.name) + "'");
 }
 
 row map_element(const resource_info& resource, const boost::json::value& element,
                 std::size_t index, const body_origin& origin, run_counters& counters,
-                const account_zone& zone) {
+                const account_zone& zone, std::string_view text) {
   // The mapper knows the record, this function knows where it came from: the message says both.
   const auto prefix = [&] { return describe(origin) + ": content[" + std::to_string(index) + "]"; };
   if (!element.is_object())
     throw error(error_kind::data, prefix() + " is not an object: " + excerpt(element));
   try {
-    return map_record(resource, element.get_object(), counters, zone);
+    return map_record(resource, element.get_object(), counters, zone, text);
   } catch (const error& e) {
     throw error(e.kind(), prefix() + ": " + e.what());
   }

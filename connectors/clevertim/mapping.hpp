@@ -35,32 +35,40 @@ const resource_info* find_resource(std::string_view name) noexcept;
 
 // Contacts and companies share one id space and one record shape told apart by `is_company`.
 // A record in the other's list is still stored where it was listed, with a warning.
-row map_contact(const boost::json::object& record, run_counters& counters);
-row map_company(const boost::json::object& record, run_counters& counters);
-row map_case(const boost::json::object& record, run_counters& counters);
+row map_contact(const boost::json::object& record, run_counters& counters,
+                std::string_view text = {});
+row map_company(const boost::json::object& record, run_counters& counters,
+                std::string_view text = {});
+row map_case(const boost::json::object& record, run_counters& counters,
+             std::string_view text = {});
 // `value` is a decimal in a string ("4500"): numeric text, or NULL with a warning when it is not
 // a decimal number; an empty string is no value.
-row map_opportunity(const boost::json::object& record, run_counters& counters);
+row map_opportunity(const boost::json::object& record, run_counters& counters,
+                    std::string_view text = {});
 // `startDate`/`endDate` are `{y, mo, d, h, mi}` (month 1..12): wall-clock times of the account's
 // zone (the API gives no zone), converted to instants by `zone` (account_zone.hpp says how
 // daylight-saving gaps and overlaps are read); null is no date, an incomplete or impossible one
 // is NULL with a warning. `ao` and `lm` carry their own `Z` and are not converted.
 // `is_deleted: true` means the source deleted the task: deleted_at = `lm` (or `ao` without it).
 row map_task(const boost::json::object& record, run_counters& counters,
-             const account_zone& zone = account_zone::utc());
-row map_note(const boost::json::object& record, run_counters& counters);
-row map_custom_field(const boost::json::object& record, run_counters& counters);
+             const account_zone& zone = account_zone::utc(), std::string_view text = {});
+row map_note(const boost::json::object& record, run_counters& counters,
+             std::string_view text = {});
+row map_custom_field(const boost::json::object& record, run_counters& counters,
+                     std::string_view text = {});
 
 // The mapper of `resource` (one of resources()); `zone` reads task dates (map_task).
+// `text` is the record as sent (list_body_reader::text()), so raw keeps numbers exactly.
 row map_record(const resource_info& resource, const boost::json::object& record,
-               run_counters& counters, const account_zone& zone = account_zone::utc());
+               run_counters& counters, const account_zone& zone = account_zone::utc(),
+               std::string_view text = {});
 
 // Element `index` of an answer's `content` list as a row. Throws sluice::error (kind data)
 // naming the source, the URL and the index for an element that is not an object or has no
 // usable id.
 row map_element(const resource_info& resource, const boost::json::value& element,
                 std::size_t index, const body_origin& origin, run_counters& counters,
-                const account_zone& zone = account_zone::utc());
+                const account_zone& zone = account_zone::utc(), std::string_view text = {});
 
 // Checks Clevertim's envelope before any record is used: `"status":"OK"` passes. `"ERROR"`
 // throws sluice::error kind client with the vendor's `error` text (the API answered, but refused

@@ -50,9 +50,10 @@ std::optional<std::string> id_from_href(std::string_view href) {
   return std::string(segment);
 }
 
-mapped_item map_item(const boost::json::object& item, run_counters& counters) {
+mapped_item map_item(const boost::json::object& item, run_counters& counters,
+                     std::string_view text) {
   std::string id = item_id(item);
-  record_fields fields(item, "cloudapp item " + id, counters);
+  record_fields fields(item, "cloudapp item " + id, counters, text);
 
   row_builder out(tables::cloudapp_items);
   out.set("external_id", id);
@@ -69,7 +70,7 @@ mapped_item map_item(const boost::json::object& item, run_counters& counters) {
   // Null unless the item is in the trash; trashed items stay live rows. The trash listing may
   // leave it out: mark_trashed fills it in then.
   out.set("trashed_at", fields.time("deleted_at"));
-  out.set("raw", serialize(item));
+  out.set("raw", fields.raw());
   // deleted_at stays NULL: CloudApp reports no deletions; the snapshot finds them by absence,
   // and an item coming back clears the mark on upsert.
   return {out.take(), std::move(id)};
@@ -83,6 +84,8 @@ void mark_trashed(mapped_item& item, timestamp seen_at) {
 std::vector<mapped_item> read_items_page(std::string_view body, std::string_view content_type,
                                          const body_origin& origin, run_counters& counters) {
   auto items = parse_array_body(body, content_type, origin);
+  // Each item's text as sent, so raw keeps numbers a double cannot hold.
+  const auto texts = element_texts(body, "");
   std::vector<mapped_item> out;
   out.reserve(items.size());
   // The mapper knows the item, this loop knows where it came from: the message says both, once.
@@ -91,7 +94,8 @@ std::vector<mapped_item> read_items_page(std::string_view body, std::string_view
     if (!items[i].is_object())
       throw error(error_kind::data, prefix() + " is not an object: " + excerpt(items[i]));
     try {
-      out.push_back(map_item(items[i].get_object(), counters));
+      out.push_back(map_item(items[i].get_object(), counters,
+                             texts.size() == items.size() ? texts[i] : std::string_view()));
     } catch (const error& e) {
       throw error(e.kind(), prefix() + ": " + e.what());
     }

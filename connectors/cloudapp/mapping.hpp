@@ -31,7 +31,8 @@ std::optional<std::string> id_from_href(std::string_view href);
 // (the item is in the trash) is `trashed_at`; the row's deleted_at stays NULL: the store sets it
 // for items that vanish from a complete snapshot. An item from the trash listing goes through
 // mark_trashed too.
-mapped_item map_item(const boost::json::object& item, run_counters& counters);
+mapped_item map_item(const boost::json::object& item, run_counters& counters,
+                     std::string_view text = {});
 
 // Everything listed by GET /items?deleted=true is in the trash, whether or not it says when: an
 // item without a usable `deleted_at` gets `seen_at` (when this run read the trash) as its

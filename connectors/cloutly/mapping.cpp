@@ -86,10 +86,11 @@ void set_location(row_builder& out, const record_fields& fields) {
 
 // Runs `map` over every element of a list, naming the element's place in any failure: the mapper
 // knows the record, the list knows where it came from; the message says both, once.
+// `texts` are the elements as sent (element_texts), for raw.
 template <class Map>
-auto map_list(const boost::json::array& items, const body_origin& origin, std::string_view list,
-              Map map) {
-  std::vector<decltype(map(std::declval<const boost::json::object&>()))> out;
+auto map_list(const boost::json::array& items, const std::vector<std::string_view>& texts,
+              const body_origin& origin, std::string_view list, Map map) {
+  std::vector<decltype(map(std::declval<const boost::json::object&>(), std::string_view()))> out;
   out.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto prefix = [&] {
@@ -98,7 +99,8 @@ auto map_list(const boost::json::array& items, const body_origin& origin, std::s
     if (!items[i].is_object())
       throw error(error_kind::data, prefix() + " is not an object: " + excerpt(items[i]));
     try {
-      out.push_back(map(items[i].get_object()));
+      out.push_back(
+          map(items[i].get_object(), texts.size() == items.size() ? texts[i] : std::string_view()));
     } catch (const error& e) {
       throw error(e.kind(), prefix() + ": " + e.what());
     }
@@ -108,9 +110,10 @@ auto map_list(const boost::json::array& items, const body_origin& origin, std::s
 
 }  // namespace
 
-mapped_review map_review(const boost::json::object& review, run_counters& counters) {
+mapped_review map_review(const boost::json::object& review, run_counters& counters,
+                         std::string_view text) {
   std::string id = required_id(review, "cloutly review");
-  record_fields fields(review, "cloutly review " + id, counters);
+  record_fields fields(review, "cloutly review " + id, counters, text);
 
   const auto* created_value = fields.find("createdAt");
   auto created_at = created_value == nullptr ? std::nullopt : timestamp_value(*created_value);
@@ -140,15 +143,16 @@ mapped_review map_review(const boost::json::object& review, run_counters& counte
   out.set("created_at", *created_at);
   out.set("updated_at", fields.time("updatedAt"));
   out.set("archived", fields.boolean("isArchived"));
-  out.set("raw", serialize(review));
+  out.set("raw", fields.raw());
   // deleted_at stays NULL: Cloutly marks no deletions; full walks find them by absence, and a
   // review coming back clears the mark on upsert.
   return {out.take(), std::move(id), *created_at};
 }
 
-row map_business(const boost::json::object& business, run_counters& counters) {
+row map_business(const boost::json::object& business, run_counters& counters,
+                 std::string_view text) {
   std::string id = required_id(business, "cloutly business");
-  record_fields fields(business, "cloutly business " + id, counters);
+  record_fields fields(business, "cloutly business " + id, counters, text);
 
   row_builder out(tables::businesses);
   out.set("external_id", id);
@@ -157,7 +161,7 @@ row map_business(const boost::json::object& business, run_counters& counters) {
   out.set("platforms", platforms(fields));
   set_location(out, fields);
   out.set("status", fields.text("status"));
-  out.set("raw", serialize(business));
+  out.set("raw", fields.raw());
   // deleted_at stays NULL: the snapshot finds deletions by absence.
   return out.take();
 }
@@ -168,18 +172,20 @@ reviews_page read_reviews_page(std::string_view body, std::string_view content_t
   const auto& items = array_member(answer, "reviews", origin);
   reviews_page page;
   page.total = integer_member(answer, "total");
-  page.records = map_list(items, origin, "reviews", [&](const boost::json::object& review) {
-    return map_review(review, counters);
-  });
+  page.records = map_list(items, element_texts(body, "reviews"), origin, "reviews",
+                          [&](const boost::json::object& review, std::string_view text) {
+                            return map_review(review, counters, text);
+                          });
   return page;
 }
 
 std::vector<row> read_businesses(std::string_view body, std::string_view content_type,
                                  const body_origin& origin, run_counters& counters) {
   auto items = parse_array_body(body, content_type, origin);
-  return map_list(items, origin, "businesses", [&](const boost::json::object& business) {
-    return map_business(business, counters);
-  });
+  return map_list(items, element_texts(body, ""), origin, "businesses",
+                  [&](const boost::json::object& business, std::string_view text) {
+                    return map_business(business, counters, text);
+                  });
 }
 
 }  // namespace sluice::connectors::cloutly

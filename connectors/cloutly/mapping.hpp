@@ -25,10 +25,12 @@ struct mapped_review {
 // Throws sluice::error (kind data) for a review without a usable `id` or `createdAt`: without
 // them the row has no key or the walk no position. Every other unusable field becomes NULL with a
 // warning (a rating such as "five"), and `raw` keeps the whole object, unknown fields included.
-mapped_review map_review(const boost::json::object& review, run_counters& counters);
+mapped_review map_review(const boost::json::object& review, run_counters& counters,
+                         std::string_view text = {});
 
 // Throws sluice::error (kind data) for a business without a usable `id`.
-row map_business(const boost::json::object& business, run_counters& counters);
+row map_business(const boost::json::object& business, run_counters& counters,
+                 std::string_view text = {});
 
 // One answer of GET /reviews, parsed and mapped. `total` is the answer's count of all reviews
 // (nullopt when absent or unusable: the walk then ends at an empty page). Throws sluice::error

@@ -94,9 +94,10 @@ std::optional<std::vector<std::string>> tag_labels(const record_fields& fields) 
 
 }  // namespace
 
-mapped_review map_review(const boost::json::object& review, run_counters& counters) {
+mapped_review map_review(const boost::json::object& review, run_counters& counters,
+                         std::string_view text) {
   std::string id = required_id(review, "partoo review");
-  record_fields fields(review, "partoo review " + id, counters);
+  record_fields fields(review, "partoo review " + id, counters, text);
 
   const auto* update_value = fields.find("update_date");
   auto update_date = update_value == nullptr ? std::nullopt : timestamp_value(*update_value);
@@ -132,14 +133,15 @@ mapped_review map_review(const boost::json::object& review, run_counters& counte
   out.set("created_at", fields.time("date"));
   out.set("updated_at", update_date);
   out.set("archived", cell{false});  // Partoo has no archive
-  out.set("raw", serialize(review));
+  out.set("raw", fields.raw());
   out.set("deleted_at", deleted_at(fields, state, *update_date));
   return {out.take(), std::move(id), *update_date};
 }
 
-mapped_business map_business(const boost::json::object& business, run_counters& counters) {
+mapped_business map_business(const boost::json::object& business, run_counters& counters,
+                             std::string_view text) {
   std::string id = required_id(business, "partoo business");
-  record_fields fields(business, "partoo business " + id, counters);
+  record_fields fields(business, "partoo business " + id, counters, text);
 
   const auto* modified_value = fields.find("modified");
   auto modified = modified_value == nullptr ? std::nullopt : timestamp_value(*modified_value);
@@ -160,7 +162,7 @@ mapped_business map_business(const boost::json::object& business, run_counters& 
   out.set("zipcode", fields.text("zipcode"));
   out.set("country", fields.text("country"));
   out.set("status", fields.text("status"));
-  out.set("raw", serialize(business));
+  out.set("raw", fields.raw());
   // deleted_at stays NULL: the search answer has no deletion marker.
   return {out.take(), std::move(id), *modified,
           modified_value->is_number() ? time_form::unix_seconds : time_form::iso};
@@ -173,6 +175,8 @@ page<Record> read_page(std::string_view body, std::string_view content_type,
                        const body_origin& origin, std::string_view list, Map map) {
   auto answer = parse_object_body(body, content_type, origin);
   const auto& items = array_member(answer, list, origin);
+  // Each record's text as sent, so raw keeps numbers a double cannot hold.
+  const auto texts = element_texts(body, list);
   page<Record> result;
   result.max_page = integer_member(answer, "max_page");
   result.count = integer_member(answer, "count");
@@ -184,7 +188,8 @@ page<Record> read_page(std::string_view body, std::string_view content_type,
     if (!items[i].is_object())
       throw error(error_kind::data, prefix() + " is not an object: " + excerpt(items[i]));
     try {
-      result.records.push_back(map(items[i].get_object()));
+      result.records.push_back(
+          map(items[i].get_object(), texts.size() == items.size() ? texts[i] : std::string_view()));
     } catch (const error& e) {
       // The mapper knows the record, the page knows where it came from: say both, once.
       throw error(e.kind(), prefix() + ": " + e.what());
@@ -199,14 +204,18 @@ page<mapped_review> read_reviews_page(std::string_view body, std::string_view co
                                       const body_origin& origin, run_counters& counters) {
   return read_page<mapped_review>(
       body, content_type, origin, "reviews",
-      [&](const boost::json::object& r) { return map_review(r, counters); });
+      [&](const boost::json::object& r, std::string_view text) {
+        return map_review(r, counters, text);
+      });
 }
 
 page<mapped_business> read_businesses_page(std::string_view body, std::string_view content_type,
                                            const body_origin& origin, run_counters& counters) {
   return read_page<mapped_business>(
       body, content_type, origin, "businesses",
-      [&](const boost::json::object& b) { return map_business(b, counters); });
+      [&](const boost::json::object& b, std::string_view text) {
+        return map_business(b, counters, text);
+      });
 }
 
 }  // namespace sluice::connectors::partoo

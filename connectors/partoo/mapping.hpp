@@ -36,10 +36,12 @@ struct mapped_business {
 
 // Throws sluice::error (kind data) for a review without a usable `id` or `update_date`: without
 // them the row has no key or the walk no cursor. Other unusable fields become NULL with a warning.
-mapped_review map_review(const boost::json::object& review, run_counters& counters);
+mapped_review map_review(const boost::json::object& review, run_counters& counters,
+                         std::string_view text = {});
 
 // Throws sluice::error (kind data) for a business without a usable `id` or `modified`.
-mapped_business map_business(const boost::json::object& business, run_counters& counters);
+mapped_business map_business(const boost::json::object& business, run_counters& counters,
+                             std::string_view text = {});
 
 // One answer of GET /reviews or GET /business/search, parsed and mapped. `max_page` is the
 // answer's page count, if it gave a usable one; the answer's `page` is ignored on purpose (mock
