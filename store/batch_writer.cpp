@@ -35,6 +35,7 @@
 
 #include "store/connection.hpp"
 #include "store/copy_encoder.hpp"
+#include "store/fence.hpp"
 #include "store/first_value.hpp"
 #include "store/redact.hpp"
 #include "store/row_check.hpp"
@@ -462,8 +463,7 @@ void batch_writer::impl::open_connection() {
                 "DELETE FROM " + schema + ".snapshot_seen WHERE source = $1 AND stream = $2");
   // FOR SHARE: a takeover (an UPDATE of this row) waits until our transaction ends, so the lease
   // cannot change hands between this check and our COMMIT. Several sinks of one source share it.
-  conn->prepare("sluice_fence", "SELECT holder, expires_at > now() FROM " + schema +
-                                    ".leases WHERE source = $1 FOR SHARE");
+  conn->prepare("sluice_fence", fence_query(schema));
   conn->prepare("sluice_backfill_progress",
                 "UPDATE " + schema +
                     ".backfill_jobs SET progress = coalesce($2::jsonb, progress), "
@@ -474,15 +474,8 @@ void batch_writer::impl::open_connection() {
 // commits unless we still hold the source's lease.
 void batch_writer::impl::fence(pqxx::work& tx, const sink_state& sink) {
   if (sink.lease_holder.empty()) return;
-  const pqxx::result lease = tx.exec_prepared("sluice_fence", sink.source);
-  const bool ours = !lease.empty() && lease[0][0].as<std::string>() == sink.lease_holder &&
-                    lease[0][1].as<bool>();
-  if (ours) return;
-  std::string taker = "nobody";
-  if (!lease.empty() && lease[0][1].as<bool>()) taker = lease[0][0].as<std::string>();
-  throw error(error_kind::cancelled,
-              fmt::format("source '{}': lease lost to {}; batch not committed", sink.source,
-                          taker));
+  check_lease(tx.exec_prepared("sluice_fence", sink.source), sink.source, sink.lease_holder,
+              "batch not committed");
 }
 
 // Where a commit's position goes: the stream's cursor, or for a backfill its job's progress (the

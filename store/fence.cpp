@@ -6,17 +6,23 @@
 
 namespace sluice::store {
 
-void fence(pqxx::work& tx, const std::string& schema, std::string_view source,
-           std::string_view holder, std::string_view what) {
-  if (holder.empty()) return;
-  const auto lease = tx.exec_params("SELECT holder, expires_at > now() FROM " + schema +
-                                        ".leases WHERE source = $1 FOR SHARE",
-                                    std::string(source));
+std::string fence_query(const std::string& schema) {
+  return "SELECT holder, expires_at > now() FROM " + schema + ".leases WHERE source = $1 FOR SHARE";
+}
+
+void check_lease(const pqxx::result& lease, std::string_view source, std::string_view holder,
+                 std::string_view what) {
   const bool live = !lease.empty() && lease[0][1].as<bool>();
   if (live && lease[0][0].as<std::string>() == holder) return;
   throw error(error_kind::cancelled,
               fmt::format("source '{}': lease lost to {}; {}", source,
                           live ? lease[0][0].as<std::string>() : std::string("nobody"), what));
+}
+
+void fence(pqxx::work& tx, const std::string& schema, std::string_view source,
+           std::string_view holder, std::string_view what) {
+  if (holder.empty()) return;
+  check_lease(tx.exec_params(fence_query(schema), std::string(source)), source, holder, what);
 }
 
 }  // namespace sluice::store

@@ -1,5 +1,5 @@
 #pragma once
-// Clevertim CRM (shared/apis/clevertim.md): seven streams, one per resource (contact, company,
+// Clevertim CRM: seven streams, one per resource (contact, company,
 // case, opportunity, task, note, customfield), each a complete snapshot every run from ONE
 // request, GET <base>/<resource>: the API has no paging, no filters and no modified-since.
 // Answers are `{"status":"OK","content":[...]}` and can be large (tens of thousands of
