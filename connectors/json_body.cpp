@@ -274,6 +274,15 @@ std::optional<std::string> record_fields::text(std::string_view key) const {
   return std::nullopt;
 }
 
+std::optional<std::string> record_fields::indexed_text(std::string_view key) const {
+  auto value = text(key);
+  if (!value || value->size() <= max_id_bytes) return value;
+  warn(key, *find(key),
+       "is " + std::to_string(value->size()) + " bytes long; an indexed column holds at most " +
+           std::to_string(max_id_bytes));
+  return std::nullopt;
+}
+
 std::optional<std::string> record_fields::id(std::string_view key) const {
   const auto* value = find(key);
   if (value == nullptr) return std::nullopt;

@@ -151,6 +151,10 @@ public:
   const boost::json::value* find(std::string_view key) const noexcept;
 
   std::optional<std::string> text(std::string_view key) const;         // a string
+  // A string for an indexed column (a name, a platform): a btree entry cannot hold much more
+  // than 2 kB, and one long value would fail every commit of the table, so one longer than
+  // max_id_bytes (core/record.hpp) is nullopt with a warning (raw keeps it).
+  std::optional<std::string> indexed_text(std::string_view key) const;
   std::optional<std::string> id(std::string_view key) const;           // a string or an integer
   // A decimal literal, exactly as sent when the record's text is known; a number numeric cannot
   // hold warns.

@@ -44,6 +44,10 @@ public:
   // Resumes when every batch written so far has committed; throws the first commit failure.
   virtual boost::asio::awaitable<write_totals> flush() = 0;
 
+  // What the commits so far did (inserted, updated, deleted; records counts rows handed over),
+  // also after a failure, when flush() throws: a failed run still reports what it kept.
+  virtual write_totals committed() const { return {}; }
+
   // Snapshot streams (every id the source has is read in one run). After begin_snapshot, the ids
   // of every row written are remembered durably, committed with their batch. `resume` keeps the
   // ids remembered by an earlier, interrupted run of the same stream (a resumed walk); otherwise

@@ -369,8 +369,18 @@ private:
                            "63, not starting with a digit or pg_)",
                            shown(schema)));
         out.schema = schema;
+      } else if (k == "lock_timeout") {
+        out.lock_timeout = bounded_milliseconds(*node, p, std::chrono::milliseconds{100},
+                                                std::chrono::minutes{10});
+      } else if (k == "statement_timeout") {
+        out.statement_timeout = bounded_milliseconds(*node, p, std::chrono::seconds{1},
+                                                     std::chrono::hours{24});
+      } else if (k == "reconnect_for") {
+        out.reconnect_for = bounded_milliseconds(*node, p, std::chrono::milliseconds{0},
+                                                 std::chrono::hours{1});
       } else if (k != "url" && k != "url_env" && k != "url_file") {
-        unknown_key(*key, p, {"url", "url_env", "url_file", "schema"});
+        unknown_key(*key, p, {"url", "url_env", "url_file", "schema", "lock_timeout",
+                              "statement_timeout", "reconnect_for"});
       }
     }
     if (auto url = secret_value(table, path, "url", false)) {
@@ -402,6 +412,16 @@ private:
         unknown_key(*key, p, {"listen", "instance", "lease_ttl"});
       }
     }
+  }
+
+  std::chrono::milliseconds bounded_milliseconds(const toml::node& node, std::string_view path,
+                                                 std::chrono::milliseconds low,
+                                                 std::chrono::milliseconds high) const {
+    const auto value = duration_at(node, path, low.count() == 0);
+    if (value < low || value > high)
+      fail(node.source(), path,
+           fmt::format("must be between {} and {}", format_duration(low), format_duration(high)));
+    return std::chrono::duration_cast<std::chrono::milliseconds>(value);
   }
 
   duration duration_at(const toml::node& node, std::string_view path, bool zero_allowed) const {

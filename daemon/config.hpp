@@ -17,7 +17,9 @@ namespace sluice::daemon {
 
 struct daemon_options {
   std::string listen = "127.0.0.1:9187";  // metrics/health server; "" turns it off
-  std::string instance;                   // lease holder name; load_config fills "<hostname>:<pid>"
+  // This instance's name; load_config fills "<hostname>:<pid>". The lease holder is this plus
+  // "#<tag>", random per process (daemon/lease_keeper), so it is unique even when names repeat.
+  std::string instance;
   // How long a lease lasts without renewal (renewed every ttl/6): how soon another instance takes
   // over the sources of one that died on another host. An addition to DESIGN.md section 4.
   std::chrono::seconds lease_ttl{30};

@@ -2,13 +2,12 @@
 
 #include <algorithm>
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
 #include "daemon/config.hpp"
 #include "daemon/lease_plan.hpp"
+#include "store/process_identity.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -24,13 +23,13 @@ std::string joined(const std::vector<std::string>& names) {
 }  // namespace
 
 store::lease_identity lease_identity_of(const std::string& instance) {
-  return {instance, host_name(), static_cast<int>(::getpid())};
+  const auto& process = store::this_process();
+  return {instance + "#" + process.instance_id.substr(0, 16), host_name(), process};
 }
 
 store::lease_identity one_shot_identity(const std::string& command) {
-  auto me = lease_identity_of("");
-  me.holder = me.host + ":" + std::to_string(me.pid) + "/" + command;
-  return me;
+  return lease_identity_of(host_name() + ":" + std::to_string(store::this_process().pid) + "/" +
+                           command);
 }
 
 std::string describe_holder(const store::lease_row& lease) {
@@ -40,6 +39,7 @@ std::string describe_holder(const store::lease_row& lease) {
 std::string holder_of(const lease_round& round, const std::string& source) {
   for (const auto& l : round.leases)
     if (l.source == source && l.live) return describe_holder(l);
+  if (round.busy.count(source)) return "a session that keeps its lease row locked";
   return "another process";
 }
 
@@ -78,13 +78,17 @@ std::chrono::steady_clock::time_point lease_keeper::last_round() const {
   return steady::time_point(steady::duration(last_round_.load()));
 }
 
-void lease_keeper::loop() {
+std::chrono::milliseconds lease_keeper::period() const {
   // Renew every ttl/6: five chances to get through before a lease would lapse.
-  const auto every = std::max<steady::duration>(std::chrono::milliseconds(500), ttl_ / 6);
+  return std::max(std::chrono::milliseconds(500),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(ttl_) / 6);
+}
+
+void lease_keeper::loop() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, every, [&] { return stopping_ || !to_release_.empty(); });
+      wake_.wait_for(lock, period(), [&] { return stopping_ || !to_release_.empty(); });
       if (stopping_) return;
     }
     auto round = round_locked(false);
@@ -95,6 +99,9 @@ void lease_keeper::loop() {
 lease_round lease_keeper::round_locked(bool first) {
   lease_round round;
   const auto started = steady::now();
+  // Optional steps (taking more sources, renewing one by one) start only before this; every
+  // statement is bounded by the store's timeouts, so the round as a whole is bounded too.
+  const auto deadline = started + period();
   std::vector<std::string> wanted, releases;
   std::set<std::string> busy;
   {
@@ -105,47 +112,20 @@ lease_round lease_keeper::round_locked(bool first) {
   }
   try {
     if (!leases_) leases_ = std::make_unique<store::lease_store>(db_, me_, ttl_);
-    if (!releases.empty()) {
-      leases_->release(releases);
-      for (const auto& s : releases) held_.erase(s);
-    }
-    // Renew first: a slow round must not let what we hold lapse while we look for more.
-    if (!held_.empty()) {
-      auto kept = leases_->renew({held_.begin(), held_.end()});
-      std::set<std::string> now_held(kept.begin(), kept.end());
-      for (const auto& s : held_)
-        if (!now_held.count(s))
-          spdlog::warn("lease on source '{}' lost (it expired and another process took it)", s);
-      held_ = std::move(now_held);
-    }
+    hand_back(std::move(releases));
+    // Renew first: a slow round must not let what we hold lapse while we look for more. Renewal
+    // may use a second period; its leases stay trusted for four.
+    renew_held(round, started, deadline + period());
     if (mode_ == mode::shared) {
-      auto instances = leases_->heartbeat(wanted);
-      round.instances = instances.size();
-      lease_view view{me_.holder, wanted, std::move(instances), leases_->leases(), busy};
-      auto plan = plan_leases(view);
-      if (!plan.release.empty()) {
-        leases_->release(plan.release);
-        for (const auto& s : plan.release) held_.erase(s);
-        spdlog::info("handed over source(s) {} (sharing: {} per instance)", joined(plan.release),
-                     plan.target);
-      }
-      std::vector<std::string> taken;
-      for (const auto& s : plan.acquire)
-        if (leases_->try_acquire(s)) {
-          held_.insert(s);
-          taken.push_back(s);
-        }
-      if (!taken.empty()) spdlog::info("took the lease on source(s) {}", joined(taken));
+      share(round, wanted, busy, started, deadline);
       if (!jobs_) jobs_ = std::make_unique<store::backfill_store>(db_);
       round.jobs = jobs_->unfinished({held_.begin(), held_.end()});
     } else if (first) {
-      for (const auto& s : wanted)
-        if (leases_->try_acquire(s)) held_.insert(s);
+      for (const auto& s : wanted) take(s, round, started);
       // Who holds what we could not take, for the command's message (holder_of).
       round.leases = leases_->leases();
     }
     round.ok = true;
-    round.valid_until = started + ttl_ * 2 / 3;
   } catch (const std::exception& e) {
     round.ok = false;
     round.error = e.what();
@@ -153,11 +133,181 @@ lease_round lease_keeper::round_locked(bool first) {
     // caller stops using it at the last round's valid_until.
     leases_.reset();
     jobs_.reset();
-    spdlog::warn("lease round failed: {}", e.what());
   }
+  forget_unconfirmed();
+  note_busy(round);
+  note_outcome(round);
   round.held = held_;
+  round.instances = instances_;
+  round.valid_until = started + ttl_ * 2 / 3;
+  for (const auto& s : held_) round.valid_until = std::min(round.valid_until, valid_[s]);
   last_round_.store(steady::now().time_since_epoch().count());
   return round;
+}
+
+void lease_keeper::hand_back(std::vector<std::string> sources) {
+  // Kept until the database confirms: a locked row or a lost connection leaves them ours (and
+  // renewed) until a later round gets them back.
+  unreleased_.insert(unreleased_.end(), sources.begin(), sources.end());
+  if (unreleased_.empty()) return;
+  try {
+    leases_->release(unreleased_);
+  } catch (const store::lease_busy&) {
+    return;
+  }
+  for (const auto& s : unreleased_) {
+    held_.erase(s);
+    valid_.erase(s);
+  }
+  unreleased_.clear();
+}
+
+void lease_keeper::renew_held(lease_round& round, steady::time_point started,
+                              steady::time_point deadline) {
+  if (held_.empty()) return;
+  // Sources whose row was locked last time are renewed on their own, after the others: one
+  // locked row must not hold up the statement that renews the rest.
+  std::vector<std::string> others, suspects, kept, unsure;
+  for (const auto& s : held_) (busy_noted_.count(s) ? suspects : others).push_back(s);
+  auto one_by_one = [&](const std::vector<std::string>& names) {
+    for (const auto& s : names) {
+      if (steady::now() >= deadline) {
+        unsure.push_back(s);  // out of time: neither confirmed nor lost
+        continue;
+      }
+      try {
+        auto one = leases_->renew({s});
+        kept.insert(kept.end(), one.begin(), one.end());
+      } catch (const store::lease_busy&) {
+        unsure.push_back(s);
+        round.busy.insert(s);
+      }
+    }
+  };
+  try {
+    kept = leases_->renew(others);
+  } catch (const store::lease_busy&) {
+    one_by_one(others);
+  }
+  one_by_one(suspects);
+  for (const auto& s : kept) valid_[s] = started + ttl_ * 2 / 3;
+  for (auto it = held_.begin(); it != held_.end();) {
+    const bool renewed = std::find(kept.begin(), kept.end(), *it) != kept.end();
+    if (renewed || std::find(unsure.begin(), unsure.end(), *it) != unsure.end()) {
+      ++it;
+      continue;
+    }
+    spdlog::warn("lease on source '{}' lost: it expired before it could be renewed (another "
+                 "process may hold it now)",
+                 *it);
+    valid_.erase(*it);
+    it = held_.erase(it);
+  }
+}
+
+bool lease_keeper::take(const std::string& source, lease_round& round,
+                        steady::time_point started) {
+  try {
+    if (!leases_->try_acquire(source)) return false;
+  } catch (const store::lease_busy&) {
+    round.busy.insert(source);
+    return false;
+  }
+  held_.insert(source);
+  valid_[source] = started + ttl_ * 2 / 3;
+  return true;
+}
+
+void lease_keeper::share(lease_round& round, const std::vector<std::string>& wanted,
+                         const std::set<std::string>& busy, steady::time_point started,
+                         steady::time_point deadline) {
+  std::vector<store::lease_row> rows;
+  try {
+    auto instances = leases_->heartbeat(wanted);
+    instances_ = instances.size();
+    rows = leases_->leases();
+    // A lease row still ours that we no longer count as held (its renewal was held up by a lock
+    // past its trusted time) is free for us to take back.
+    for (auto& l : rows)
+      if (l.holder == me_.holder && !held_.count(l.source)) l.live = false;
+    auto plan = plan_leases({me_.holder, wanted, std::move(instances), std::move(rows), busy});
+    if (!plan.release.empty()) {
+      leases_->release(plan.release);
+      for (const auto& s : plan.release) {
+        held_.erase(s);
+        valid_.erase(s);
+      }
+      spdlog::info("handed over source(s) {} (sharing: {} per instance)", joined(plan.release),
+                   plan.target);
+    }
+    std::vector<std::string> taken;
+    for (const auto& s : plan.acquire) {
+      if (steady::now() >= deadline) break;  // the rest next round
+      if (take(s, round, started)) taken.push_back(s);
+    }
+    if (!taken.empty()) spdlog::info("took the lease on source(s) {}", joined(taken));
+    if (!sharing_stalled_.empty()) spdlog::info("sharing sources works again");
+    sharing_stalled_.clear();
+  } catch (const store::lease_busy& e) {
+    // The instances table or a row to hand over is locked: what we hold stays (renewed above);
+    // sharing waits for a later round. Logged once, not every round.
+    if (sharing_stalled_ != e.what())
+      spdlog::warn("sharing sources skipped this round: {}; trying again every round", e.what());
+    sharing_stalled_ = e.what();
+  }
+}
+
+void lease_keeper::forget_unconfirmed() {
+  // A lease whose trust would end before the next round could confirm it is not ours to use
+  // any more: the caller stops work on it now, while the row is still ours in the database.
+  // From now, not from the round's start: a round that waited on the database took time.
+  const auto limit = steady::now() + period() + period();
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (valid_[*it] > limit) {
+      ++it;
+      continue;
+    }
+    spdlog::warn("lease on source '{}' could not be renewed in time; stopped using it until it "
+                 "can be taken again",
+                 *it);
+    valid_.erase(*it);
+    it = held_.erase(it);
+  }
+}
+
+void lease_keeper::note_busy(const lease_round& round) {
+  // Logged when a row becomes locked and when it is free again, not every round.
+  for (const auto& s : round.busy)
+    if (busy_noted_.insert(s).second)
+      spdlog::warn("lease row of source '{}' is locked by another session (waited over {} ms); "
+                   "trying again every round",
+                   s, leases_ ? leases_->timeouts().lock.count()
+                              : store::lease_timeouts_for(ttl_).lock.count());
+  for (auto it = busy_noted_.begin(); it != busy_noted_.end();) {
+    if (round.busy.count(*it) || !round.ok) {
+      ++it;
+      continue;
+    }
+    spdlog::info("lease row of source '{}' is no longer locked", *it);
+    it = busy_noted_.erase(it);
+  }
+}
+
+void lease_keeper::note_outcome(const lease_round& round) {
+  if (round.ok) {
+    if (failed_rounds_ > 0)
+      spdlog::info("lease rounds work again (after {} failed round(s))", failed_rounds_);
+    failed_rounds_ = 0;
+    failing_.clear();
+    return;
+  }
+  ++failed_rounds_;
+  // Once per distinct failure: a database that stays away must not fill the log every round.
+  if (round.error != failing_)
+    spdlog::warn("lease round failed: {} (retrying every {} ms; what we hold stays in use until "
+                 "its lease would lapse)",
+                 round.error, period().count());
+  failing_ = round.error;
 }
 
 void lease_keeper::stop() {
@@ -177,6 +327,7 @@ void lease_keeper::stop() {
       if (mode_ == mode::shared) leases_->leave();
     }
     held_.clear();
+    valid_.clear();
   } catch (const std::exception& e) {
     spdlog::warn("could not hand back leases ({}); they expire within {}s", e.what(), ttl_.count());
   }

@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/daemon_metrics.hpp"
 #include "daemon/lease_keeper.hpp"
@@ -149,6 +150,11 @@ private:
   void update_status();
   void count_run(const stream_result& result);
   void log_summary(steady::time_point now);
+  void sweep_abandoned_runs();
+  // /readyz fails when no lease round succeeded for this long: two renewals missed.
+  steady::duration ready_within() const {
+    return std::max<steady::duration>(std::chrono::seconds{5}, cfg_.daemon.lease_ttl / 3);
+  }
 
   // ---- signals
   void reload();
@@ -180,6 +186,7 @@ private:
   steady::time_point leases_valid_until_{};
   bool last_round_ok_ = false;
   std::string last_round_error_;
+  steady::time_point last_round_ok_at_{};
   std::size_t instances_ = 1;
   bool ready_ = false;
   bool stopping_ = false;
@@ -294,12 +301,22 @@ int supervisor::run() {
                slots_.size(), cfg_.daemon.lease_ttl.count());
 
   window_start_ = steady::now();
+  sweep_abandoned_runs();
   asio::co_spawn(io_, scheduler(), asio::detached);
   io_.run();
 
   // The loop ended: everything in flight finished or was abandoned at the deadline.
   writer_->stop();
   db_->join();
+  // Runs abandoned at the stop deadline must not stay 'running'. Skipped when the database is
+  // not answering: a stop must not wait for it.
+  if (last_round_ok_) {
+    try {
+      state_->close_abandoned_runs(identity_.holder);
+    } catch (const std::exception& e) {
+      spdlog::warn("could not close this process's unfinished runs: {}", e.what());
+    }
+  }
   leases_->stop();
   spdlog::info("sluice run: stopped");
   return exit_code::ok;
@@ -380,6 +397,7 @@ void supervisor::on_tick() {
 void supervisor::on_lease_round(const lease_round& round) {
   last_round_ok_ = round.ok;
   last_round_error_ = round.error;
+  if (round.ok) last_round_ok_at_ = steady::now();
   if (!round.ok) {
     update_status();
     return;
@@ -442,7 +460,7 @@ void supervisor::start_stream(const std::shared_ptr<source_slot>& slot, std::siz
         if (result.ok()) {
           st.failures = 0;
         } else {
-          if (result.error != error_kind::cancelled) ++st.failures;
+          if (counts_toward_backoff(*result.error)) ++st.failures;
           last_error_ = src.name + "/" + st.spec.name + ": " + result.message;
         }
         // A verification asked for a full walk while this run was in flight: it runs next. Not
@@ -584,6 +602,24 @@ void supervisor::log_summary(steady::time_point now) {
                  window_unchanged_, window_failed_);
   window_start_ = now;
   window_runs_ = window_unchanged_ = window_failed_ = 0;
+  sweep_abandoned_runs();
+}
+
+// Run rows left 'running' by a process that died or lost the source (or by us, when a lost
+// connection swallowed a run's end) are closed as 'interrupted', so history and status never
+// show a run that goes on forever. On the bookkeeping thread; a failure waits for the next sweep.
+void supervisor::sweep_abandoned_runs() {
+  asio::co_spawn(
+      io_,
+      [this]() -> asio::awaitable<void> {
+        try {
+          auto closed = co_await db_->run([this] { return state_->close_abandoned_runs(); });
+          if (closed > 0) spdlog::warn("closed {} abandoned run(s) as interrupted", closed);
+        } catch (const std::exception& e) {
+          spdlog::debug("could not close abandoned runs: {}", e.what());
+        }
+      },
+      asio::detached);
 }
 
 void supervisor::update_status() {
@@ -601,7 +637,7 @@ void supervisor::update_status() {
   if (!last_round_ok_) status += "; database: " + last_round_error_;
   else if (!last_error_.empty()) status += "; last failure: " + last_error_;
   if (status.size() > 400) status.resize(400);
-  systemd::notify("STATUS=" + status);
+  systemd::notify("STATUS=" + redact(status));
 }
 
 void supervisor::reload() {
@@ -618,7 +654,10 @@ void supervisor::reload() {
     update_status();
     return;
   }
-  if (next.database.url != cfg_.database.url || next.database.schema != cfg_.database.schema)
+  if (next.database.url != cfg_.database.url || next.database.schema != cfg_.database.schema ||
+      next.database.lock_timeout != cfg_.database.lock_timeout ||
+      next.database.statement_timeout != cfg_.database.statement_timeout ||
+      next.database.reconnect_for != cfg_.database.reconnect_for)
     spdlog::warn("reload: [database] changes take effect only after a restart");
   if (next.daemon.listen != cfg_.daemon.listen || next.daemon.lease_ttl != cfg_.daemon.lease_ttl ||
       (next.daemon.instance != cfg_.daemon.instance &&
@@ -717,7 +756,13 @@ net::response supervisor::endpoint(std::string_view target) {
     else if (!ready_)
       text(503, "starting\n");
     else if (!last_round_ok_)
-      text(503, "database unreachable: " + last_round_error_ + "\n");
+      text(503, "database unreachable: " + redact(last_round_error_) + "\n");
+    else if (auto silent = steady::now() - last_round_ok_at_; silent > ready_within())
+      // A database that stops answering without closing anything fails no call for a while:
+      // rounds that do not come back say it as surely as rounds that fail.
+      text(503, "database not answering: no lease round completed for " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
+                    "s\n");
     else
       text(200, "ready\n");
   } else {

@@ -27,4 +27,8 @@ steady::duration backfill_retry_delay(int failures) {
   return std::min<steady::duration>(delay, std::chrono::minutes{30});
 }
 
+bool counts_toward_backoff(error_kind kind) noexcept {
+  return kind != error_kind::cancelled && kind != error_kind::database;
+}
+
 }  // namespace sluice::daemon

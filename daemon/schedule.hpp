@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <random>
 
+#include "core/error.hpp"
 #include "core/time.hpp"
 
 namespace sluice::daemon {
@@ -18,6 +19,11 @@ std::chrono::steady_clock::duration first_run_delay(std::size_t salt, std::mt199
 // both +-10% jitter.
 std::chrono::steady_clock::duration next_run_delay(duration interval, int failures,
                                                    std::mt19937_64& rng);
+
+// Whether a failed run of this kind makes the stream's next run wait longer. An interruption
+// (stop, lost lease) is not the stream's failure, and neither is the database's health: after an
+// outage, every stream must pull again at its interval, not hours later.
+bool counts_toward_backoff(error_kind kind) noexcept;
 
 // Backfill jobs interrupted by a failure retry after 30 s * 2^(failures - 1), at most 30 min.
 std::chrono::steady_clock::duration backfill_retry_delay(int failures);

@@ -22,10 +22,6 @@ bool full_refresh_due(const connectors::stream_spec& spec, const source_config& 
   return now - *last >= src.full_refresh_interval;
 }
 
-namespace {
-
-}  // namespace
-
 asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request request) {
   const auto& src = *request.source.config;
   const std::string& stream = request.spec.name;
@@ -36,6 +32,7 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
 
   stream_result result;
   std::int64_t run_id = 0;
+  std::unique_ptr<sink> rows_out;
   try {
     std::optional<std::string> cursor;
     bool full = false;
@@ -63,7 +60,8 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
     // A backfill is recorded in its job row (progress, records, error), not in sync_runs: the
     // stream's run history and freshness (status, stream_latest_runs) stay about live pulls.
     if (!backfill)
-      run_id = co_await ctx.db.run([&] { return ctx.state.begin_run(src.name, stream, mode); });
+      run_id = co_await ctx.db.run(
+          [&] { return ctx.state.begin_run(src.name, stream, mode, ctx.lease_holder); });
 
     store::sink_options options;
     options.source = src.name;
@@ -72,10 +70,10 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
     options.run_id = run_id;
     options.lease_holder = ctx.lease_holder;
     if (backfill) options.backfill_job = request.backfill->id;
-    auto sink = ctx.writer.open(co_await asio::this_coro::executor, std::move(options));
+    rows_out = ctx.writer.open(co_await asio::this_coro::executor, std::move(options));
 
     auto& http = backfill ? *request.source.backfill_http : *request.source.http;
-    connectors::stream_run run{src, stream, full, cursor, http, *sink, result.counters};
+    connectors::stream_run run{src, stream, full, cursor, http, *rows_out, result.counters};
     if (backfill) run.backfill = connectors::backfill_range{request.backfill->since, request.backfill->until};
     result.totals = co_await request.source.connector->run(run);
     result.status = result.totals.suspicious ? "suspicious" : "succeeded";
@@ -90,6 +88,9 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
     result.message = std::string("internal error: ") + e.what();
   }
 
+  // A failed or interrupted run still committed whatever its batches did before the failure.
+  if (rows_out && result.status != "succeeded" && result.status != "suspicious")
+    result.totals = rows_out->committed();
   const auto& t = result.totals;
   const auto& c = result.counters;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -147,6 +147,12 @@ int run_sync(const config& cfg, const sync_request& request) {
   io.run();
   writer->stop();
   db.join();
+  // A run whose end was lost with the database connection must not stay 'running'.
+  try {
+    state->close_abandoned_runs(leases.identity().holder);
+  } catch (const std::exception& e) {
+    spdlog::warn("could not close this process's unfinished runs: {}", e.what());
+  }
   leases.stop();
   for (auto& rt : sources) rt->shutdown();
 

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/lease_keeper.hpp"
 #include "daemon/source_runtime.hpp"
@@ -52,12 +53,13 @@ std::string count_text(const std::optional<std::int64_t>& n) {
 void print_line(const verify_job& job) {
   const std::string name = job.source->config->name + "/" + job.spec.name;
   if (!job.result) {
-    std::printf("%s: not verified: %s\n", name.c_str(), job.skipped.c_str());
+    std::printf("%s: not verified: %s\n", name.c_str(), redact(job.skipped).c_str());
     return;
   }
   const auto& r = *job.result;
   const auto& rep = r.report;
-  std::string detail = r.outcome == "failed" ? r.message : rep.note;
+  // Messages quote vendor answers: masked like every text that leaves the process.
+  std::string detail = redact(r.outcome == "failed" ? r.message : rep.note);
   std::printf("%s: %s; api %s, table %s; %lld ranges probed, %lld drifted; %lld rows repaired, "
               "%lld marked deleted; %lld requests%s%s\n",
               name.c_str(), r.outcome.c_str(), count_text(rep.api_count).c_str(),
@@ -166,7 +168,7 @@ void print_results(const std::vector<verify_job>& jobs, const verify_options& op
   if (options.json) {
     boost::json::array out;
     for (const auto& job : jobs) out.push_back(job_json(job, options.dry_run));
-    std::printf("%s\n", boost::json::serialize(out).c_str());
+    std::printf("%s\n", redact(boost::json::serialize(out)).c_str());
   } else {
     for (const auto& job : jobs) print_line(job);
   }

@@ -34,11 +34,13 @@
 #pragma GCC diagnostic pop
 
 #include "store/connection.hpp"
+#include "store/call_deadline.hpp"
 #include "store/copy_encoder.hpp"
 #include "store/fence.hpp"
 #include "store/first_value.hpp"
 #include "store/redact.hpp"
 #include "store/row_check.hpp"
+#include "store/sql_failure.hpp"
 #include "store/sql_values.hpp"
 
 namespace sluice::store {
@@ -215,6 +217,11 @@ public:
     if (state_->failure) std::rethrow_exception(state_->failure);
   }
 
+  write_totals committed() const override {
+    std::lock_guard lock(core_->mutex);
+    return state_->totals;
+  }
+
   asio::awaitable<write_totals> flush() override {
     co_await wait_until(
         core_, state_, [](const core&, const sink_state& s) { return s.pending == 0; },
@@ -312,6 +319,7 @@ std::string one_line(std::string text) {
 // Where one encoded row sits in impl::lines.
 struct line_span {
   std::size_t begin, end;  // end is one past the newline
+  std::string_view id;     // the record's, to name it when PostgreSQL refuses the line
 };
 
 // A share as a percentage for a log line: "81.2", "50".
@@ -390,6 +398,7 @@ struct batch_writer::impl {
   std::unique_ptr<pqxx::connection> conn;
   std::set<std::string_view> staged_tables;  // staging table + statements exist on `conn`
   std::string lines;   // the commit's rows, COPY-encoded
+  sent_rows sent;      // the ids of the transaction in progress, to name a refused record
   std::string buffer;  // one chunk on its way to libpq
   std::string schema;  // quoted
   std::thread thread;
@@ -403,18 +412,44 @@ struct batch_writer::impl {
                            bool record_seen);
   void forget_seen(const sink_state& sink);
 
-  // Runs `f` again on a new connection when the first one broke before COMMIT: nothing was
-  // committed then. An in-doubt COMMIT is not repeated: had a snapshot's completion happened,
-  // its ids would be gone and a repeat would report a false alarm.
+  // Runs `f` (one transaction) until it succeeds, repeating it on a new connection while the
+  // connection is lost (a restart, a terminated backend, a server that stopped answering) until
+  // [database] reconnect_for is spent. Repeating is safe: nothing was committed, or, for an
+  // in-doubt COMMIT (lost while committing), the repeat writes the same upserts and cursor again.
+  // Except a snapshot's completion: had it happened, its ids would be gone and a repeat would
+  // report a false alarm, so `repeat_in_doubt` is false there.
   template <typename F>
-  auto again_if_disconnected(F f) {
-    try {
-      return f();
-    } catch (const pqxx::broken_connection& e) {
-      spdlog::warn("database writer lost its connection ({}); reconnecting",
-                   one_line(redact_secrets(e.what(), shared->db.url)));
+  auto with_reconnects(bool repeat_in_doubt, F f) {
+    reconnect_pacing pacing(shared->db.reconnect_for);
+    for (;;) {
+      std::string lost;
+      try {
+        if (!conn || !conn->is_open()) open_connection();
+        call_deadline deadline(conn->sock(), guarded_connection::limits_for(shared->db).call_deadline);
+        try {
+          return f();
+        } catch (const std::exception& e) {
+          if (!deadline.expired()) throw;
+          lost = fmt::format("the server did not answer within {}s",
+                             guarded_connection::limits_for(shared->db).call_deadline.count() / 1000);
+        }
+      } catch (const pqxx::in_doubt_error& e) {
+        if (!repeat_in_doubt) throw;
+        lost = "lost during COMMIT: " + one_line(redact_secrets(e.what(), shared->db.url));
+      } catch (const error& e) {
+        if (e.kind() != error_kind::database || conn) throw;  // a refused lease, a missing job
+        lost = e.what();                                       // connecting failed
+      } catch (const std::exception& e) {
+        if (!connection_lost(e, conn.get())) throw;
+        lost = one_line(redact_secrets(e.what(), shared->db.url));
+      }
       conn.reset();
-      return f();
+      if (pacing.attempts() == 0)
+        spdlog::warn("database writer lost its connection ({}); reconnecting", lost);
+      if (!pacing.pause() || (shared->stopping && pacing.attempts() > 2))
+        throw error(error_kind::database,
+                    fmt::format("the database connection was lost and not re-established within "
+                                "{}s: {}", shared->db.reconnect_for.count() / 1000, lost));
     }
   }
   snapshot_result complete_snapshot(const sink_state& sink, const job& j);
@@ -587,27 +622,18 @@ write_totals batch_writer::impl::commit(const sink_state& sink, std::vector<job>
 
   const auto records = static_cast<std::int64_t>(total);
   const bool seen = group.front().record_seen;
-  try {
-    return commit_rows(sink, rows, cursor, records, true, seen);
-  } catch (const pqxx::broken_connection& e) {
-    // The server restarted or dropped us. Repeating the commit on a new connection is safe: rows
-    // are upserts, seen ids are inserted only if missing, and the cursor is the same value.
-    spdlog::warn("database writer lost its connection ({}); reconnecting",
-                 one_line(redact_secrets(e.what(), shared->db.url)));
-    conn.reset();
-    return commit_rows(sink, rows, cursor, records, true, seen);
-  } catch (const pqxx::in_doubt_error&) {
-    // Lost during COMMIT: it may or may not have happened, and repeating it is just as safe.
-    spdlog::warn("database writer lost its connection during COMMIT; repeating the commit");
-    conn.reset();
-    return commit_rows(sink, rows, cursor, records, true, seen);
-  } catch (const std::exception& e) {
-    // Another process inserted one of the keys we found missing (leases make this rare): the
-    // transaction rolled back, so do it again the slow way, where ON CONFLICT settles it.
-    if (!is_unique_violation(e) || !conn || !conn->is_open()) throw;
-    spdlog::debug("{}/{}: a key appeared concurrently; merging the commit instead", sink.source,
-                  sink.stream);
-    return commit_rows(sink, rows, cursor, records, false, seen);
+  bool classify = true;
+  for (;;) {
+    try {
+      return with_reconnects(true, [&] { return commit_rows(sink, rows, cursor, records, classify, seen); });
+    } catch (const std::exception& e) {
+      // Another process inserted one of the keys we found missing (leases make this rare): the
+      // transaction rolled back, so do it again the slow way, where ON CONFLICT settles it.
+      if (!classify || !is_unique_violation(e) || !conn || !conn->is_open()) throw;
+      spdlog::debug("{}/{}: a key appeared concurrently; merging the commit instead", sink.source,
+                    sink.stream);
+      classify = false;
+    }
   }
 }
 
@@ -627,12 +653,16 @@ write_totals batch_writer::impl::commit_rows(const sink_state& sink,
   if (!rows.empty()) prepare_table(table);
 
   lines.clear();
+  sent = {sink.source, {}, {}};
+  sent.ids.reserve(rows.size());
   std::vector<line_span> spans;
   spans.reserve(rows.size());
   for (const row* r : rows) {
     const std::size_t begin = lines.size();
     append_copy_row(lines, sink.line_prefix, table, *r);
-    spans.push_back({begin, lines.size()});
+    const auto* id = std::get_if<std::string>(&(*r)[0]);
+    spans.push_back({begin, lines.size(), id != nullptr ? std::string_view(*id) : std::string_view()});
+    sent.ids.push_back(spans.back().id);
   }
 
   write_totals totals;
@@ -701,6 +731,7 @@ write_totals batch_writer::impl::commit_rows(const sink_state& sink,
 // own transaction, committed before the sink's next batch.
 void batch_writer::impl::forget_seen(const sink_state& sink) {
   if (!conn || !conn->is_open()) open_connection();
+  sent = {sink.source, {}, {}};
   const auto began = std::chrono::steady_clock::now();
   pqxx::work tx(*conn);
   // A process that lost the lease must not wipe the ids of the new holder's snapshot.
@@ -715,6 +746,7 @@ void batch_writer::impl::forget_seen(const sink_state& sink) {
 // never looked at.
 snapshot_result batch_writer::impl::complete_snapshot(const sink_state& sink, const job& j) {
   if (!conn || !conn->is_open()) open_connection();
+  sent = {sink.source, {}, {}};
   const std::string target = schema + "." + quote_identifier(sink.table->name);
   const std::string seen_table = schema + ".snapshot_seen";
   snapshot_result result;
@@ -783,6 +815,8 @@ void batch_writer::impl::copy_lines(pqxx::work& tx, const std::string& table_nam
 #pragma GCC diagnostic pop
   constexpr std::size_t chunk = 1 << 20;
   buffer.clear();
+  sent.copy_ids.clear();
+  for (const auto& span : which) sent.copy_ids.push_back(span.id);
   for (const auto& span : which) {
     buffer.append(lines, span.begin, span.end - span.begin);
     if (buffer.size() >= chunk) {
@@ -833,10 +867,10 @@ void batch_writer::impl::process(std::vector<job>& group) {
     switch (kind) {
       case job_kind::rows: totals = commit(sink, group); break;
       case job_kind::forget_seen:
-        again_if_disconnected([&] { forget_seen(sink); });
+        with_reconnects(true, [&] { forget_seen(sink); });
         break;
       case job_kind::complete_snapshot:
-        snapshot = again_if_disconnected([&] { return complete_snapshot(sink, group.front()); });
+        snapshot = with_reconnects(false, [&] { return complete_snapshot(sink, group.front()); });
         break;
     }
   } catch (const error&) {
@@ -856,9 +890,11 @@ void batch_writer::impl::process(std::vector<job>& group) {
                               sink.stream, sink.table->name);
         break;
     }
-    failure = std::make_exception_ptr(error(
-        error_kind::database,
-        one_line(context + ": " + redact_secrets(e.what(), shared->db.url))));
+    // A refused statement is told by its complaint and the record's id, never the row's content.
+    const bool refused = dynamic_cast<const pqxx::sql_error*>(&e) != nullptr;
+    const std::string why = refused ? describe_sql_failure(e.what(), sent) : one_line(e.what());
+    failure = std::make_exception_ptr(
+        error(error_kind::database, context + ": " + redact_secrets(why, shared->db.url)));
   } catch (...) {
     failure = std::make_exception_ptr(error(
         error_kind::database, fmt::format("cannot write {}/{}: unknown failure", sink.source,

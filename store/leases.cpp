@@ -1,12 +1,11 @@
 #include "store/leases.hpp"
 
-#include <cerrno>
-#include <mutex>
+#include <algorithm>
+#include <type_traits>
 #include <utility>
 
-#include <signal.h>
-
-#include <pqxx/nontransaction>
+#include <fmt/format.h>
+#include <pqxx/except>
 #include <pqxx/result>
 #include <pqxx/transaction>
 
@@ -15,39 +14,95 @@
 #include "store/sql_values.hpp"
 
 namespace sluice::store {
+namespace {
 
-bool process_alive(int pid) {
-  // kill(0, ...) and negative pids address process groups, never one process.
-  if (pid <= 0) return false;
-  if (::kill(pid, 0) == 0) return true;
-  // EPERM: it exists but belongs to another user.
-  return errno == EPERM;
+using std::chrono::milliseconds;
+
+// The identity columns of a leases or instances row, in this order, after whatever a query
+// selects first.
+constexpr const char* identity_columns = "instance_id, boot_id, pid_namespace, pid, pid_start";
+
+std::optional<std::string> optional_text(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<std::string>();
+}
+
+process_identity identity_at(const pqxx::row& r, pqxx::row::size_type first) {
+  process_identity p;
+  p.instance_id = read_text(r[first]);
+  p.boot_id = optional_text(r[first + 1]);
+  p.pid_namespace = optional_text(r[first + 2]);
+  p.pid = r[first + 3].is_null() ? 0 : r[first + 3].as<int>();
+  if (!r[first + 4].is_null()) p.start_ticks = r[first + 4].as<std::int64_t>();
+  return p;
+}
+
+// SQLSTATE 55P03 (lock_not_available: lock_timeout) and 57014 (query_canceled: statement_timeout
+// or a cancel request).
+bool gave_up_waiting(const pqxx::sql_error& e) {
+  return e.sqlstate() == "55P03" || e.sqlstate() == "57014";
+}
+
+std::string first_line(std::string_view text) {
+  text = text.substr(0, text.find('\n'));
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return std::string(text);
+}
+
+}  // namespace
+
+lease_timeouts lease_timeouts_for(std::chrono::seconds ttl) {
+  const auto ms = std::chrono::duration_cast<milliseconds>(ttl);
+  return {std::clamp<milliseconds>(ms / 15, milliseconds(200), milliseconds(2000)),
+          std::clamp<milliseconds>(ms / 6, milliseconds(500), milliseconds(5000))};
 }
 
 struct lease_store::impl {
   database_options db;
   lease_identity me;
   std::chrono::seconds ttl;
+  lease_timeouts timeouts;
   std::string schema;  // quoted
   std::unique_ptr<guarded_connection> conn;
 
+  // Runs `f(tx)` in a transaction whose waits are bounded, and commits. A lock or statement
+  // timeout becomes lease_busy: the row is someone else's business for now, not a broken
+  // connection.
   template <typename F>
-  auto run(std::string_view what, F&& f) {
-    return conn->run(what, std::forward<F>(f));
+  auto bounded(std::string_view what, F&& f) {
+    return conn->run(what, [&](pqxx::connection& c) {
+      try {
+        pqxx::work tx(c);
+        tx.exec0(fmt::format("SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+                             timeouts.lock.count(), timeouts.statement.count()));
+        if constexpr (std::is_void_v<decltype(f(tx))>) {
+          f(tx);
+          tx.commit();
+        } else {
+          auto out = f(tx);
+          tx.commit();
+          return out;
+        }
+      } catch (const pqxx::sql_error& e) {
+        if (!gave_up_waiting(e)) throw;
+        throw lease_busy(error_kind::database,
+                         fmt::format("{}: {} (waited over {} ms for a row lock, or {} ms in all)",
+                                     what, first_line(e.what()), timeouts.lock.count(),
+                                     timeouts.statement.count()));
+      }
+    });
   }
 
   std::string table(std::string_view name) const { return schema + "." + std::string(name); }
 
-  // Another process on this host that no longer exists: its lease or instance row is free.
-  bool dead_here(const pqxx::field& host, const pqxx::field& pid) const {
-    if (host.is_null() || pid.is_null() || host.as<std::string>() != me.host) return false;
-    const int p = pid.as<int>();
-    return p != me.pid && !process_alive(p);
+  bool gone(const pqxx::row& r, pqxx::row::size_type first) const {
+    return holder_gone(identity_at(r, first), me.process);
   }
 
-  // The columns lease_row() reads, in order.
+  // The columns read_lease() reads, in order.
   std::string lease_columns() const {
-    return "source, holder, host, pid, " + micros("expires_at") + ", expires_at > now()";
+    return "source, holder, host, " + micros("expires_at") + ", expires_at > now(), " +
+           identity_columns;
   }
 
   lease_row read_lease(const pqxx::row& r) const {
@@ -55,11 +110,13 @@ struct lease_store::impl {
     out.source = r[0].as<std::string>();
     out.holder = r[1].as<std::string>();
     out.host = read_text(r[2]);
-    out.pid = r[3].is_null() ? 0 : r[3].as<int>();
-    out.expires_at = *read_time(r[4]);
-    out.live = r[5].as<bool>() && !dead_here(r[2], r[3]);
+    out.expires_at = *read_time(r[3]);
+    out.pid = r[8].is_null() ? 0 : r[8].as<int>();
+    out.live = r[4].as<bool>() && (out.holder == me.holder || !gone(r, 5));
     return out;
   }
+
+  std::vector<std::pair<std::string, std::string>> gone_instances(pqxx::work& tx);
 };
 
 lease_store::lease_store(const database_options& db, lease_identity me, std::chrono::seconds ttl)
@@ -67,8 +124,15 @@ lease_store::lease_store(const database_options& db, lease_identity me, std::chr
   impl_->db = db;
   impl_->me = std::move(me);
   impl_->ttl = ttl;
+  impl_->timeouts = lease_timeouts_for(ttl);
   impl_->schema = quote_identifier(db.schema);
-  impl_->conn = std::make_unique<guarded_connection>(db, "sluice-leases");
+  // The lease thread must not wait on its connection for longer than a round is worth: a call
+  // gives up when the server stays silent past twice the statement timeout (or a third of the
+  // TTL), and a lost connection is tried once more at once, then left to the next round.
+  const auto ttl_ms = std::chrono::duration_cast<milliseconds>(ttl);
+  const guarded_connection::limits limits{
+      std::max(2 * impl_->timeouts.statement, ttl_ms / 3), milliseconds(0)};
+  impl_->conn = std::make_unique<guarded_connection>(db, "sluice-leases", limits);
 }
 
 lease_store::~lease_store() = default;
@@ -77,48 +141,52 @@ const lease_identity& lease_store::identity() const noexcept { return impl_->me;
 
 std::chrono::seconds lease_store::ttl() const noexcept { return impl_->ttl; }
 
+lease_timeouts lease_store::timeouts() const noexcept { return impl_->timeouts; }
+
 bool lease_store::try_acquire(std::string_view source) {
-  return impl_->run("cannot acquire lease", [&](pqxx::connection& c) {
+  return impl_->bounded("cannot acquire lease", [&](pqxx::work& tx) {
     const auto& me = impl_->me;
-    pqxx::nontransaction tx(c);
-    // A holder that died on this host frees its lease at once. The row as we saw it (holder, pid,
+    const auto& p = me.process;
+    // A holder certainly gone (holder_gone) frees its lease at once. The row as we saw it (holder,
     // expiry to the microsecond) goes into the condition, so if another process took the lease
     // meanwhile, its row no longer matches and is not overwritten.
-    std::optional<std::string> dead_holder, dead_expiry;
-    std::optional<int> dead_pid;
-    auto current = tx.exec_params("SELECT holder, host, pid, expires_at::text FROM " +
+    std::optional<std::string> gone_holder, gone_expiry;
+    auto current = tx.exec_params("SELECT holder, expires_at::text, " +
+                                      std::string(identity_columns) + " FROM " +
                                       impl_->table("leases") + " WHERE source = $1",
                                   std::string(source));
     if (!current.empty() && current[0][0].as<std::string>() != me.holder &&
-        impl_->dead_here(current[0][1], current[0][2])) {
-      dead_holder = current[0][0].as<std::string>();
-      dead_pid = current[0][2].as<int>();
-      dead_expiry = current[0][3].as<std::string>();
+        impl_->gone(current[0], 2)) {
+      gone_holder = current[0][0].as<std::string>();
+      gone_expiry = current[0][1].as<std::string>();
     }
     // One statement, so two processes racing for a free lease are serialized by the row: the
     // second re-evaluates the condition against the first one's row, which is no longer free.
     // acquired_at survives renewals by the same holder.
     auto taken = tx.exec_params(
         "INSERT INTO " + impl_->table("leases") +
-            " AS l (source, holder, host, pid, expires_at, acquired_at)"
-            " VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), now())"
+            " AS l (source, holder, host, pid, instance_id, boot_id, pid_namespace, pid_start,"
+            " expires_at, acquired_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9), now())"
             " ON CONFLICT (source) DO UPDATE SET holder = EXCLUDED.holder, host = EXCLUDED.host,"
-            " pid = EXCLUDED.pid, expires_at = EXCLUDED.expires_at, acquired_at ="
+            " pid = EXCLUDED.pid, instance_id = EXCLUDED.instance_id,"
+            " boot_id = EXCLUDED.boot_id, pid_namespace = EXCLUDED.pid_namespace,"
+            " pid_start = EXCLUDED.pid_start, expires_at = EXCLUDED.expires_at, acquired_at ="
             " CASE WHEN l.holder = EXCLUDED.holder THEN coalesce(l.acquired_at, now())"
             " ELSE now() END"
             " WHERE l.holder = $2 OR l.expires_at <= now()"
-            " OR (l.holder = $6 AND l.host = $3 AND l.pid = $7 AND l.expires_at = $8::timestamptz)"
+            " OR (l.holder = $10 AND l.expires_at = $11::timestamptz)"
             " RETURNING 1",
-        std::string(source), me.holder, me.host, me.pid,
-        static_cast<double>(impl_->ttl.count()), dead_holder, dead_pid, dead_expiry);
+        std::string(source), me.holder, me.host, p.pid, p.instance_id, p.boot_id,
+        p.pid_namespace, p.start_ticks, static_cast<double>(impl_->ttl.count()), gone_holder,
+        gone_expiry);
     return !taken.empty();
   });
 }
 
 std::vector<std::string> lease_store::renew(const std::vector<std::string>& sources) {
   if (sources.empty()) return {};
-  return impl_->run("cannot renew leases", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
+  return impl_->bounded("cannot renew leases", [&](pqxx::work& tx) {
     // Only leases that are still ours: expired ones may have been taken over, and if not,
     // try_acquire takes them back.
     auto r = tx.exec_params("UPDATE " + impl_->table("leases") +
@@ -136,8 +204,7 @@ std::vector<std::string> lease_store::renew(const std::vector<std::string>& sour
 
 void lease_store::release(const std::vector<std::string>& sources) {
   if (sources.empty()) return;
-  impl_->run("cannot release leases", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
+  impl_->bounded("cannot release leases", [&](pqxx::work& tx) {
     tx.exec_params0("DELETE FROM " + impl_->table("leases") +
                         " WHERE source = ANY($1::text[]) AND holder = $2",
                     text_array_literal(sources), impl_->me.holder);
@@ -145,8 +212,7 @@ void lease_store::release(const std::vector<std::string>& sources) {
 }
 
 std::vector<lease_row> lease_store::leases() {
-  return impl_->run("cannot read leases", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
+  return impl_->bounded("cannot read leases", [&](pqxx::work& tx) {
     std::vector<lease_row> out;
     for (const auto& r : tx.exec("SELECT " + impl_->lease_columns() + " FROM " +
                                  impl_->table("leases") + " ORDER BY source"))
@@ -156,8 +222,7 @@ std::vector<lease_row> lease_store::leases() {
 }
 
 std::optional<lease_row> lease_store::holder_of(std::string_view source) {
-  return impl_->run("cannot read lease", [&](pqxx::connection& c) -> std::optional<lease_row> {
-    pqxx::nontransaction tx(c);
+  return impl_->bounded("cannot read lease", [&](pqxx::work& tx) -> std::optional<lease_row> {
     auto r = tx.exec_params("SELECT " + impl_->lease_columns() + " FROM " +
                                 impl_->table("leases") + " WHERE source = $1",
                             std::string(source));
@@ -168,58 +233,73 @@ std::optional<lease_row> lease_store::holder_of(std::string_view source) {
   });
 }
 
+// Other instances' rows whose process is certainly gone, as (holder, instance_id).
+std::vector<std::pair<std::string, std::string>> lease_store::impl::gone_instances(pqxx::work& tx) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : tx.exec_params("SELECT holder, " + std::string(identity_columns) +
+                                          " FROM " + table("instances") + " WHERE holder <> $1",
+                                      me.holder))
+    if (gone(r, 1)) out.emplace_back(r[0].as<std::string>(), read_text(r[1]));
+  return out;
+}
+
 std::vector<instance_row> lease_store::heartbeat(
     const std::vector<std::string>& configured_sources) {
-  return impl_->run("cannot record heartbeat", [&](pqxx::connection& c) {
+  return impl_->bounded("cannot record heartbeat", [&](pqxx::work& tx) {
     const auto& me = impl_->me;
+    const auto& p = me.process;
     const std::string instances = impl_->table("instances");
-    pqxx::work tx(c);
-    // started_at is that of this process: a restart under the same configured name starts anew.
-    tx.exec_params0("INSERT INTO " + instances +
-                        " AS i (holder, host, pid, sources, started_at, expires_at)"
-                        " VALUES ($1, $2, $3, $4::text[], now(), now() + make_interval(secs => $5))"
-                        " ON CONFLICT (holder) DO UPDATE SET host = EXCLUDED.host,"
-                        " pid = EXCLUDED.pid, sources = EXCLUDED.sources,"
-                        " expires_at = EXCLUDED.expires_at, started_at ="
-                        " CASE WHEN i.host = EXCLUDED.host AND i.pid = EXCLUDED.pid"
-                        " THEN i.started_at ELSE EXCLUDED.started_at END",
-                    me.holder, me.host, me.pid, text_array_literal(configured_sources),
-                    static_cast<double>(impl_->ttl.count()));
-    tx.exec0("DELETE FROM " + instances + " WHERE expires_at <= now()");
+    tx.exec_params0(
+        "INSERT INTO " + instances +
+            " AS i (holder, host, pid, instance_id, boot_id, pid_namespace, pid_start, sources,"
+            " started_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], now(),"
+            " now() + make_interval(secs => $9))"
+            " ON CONFLICT (holder) DO UPDATE SET sources = EXCLUDED.sources,"
+            " expires_at = EXCLUDED.expires_at",
+        me.holder, me.host, p.pid, p.instance_id, p.boot_id, p.pid_namespace, p.start_ticks,
+        text_array_literal(configured_sources), static_cast<double>(impl_->ttl.count()));
 
-    // Instances of this host whose process is gone, removed by exact (holder, pid): a process
-    // that took over the name meanwhile has another pid and stays.
-    std::vector<std::string> dead_holders, dead_pids;
-    for (const auto& r :
-         tx.exec_params("SELECT holder, host, pid FROM " + instances +
-                            " WHERE host = $1 AND holder <> $2",
-                        me.host, me.holder))
-      if (impl_->dead_here(r[1], r[2])) {
-        dead_holders.push_back(r[0].as<std::string>());
-        dead_pids.push_back(r[2].as<std::string>());
+    // Others' rows go when they expired or their process is certainly gone. Clearing them is
+    // housekeeping: rows another session holds locked are skipped (SKIP LOCKED) rather than
+    // waited for, and go in a later round. Gone rows are matched by exact (holder, instance_id).
+    tx.exec_params0("DELETE FROM " + instances + " WHERE holder IN (SELECT holder FROM " +
+                        instances + " WHERE expires_at <= now() AND holder <> $1"
+                        " FOR UPDATE SKIP LOCKED)",
+                    me.holder);
+    auto gone = impl_->gone_instances(tx);
+    if (!gone.empty()) {
+      std::vector<std::string> holders, ids;
+      for (const auto& [h, id] : gone) {
+        holders.push_back(h);
+        ids.push_back(id);
       }
-    if (!dead_holders.empty())
-      tx.exec_params0("DELETE FROM " + instances +
-                          " i USING unnest($2::text[], $3::int[]) AS d(holder, pid)"
-                          " WHERE i.holder = d.holder AND i.pid = d.pid AND i.host = $1",
-                      me.host, text_array_literal(dead_holders), text_array_literal(dead_pids));
+      tx.exec_params0("DELETE FROM " + instances + " WHERE holder IN (SELECT i.holder FROM " +
+                          instances + " i JOIN unnest($1::text[], $2::text[]) AS d(holder, id)"
+                          " ON i.holder = d.holder AND i.instance_id = d.id"
+                          " FOR UPDATE OF i SKIP LOCKED)",
+                      text_array_literal(holders), text_array_literal(ids));
+    }
 
+    // Live instances only: rows skipped above are not counted either.
     std::vector<instance_row> out;
-    for (const auto& r : tx.exec("SELECT holder, sources FROM " + instances + " ORDER BY holder")) {
+    for (const auto& r : tx.exec_params("SELECT holder, sources FROM " + instances +
+                                            " WHERE expires_at > now() OR holder = $1"
+                                            " ORDER BY holder",
+                                        me.holder)) {
       instance_row row;
       row.holder = r[0].as<std::string>();
+      if (std::any_of(gone.begin(), gone.end(), [&](const auto& g) { return g.first == row.holder; }))
+        continue;
       row.sources = read_text_array(r[1]);
       row.self = row.holder == me.holder;
       out.push_back(std::move(row));
     }
-    tx.commit();
     return out;
   });
 }
 
 void lease_store::leave() {
-  impl_->run("cannot remove instance", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
+  impl_->bounded("cannot remove instance", [&](pqxx::work& tx) {
     tx.exec_params0("DELETE FROM " + impl_->table("instances") + " WHERE holder = $1",
                     impl_->me.holder);
   });

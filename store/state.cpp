@@ -61,16 +61,47 @@ std::optional<timestamp> state::last_full_run(std::string_view source, std::stri
   });
 }
 
+namespace {
+
+constexpr std::string_view abandoned_message =
+    "abandoned: the process running it stopped or lost its database connection before recording "
+    "the end (what it committed is kept)";
+
+}  // namespace
+
 std::int64_t state::begin_run(std::string_view source, std::string_view stream,
-                              std::string_view mode) {
+                              std::string_view mode, std::string_view holder) {
   return impl_->run("cannot record run start", [&](pqxx::connection& c) {
     pqxx::work tx(c);
+    tx.exec_params0("UPDATE " + impl_->schema +
+                        ".sync_runs SET status = 'interrupted', finished_at = now(), "
+                        "error = $3 WHERE source = $1 AND stream = $2 "
+                        "AND status = 'running'",
+                    std::string(source), std::string(stream), std::string(abandoned_message));
+    // NULL when no lease is held (libpqxx sends a null pointer as NULL).
+    const std::string holder_text(holder);
+    const char* holder_param = holder.empty() ? nullptr : holder_text.c_str();
     auto r = tx.exec_params1("INSERT INTO " + impl_->schema +
-                                 ".sync_runs (source, stream, mode, status) "
-                                 "VALUES ($1, $2, $3, 'running') RETURNING id",
-                             std::string(source), std::string(stream), std::string(mode));
+                                 ".sync_runs (source, stream, mode, status, holder) "
+                                 "VALUES ($1, $2, $3, 'running', $4) RETURNING id",
+                             std::string(source), std::string(stream), std::string(mode),
+                             holder_param);
     tx.commit();
     return r[0].as<std::int64_t>();
+  });
+}
+
+std::int64_t state::close_abandoned_runs(std::string_view exiting_holder) {
+  return impl_->run("cannot close abandoned runs", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params0(
+        "UPDATE " + impl_->schema + ".sync_runs r SET status = 'interrupted', finished_at = now(), "
+        "error = $2 WHERE r.status = 'running' AND r.holder IS NOT NULL "
+        "AND (r.holder = $1 OR NOT EXISTS (SELECT 1 FROM " + impl_->schema +
+        ".leases l WHERE l.source = r.source AND l.holder = r.holder AND l.expires_at > now()))",
+        std::string(exiting_holder), std::string(abandoned_message));
+    tx.commit();
+    return static_cast<std::int64_t>(r.affected_rows());
   });
 }
 

@@ -56,8 +56,17 @@ public:
   // everything) finished; nullopt when there was none.
   std::optional<timestamp> last_full_run(std::string_view source, std::string_view stream);
 
-  // Inserts a sync_runs row with status 'running'; returns its id.
-  std::int64_t begin_run(std::string_view source, std::string_view stream, std::string_view mode);
+  // Inserts a sync_runs row with status 'running' for `holder` (the lease holder running it;
+  // empty: none) and returns its id. Rows of the same stream still 'running' are closed as
+  // 'interrupted' in the same transaction: one stream runs once at a time under its source's
+  // lease, so they were abandoned (a process that died, or lost the connection that would have
+  // finished them).
+  std::int64_t begin_run(std::string_view source, std::string_view stream, std::string_view mode,
+                         std::string_view holder = {});
+  // Closes as 'interrupted' every 'running' row whose holder no longer holds a live lease on its
+  // source (the process stopped or lost the source) or is `exiting_holder` (a process about to
+  // exit, whose runs have all ended). Returns how many.
+  std::int64_t close_abandoned_runs(std::string_view exiting_holder = {});
   // Never leaves the row 'running' when the database is reachable at all: texts are made valid
   // UTF-8 and bounded first, and when the update still fails it is retried once with a fixed
   // message (the first failure is rethrown).

@@ -124,7 +124,7 @@ mapped_review map_review(const boost::json::object& review, run_counters& counte
                     " is not a timestamp; the walk orders and stops by it, so the review cannot "
                     "be stored");
 
-  auto platform = fields.text("source");
+  auto platform = fields.indexed_text("source");
   if (platform) platform = lower(std::move(*platform));
 
   row_builder out(tables::reviews);
@@ -157,7 +157,7 @@ row map_business(const boost::json::object& business, run_counters& counters,
   row_builder out(tables::businesses);
   out.set("external_id", id);
   out.set("provider", std::string("cloutly"));
-  out.set("name", fields.text("name"));
+  out.set("name", fields.indexed_text("name"));
   out.set("platforms", platforms(fields));
   set_location(out, fields);
   out.set("status", fields.text("status"));

@@ -10,7 +10,7 @@ namespace sluice::connectors::partoo {
 namespace {
 
 std::optional<std::string> platform(const record_fields& fields) {
-  auto partner = fields.text("partner");
+  auto partner = fields.indexed_text("partner");
   if (!partner) return std::nullopt;
   for (auto& c : *partner)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -155,7 +155,7 @@ mapped_business map_business(const boost::json::object& business, run_counters& 
   row_builder out(tables::businesses);
   out.set("external_id", id);
   out.set("provider", std::string("partoo"));
-  out.set("name", fields.text("name"));
+  out.set("name", fields.indexed_text("name"));
   // platforms stays NULL: Partoo does not list a business's platforms in this answer.
   out.set("address", fields.text("address"));
   out.set("city", fields.text("city"));

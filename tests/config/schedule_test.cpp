@@ -58,3 +58,18 @@ TEST(schedule, backfill_retries_slowly) {
 
 }  // namespace
 }  // namespace sluice::daemon
+
+namespace sluice::daemon {
+namespace {
+
+TEST(schedule, only_the_streams_own_failures_make_it_wait_longer) {
+  EXPECT_TRUE(counts_toward_backoff(error_kind::server));
+  EXPECT_TRUE(counts_toward_backoff(error_kind::auth));
+  EXPECT_TRUE(counts_toward_backoff(error_kind::data));
+  // A stop or a lost lease, and the database's health, are not the stream's failures.
+  EXPECT_FALSE(counts_toward_backoff(error_kind::cancelled));
+  EXPECT_FALSE(counts_toward_backoff(error_kind::database));
+}
+
+}  // namespace
+}  // namespace sluice::daemon

@@ -160,6 +160,22 @@ TEST_F(HostileAnswers, UnstorableIdsFailTheRunNamingTheRecordAndField) {
             "2");
 }
 
+TEST_F(HostileAnswers, AnOverlongValueForAnIndexedColumnIsNullWithAWarning) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = migrated_schema("t_conn_hostile_indexed");
+  // reviews.platform is indexed: 10 kB there would fail every commit of the table.
+  serve_page(R"({"reviews":[{"id":7,"update_date":"2024-05-01T00:00:00Z","partner":")" +
+             std::string(10000, 'p') + R"("}],"max_page":1})");
+  auto out = run_reviews(db);
+  ASSERT_EQ(out.error, "");
+  EXPECT_EQ(one(db, "SELECT platform FROM reviews WHERE external_id = '7'"), "(null)");
+  EXPECT_EQ(one(db, "SELECT length(raw->>'partner') FROM reviews WHERE external_id = '7'"), "10000");
+  // One per walk that read it (the canned page answers the deleted-reviews walk too).
+  EXPECT_GE(out.counters.warnings, 1);
+  EXPECT_NE(out.counters.first_warning.find("10000 bytes long"), std::string::npos)
+      << out.counters.first_warning;
+}
+
 TEST_F(HostileAnswers, ARunIsFinishedWhateverBytesItsErrorQuotes) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_conn_hostile_utf8");

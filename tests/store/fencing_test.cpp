@@ -63,8 +63,8 @@ void take_over(const database_options& db, lease_store& taker) {
 TEST(fencing, writes_while_held_and_commits_nothing_once_the_lease_is_lost) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_fencing_lost");
-  lease_store a(db, {"a", "test-host", ::getpid()}, 30s);
-  lease_store b(db, {"b", "test-host", ::getpid()}, 30s);
+  lease_store a(db, holder_here("a", ::getpid()), 30s);
+  lease_store b(db, holder_here("b", ::getpid()), 30s);
   ASSERT_TRUE(a.try_acquire("eu"));
   batch_writer writer(db);
 
@@ -118,7 +118,7 @@ TEST(fencing, writes_while_held_and_commits_nothing_once_the_lease_is_lost) {
 TEST(fencing, an_expired_lease_of_our_own_fences_too) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_fencing_expired");
-  lease_store a(db, {"a", "test-host", ::getpid()}, 30s);
+  lease_store a(db, holder_here("a", ::getpid()), 30s);
   ASSERT_TRUE(a.try_acquire("eu"));
   query(db, "UPDATE leases SET expires_at = now()");
   batch_writer writer(db);
@@ -139,8 +139,8 @@ TEST(fencing, an_expired_lease_of_our_own_fences_too) {
 TEST(fencing, snapshot_steps_are_fenced_too) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_fencing_snapshot");
-  lease_store a(db, {"a", "test-host", ::getpid()}, 30s);
-  lease_store b(db, {"b", "test-host", ::getpid()}, 30s);
+  lease_store a(db, holder_here("a", ::getpid()), 30s);
+  lease_store b(db, holder_here("b", ::getpid()), 30s);
   ASSERT_TRUE(a.try_acquire("eu"));
   query(db, "INSERT INTO reviews (source, external_id, content_hash) VALUES "
             "('eu', 'old', '\\x00')");
@@ -180,9 +180,9 @@ TEST(fencing, the_lease_row_lock_holds_off_a_takeover_until_the_batch_commits) {
   auto db = migrated_schema("t_store_fencing_lock");
   // The holder's process is gone, so anyone on this host may take the lease at once: only the
   // writer's FOR SHARE lock stands in the way.
-  lease_store dead(db, {"dead", "test-host", dead_pid()}, 300s);
+  lease_store dead(db, holder_here("dead", dead_pid()), 300s);
   ASSERT_TRUE(dead.try_acquire("eu"));
-  lease_store taker(db, {"taker", "test-host", ::getpid()}, 300s);
+  lease_store taker(db, holder_here("taker", ::getpid()), 300s);
   query(db, "INSERT INTO sync_state (source, stream, cursor) VALUES ('eu', 'reviews', '\"c0\"')");
 
   // Holds the batch's transaction open after its fence: the cursor update waits for this lock.
@@ -211,7 +211,17 @@ TEST(fencing, the_lease_row_lock_holds_off_a_takeover_until_the_batch_commits) {
                              "wait_event_type = 'Lock'"));
 
   bool taken = false;
-  std::thread take([&] { taken = taker.try_acquire("eu"); });
+  // Each attempt waits at most the lease lock timeout (lease_busy), so the taker keeps trying
+  // like the lease thread does round after round.
+  std::thread take([&] {
+    for (;;) {
+      try {
+        taken = taker.try_acquire("eu");
+        return;
+      } catch (const lease_busy&) {
+      }
+    }
+  });
   EXPECT_TRUE(eventually(db, "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name "
                              "= 'sluice-leases:t_store_fencing_lock' AND wait_event_type = "
                              "'Lock' AND query LIKE 'INSERT INTO%leases%'"))

@@ -22,7 +22,9 @@
 #include "core/record.hpp"
 #include "core/tables.hpp"
 #include "store/database.hpp"
+#include "store/leases.hpp"
 #include "store/migrations.hpp"
+#include "store/process_identity.hpp"
 #include "store/redact.hpp"
 
 namespace sluice::store::testing {
@@ -117,6 +119,17 @@ inline int dead_pid() {
   int status = 0;
   ::waitpid(child, &status, 0);
   return static_cast<int>(child);
+}
+
+// A lease holder named `holder` that is process `pid` of this boot and pid namespace, with an
+// instance id of its own: several stores of one test then judge each other like separate
+// processes on one machine (a dead pid frees its leases at once, a live one keeps them).
+inline lease_identity holder_here(std::string holder, int pid) {
+  process_identity p = this_process();
+  p.instance_id = random_instance_id();
+  p.pid = pid;
+  p.start_ticks = process_start_ticks(pid);
+  return {std::move(holder), "test-host", std::move(p)};
 }
 
 // A valid reviews row.

@@ -32,8 +32,10 @@ inline bool eventually(const std::function<bool()>& ready, std::chrono::seconds 
 // A `sluice run` child whose output is collected by a reader thread.
 class daemon_process {
 public:
-  daemon_process(const std::string& config, const std::vector<std::string>& env = {})
-      : child_({SLUICE_BINARY, "run", "-c", config}, env) {
+  // `wrapper` runs it, e.g. {"unshare", "--pid", ...}: argv is wrapper + sluice run -c config.
+  daemon_process(const std::string& config, const std::vector<std::string>& env = {},
+                 std::vector<std::string> wrapper = {})
+      : child_(with_wrapper(std::move(wrapper), config), env) {
     reader_ = std::thread([this] {
       while (auto line = child_.read_line(60min)) {
         std::lock_guard lock(mutex_);
@@ -78,6 +80,12 @@ public:
   }
 
 private:
+  static std::vector<std::string> with_wrapper(std::vector<std::string> argv,
+                                               const std::string& config) {
+    argv.insert(argv.end(), {SLUICE_BINARY, "run", "-c", config});
+    return argv;
+  }
+
   child child_;
   std::mutex mutex_;
   std::string log_;
