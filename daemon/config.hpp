@@ -1,7 +1,8 @@
 #pragma once
-// The configuration file (DESIGN.md section 4), loaded and validated in one step: what comes out
-// is complete (defaults of each connector kind applied, secrets read from their inline, _env or
-// _file form), so nothing downstream re-checks or re-reads it.
+// The configuration file (every key is declared in daemon/config_keys and shown in
+// etc/sluice.example.toml), loaded and validated in one step: what comes out is complete
+// (defaults of each connector kind applied, secrets read from their inline, _env or _file form),
+// so nothing downstream re-checks or re-reads it.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -21,7 +22,7 @@ struct daemon_options {
   // "#<tag>", random per process (daemon/lease_keeper), so it is unique even when names repeat.
   std::string instance;
   // How long a lease lasts without renewal (renewed every ttl/6): how soon another instance takes
-  // over the sources of one that died on another host. An addition to DESIGN.md section 4.
+  // over the sources of one that died on another host.
   std::chrono::seconds lease_ttl{30};
 };
 
@@ -32,8 +33,8 @@ struct config {
   std::vector<source_config> sources;  // in file order
 };
 
-// The database URL used when [database] gives none: the example in DESIGN.md, i.e. a local
-// server with a `sluice` role owning a `sluice` database.
+// The database URL used when [database] gives none: a local server with a `sluice` role owning
+// a `sluice` database.
 inline constexpr std::string_view default_database_url = "postgresql://sluice@localhost/sluice";
 
 inline constexpr std::string_view default_config_path = "/etc/sluice/sluice.toml";

@@ -23,6 +23,7 @@
 #include "core/error.hpp"
 #include "core/redaction.hpp"
 #include "daemon/commands.hpp"
+#include "daemon/config_diff.hpp"
 #include "daemon/daemon_metrics.hpp"
 #include "daemon/lease_keeper.hpp"
 #include "daemon/notify.hpp"
@@ -89,17 +90,6 @@ struct source_slot {
            std::none_of(streams.begin(), streams.end(), [](const stream_slot& s) { return s.running; });
   }
 };
-
-bool same_source(const source_config& a, const source_config& b) {
-  return a.name == b.name && a.kind == b.kind && a.base_url == b.base_url &&
-         a.api_key.reveal() == b.api_key.reveal() && a.username == b.username &&
-         a.password.reveal() == b.password.reveal() &&
-         a.rate_limit.per_second == b.rate_limit.per_second && a.interval == b.interval &&
-         a.lookback == b.lookback && a.full_refresh_interval == b.full_refresh_interval &&
-         a.timeout == b.timeout && a.start_date == b.start_date && a.streams == b.streams &&
-         a.ca_file == b.ca_file && a.max_delete_fraction == b.max_delete_fraction &&
-         a.verify_interval == b.verify_interval && a.timezone == b.timezone;
-}
 
 // The soft descriptor limit is often 1024 (kept low for select()); sluice uses epoll and poll
 // only, so it raises it to the hard limit, and says so when even that looks short: about two
@@ -654,14 +644,9 @@ void supervisor::reload() {
     update_status();
     return;
   }
-  if (next.database.url != cfg_.database.url || next.database.schema != cfg_.database.schema ||
-      next.database.lock_timeout != cfg_.database.lock_timeout ||
-      next.database.statement_timeout != cfg_.database.statement_timeout ||
-      next.database.reconnect_for != cfg_.database.reconnect_for)
+  if (diff_database(cfg_.database, next.database).needs_restart)
     spdlog::warn("reload: [database] changes take effect only after a restart");
-  if (next.daemon.listen != cfg_.daemon.listen || next.daemon.lease_ttl != cfg_.daemon.lease_ttl ||
-      (next.daemon.instance != cfg_.daemon.instance &&
-       next.daemon.instance.find(':') == std::string::npos))
+  if (diff_daemon(cfg_.daemon, next.daemon).needs_restart)
     spdlog::warn("reload: [daemon] changes take effect only after a restart");
 
   std::set<std::string> names;
@@ -675,7 +660,7 @@ void supervisor::reload() {
       // Removed, then restored before it went idle: take the new configuration.
       it->second->removing = false;
       it->second->pending = std::make_shared<const source_config>(src);
-    } else if (!same_source(*it->second->config, src)) {
+    } else if (!diff_source(*it->second->config, src).empty()) {
       it->second->pending = std::make_shared<const source_config>(src);
       spdlog::info("source '{}': changed; the new configuration applies once its runs finish", src.name);
     }

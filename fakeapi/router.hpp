@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -53,6 +54,10 @@ struct request {
 };
 
 using handler = std::function<reply(const request&)>;
+
+// What a vendor's install() answers: the vendor's state (generated data, switches, nonces...),
+// which its routes refer to. Whoever owns the router keeps it alive at least as long.
+using vendor_state = std::shared_ptr<void>;
 
 struct api_route {
   boost::beast::http::verb method;

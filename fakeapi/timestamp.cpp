@@ -93,6 +93,13 @@ std::string format_iso(micros utc, int offset_minutes) {
   return std::string(buffer, static_cast<std::size_t>(n));
 }
 
+// Cut from the full form, so every vendor's text agrees with format_iso to the digit.
+std::string format_iso_seconds(micros utc) { return format_iso(utc, 0).substr(0, 19) + "Z"; }
+
+std::string format_iso_millis(micros utc) { return format_iso(utc, 0).substr(0, 23) + "Z"; }
+
+std::string format_iso_date(micros utc) { return format_iso(utc, 0).substr(0, 10); }
+
 std::optional<micros> parse_naive_utc(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS is 19 characters; the fraction adds a dot and 1..6 digits.
   if (text.size() < 19) return std::nullopt;

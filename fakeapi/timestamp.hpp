@@ -21,6 +21,15 @@ micros make_utc(int year, unsigned month, unsigned day, unsigned hour = 0, unsig
 // fractional digits.
 std::string format_iso(micros utc, int offset_minutes);
 
+// `2021-03-04T10:15:22Z`: whole seconds in UTC.
+std::string format_iso_seconds(micros utc);
+
+// `2021-03-01T00:02:21.739Z`: UTC with milliseconds.
+std::string format_iso_millis(micros utc);
+
+// `2021-03-04`: the UTC date.
+std::string format_iso_date(micros utc);
+
 // Strict naive UTC `YYYY-MM-DDTHH:MM:SS` with an optional `.f` to `.ffffff` fraction; nullopt for
 // anything else (offsets, spaces, out-of-range fields).
 std::optional<micros> parse_naive_utc(std::string_view text);

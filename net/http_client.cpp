@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <climits>
 #include <functional>
 #include <list>
 #include <map>
@@ -36,9 +35,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <spdlog/spdlog.h>
-#include <zlib.h>
 
 #include "core/time.hpp"
+#include "net/response_reader.hpp"
 #include "net/tls_context.hpp"
 
 namespace sluice::net {
@@ -58,8 +57,6 @@ const auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // A keep-alive connection idle longer than this is closed instead of reused: servers drop idle
 // connections after a while, and a fresh connect is cheaper than a failed write plus a retry.
 constexpr auto max_idle_age = std::chrono::seconds{30};
-constexpr std::size_t header_limit = 64 * 1024;
-constexpr std::size_t snippet_limit = 200;
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -269,70 +266,6 @@ std::string describe(const transport_failure& f, const target& t, const client_o
   return f.ec.message();
 }
 
-// Up to 200 bytes of an error body, safe for a one-line log message.
-std::string body_snippet(std::string_view body) {
-  std::string out(body.substr(0, snippet_limit));
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  return out;
-}
-
-std::string status_line(unsigned status) {
-  std::string line = "HTTP " + std::to_string(status);
-  auto known = bhttp::int_to_status(status);
-  if (known != bhttp::status::unknown) line += " " + std::string(bhttp::obsolete_reason(known));
-  return line;
-}
-
-// Inflates a gzip (or zlib) body in place. Returns a problem description, or nullopt.
-std::optional<std::string> inflate_body(std::string& body, std::size_t limit) {
-  if (body.size() > UINT_MAX) return "compressed response body too large";
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 32) != Z_OK) return "cannot initialise zlib";
-  zs.next_in = reinterpret_cast<Bytef*>(body.data());
-  zs.avail_in = static_cast<uInt>(body.size());
-  std::string out;
-  char chunk[16384];
-  std::optional<std::string> problem;
-  for (;;) {
-    zs.next_out = reinterpret_cast<Bytef*>(chunk);
-    zs.avail_out = sizeof chunk;
-    const int rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      problem = "malformed gzip response body";
-      break;
-    }
-    out.append(chunk, sizeof chunk - zs.avail_out);
-    if (out.size() > limit) {
-      problem = "response body exceeds " + std::to_string(limit) + " bytes (after gzip decompression)";
-      break;
-    }
-    if (rc == Z_STREAM_END) {
-      // Concatenated gzip members are legal; trailing padding is ignored like browsers do.
-      if (zs.avail_in > 0 && *zs.next_in == 0x1f && inflateReset(&zs) == Z_OK) continue;
-      break;
-    }
-  }
-  inflateEnd(&zs);
-  if (!problem) body = std::move(out);
-  return problem;
-}
-
-// Decodes Content-Encoding. Returns a problem description, or nullopt.
-std::optional<std::string> decode_body(response& res, std::size_t limit) {
-  const std::string encoding(res.header_value("Content-Encoding"));
-  if (encoding.empty() || iequals(encoding, "identity")) return std::nullopt;
-  if (!iequals(encoding, "gzip") && !iequals(encoding, "x-gzip") && !iequals(encoding, "deflate"))
-    return "unsupported Content-Encoding " + body_snippet(encoding);
-  if (auto problem = inflate_body(res.body, limit)) return problem;
-  // The headers now describe the decoded body.
-  std::erase_if(res.headers, [](const header& h) {
-    return iequals(h.name, "Content-Encoding") || iequals(h.name, "Content-Length");
-  });
-  return std::nullopt;
-}
-
-
 // host_name_verification, remembering why it said no: the handshake error alone cannot tell a
 // name mismatch from an untrusted chain.
 struct verify_host {
@@ -531,48 +464,40 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
   }
 
   template <class Stream>
-  asio::awaitable<bhttp::response<bhttp::string_body>> roundtrip(Stream& stream, connection& c,
-                                                                  bhttp::request<bhttp::string_body>& msg,
-                                                                  in_flight& flight) {
+  asio::awaitable<void> roundtrip(Stream& stream, connection& c, bhttp::request<bhttp::string_body>& msg,
+                                  response_reader& reader, in_flight& flight) {
     cancel_hook hook(flight, [&c] { c.close(); });
     c.lowest().expires_after(options_.timeouts.write);
     auto [write_ec, written] = co_await bhttp::async_write(stream, msg, use_tuple);
     (void)written;
     check(step::write, write_ec);
 
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(options_.body_limit);
-    parser.header_limit(header_limit);
-    if (msg.method() == bhttp::verb::head) parser.skip(true);
     // One deadline for the whole answer, headers and body: Beast's timer is absolute.
     c.lowest().expires_after(options_.timeouts.read);
-    auto [read_ec, read] = co_await bhttp::async_read(stream, c.buffer, parser, use_tuple);
+    auto [read_ec, read] = co_await bhttp::async_read(stream, c.buffer, reader.parser(), use_tuple);
     (void)read;
-    check(step::read, read_ec, parser.got_some() || c.buffer.size() > 0);
+    check(step::read, read_ec, reader.got_some() || c.buffer.size() > 0);
     c.lowest().expires_never();
-    co_return parser.release();
   }
 
   // One request on a pooled connection. A reused connection that fails before any byte of the
   // answer was most likely closed by the server while idle: that is retried once on a fresh
   // connection and is not a failed attempt.
-  asio::awaitable<bhttp::response<bhttp::string_body>> exchange(const target& t,
-                                                                 bhttp::request<bhttp::string_body>& msg,
-                                                                 in_flight& flight) {
+  asio::awaitable<response> exchange(const target& t, bhttp::request<bhttp::string_body>& msg, in_flight& flight) {
     for (bool retried_stale = false;; retried_stale = true) {
       lease l = co_await checkout(t, flight);
       const bool reused = l.conn->reused;
       try {
+        response_reader reader(options_.body_limit, msg.method() == bhttp::verb::head);
         // Two statements, not `?:` with co_await in both arms: GCC 12 miscompiles that
         // (the result temporary is destroyed twice).
-        bhttp::response<bhttp::string_body> res;
         if (l.conn->tls)
-          res = co_await roundtrip(*l.conn->tls, *l.conn, msg, flight);
+          co_await roundtrip(*l.conn->tls, *l.conn, msg, reader, flight);
         else
-          res = co_await roundtrip(*l.conn->plain, *l.conn, msg, flight);
+          co_await roundtrip(*l.conn->plain, *l.conn, msg, reader, flight);
         // Leftover bytes after a complete answer mean the stream is out of step: do not reuse.
-        l.keep = res.keep_alive() && l.conn->buffer.size() == 0;
-        co_return res;
+        l.keep = reader.keep_alive() && l.conn->buffer.size() == 0;
+        co_return reader.release();
       } catch (const transport_failure& f) {
         const bool stale = reused && !retried_stale && !f.got_bytes && !stopped_ &&
                            f.ec != beast::error::timeout && f.ec != asio::error::timed_out;
@@ -667,17 +592,13 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
       ++attempts;
       if (counters) ++counters->requests;
 
-      std::optional<response> answer;
+      std::optional<response> received;
       error_kind kind = error_kind::data;
       std::string why;
       bool permanent = false;
       try {
         auto res = co_await exchange(t, msg, flight);
-        answer.emplace();
-        answer->status = res.result_int();
-        for (const auto& field : res)
-          answer->headers.push_back({std::string(field.name_string()), std::string(field.value())});
-        answer->body = std::move(res.body());
+        received = std::move(res);
       } catch (const transport_failure& f) {
         kind = classify_transport(f.ec, stopped_);
         permanent = f.permanent;
@@ -685,34 +606,30 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
                                             : describe(f, t, options_);
       }
 
-      const unsigned status = answer ? answer->status : 0;
+      const unsigned status = received ? received->status : 0;
       if (options_.observer) options_.observer(request_event{status, status == 429, attempts > 1});
       std::optional<milliseconds> retry_after;
-      if (answer) {
-        auto problem = decode_body(*answer, options_.body_limit);
+      if (received) {
+        auto answer = take_answer(std::move(*received), options_.body_limit, std::chrono::system_clock::now());
         if (status >= 200 && status < 300) {
-          if (problem) throw error(error_kind::data, what + ": " + *problem, status);
+          if (answer.problem) throw error(error_kind::data, what + ": " + *answer.problem, status);
           if (budget_) budget_->on_success(std::chrono::steady_clock::now());
-          co_return std::move(*answer);
+          co_return std::move(answer.res);
         }
         kind = classify_http_status(status);
         permanent = std::find(req.final_statuses.begin(), req.final_statuses.end(), status) !=
                     req.final_statuses.end();
-        why = status_line(status);
-        if (!answer->body.empty()) why += ": " + body_snippet(answer->body);
+        why = std::move(answer.summary);
 
-        if (status == 401 && !renewed && auth_ && auth_->renew(*answer)) {
+        if (status == 401 && !renewed && auth_ && auth_->renew(answer.res)) {
           renewed = true;  // once per request: a second 401 is final
           spdlog::debug("{}: HTTP 401, resending with renewed credentials", what);
           continue;
         }
-        if (status == 429 || status == 503) {
-          auto value = answer->header_value("Retry-After");
-          if (!value.empty()) retry_after = parse_retry_after(value, std::chrono::system_clock::now());
-        }
+        retry_after = answer.retry_after;
         if (status == 429 && counters) ++counters->throttled;
         if (retry_after && *retry_after > options_.retry.max_retry_after)
-          throw retry_later(what, status, *retry_after, answer->body);
+          throw retry_later(what, status, *retry_after, answer.res.body);
         if (status == 429) {
           if (budget_) {
             const auto now = std::chrono::steady_clock::now();

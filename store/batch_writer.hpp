@@ -43,7 +43,7 @@ struct sink_options {
   const table_def* table = nullptr;
   std::int64_t run_id = 0;  // the sync_runs row of this run (0: none)
   // Fencing: when non-empty, every transaction of this sink first locks the source's lease row
-  // (FOR SHARE) and fails with kind `cancelled` ("lease lost") unless this holder still holds an
+  // (FOR KEY SHARE) and fails with kind `cancelled` ("lease lost") unless this holder still holds an
   // unexpired lease. A process that lost its lease (paused, partitioned) can then never commit
   // stale rows or move a cursor after another process took the source over.
   std::string lease_holder{};

@@ -7,7 +7,11 @@
 namespace sluice::store {
 
 std::string fence_query(const std::string& schema) {
-  return "SELECT holder, expires_at > now() FROM " + schema + ".leases WHERE source = $1 FOR SHARE";
+  // FOR KEY SHARE, not FOR SHARE: the holder's own renewals (a plain UPDATE of expires_at) never
+  // wait for its commits, which on a busy source follow each other without a gap and would starve
+  // them; a takeover locks the row FOR UPDATE first (lease_store::try_acquire), which does wait
+  // until every transaction that checked the old holder has ended.
+  return "SELECT holder, expires_at > now() FROM " + schema + ".leases WHERE source = $1 FOR KEY SHARE";
 }
 
 void check_lease(const pqxx::result& lease, std::string_view source, std::string_view holder,

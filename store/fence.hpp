@@ -1,6 +1,6 @@
 #pragma once
 // Fencing for a store transaction that acts for a lease holder: the source's
-// lease row is locked FOR SHARE, so a takeover (an UPDATE of that row) waits until the
+// lease row is locked FOR KEY SHARE, so a takeover (FOR UPDATE first) waits until the
 // transaction ends and cannot slip in between this check and COMMIT.
 #include <string>
 #include <string_view>

@@ -160,6 +160,13 @@ bool lease_store::try_acquire(std::string_view source) {
       gone_holder = current[0][0].as<std::string>();
       gone_expiry = current[0][1].as<std::string>();
     }
+    // Taking a free row from another holder first waits until the transactions that checked it
+    // (the writer's fence, FOR KEY SHARE) have ended, so none of them commits after the handover.
+    // A row still live for its holder is not locked: it is not ours to take.
+    if (!current.empty() && current[0][0].as<std::string>() != me.holder)
+      tx.exec_params("SELECT 1 FROM " + impl_->table("leases") +
+                         " WHERE source = $1 AND (expires_at <= now() OR holder = $2) FOR UPDATE",
+                     std::string(source), gone_holder);
     // One statement, so two processes racing for a free lease are serialized by the row: the
     // second re-evaluates the condition against the first one's row, which is no longer free.
     // acquired_at survives renewals by the same holder.

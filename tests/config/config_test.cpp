@@ -1,7 +1,8 @@
-// load_config: the configuration contract of DESIGN.md section 4.
+// load_config: the configuration contract (keys, defaults, messages) that operators rely on.
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "core/error.hpp"
 #include "connectors/registry.hpp"
 #include "daemon/config.hpp"
+#include "daemon/config_keys.hpp"
 #include "tests/config/temp_dir.hpp"
 
 namespace sluice::daemon {
@@ -583,6 +585,74 @@ TEST_F(config_test, example_commented_values_are_the_defaults) {
   EXPECT_EQ(documented.streams, (std::vector<std::string>{"reviews", "businesses"}));
   EXPECT_TRUE(documented.start_date.has_value());
   EXPECT_EQ(documented.ca_file, ca.string());
+}
+
+
+// The example's `key = value` lines (commented or not) per table header (commented or not); the
+// lines above the first header only explain the notation.
+struct example_line {
+  int line;
+  std::string key;
+  std::string value;  // the value's text, without a trailing comment
+};
+std::vector<std::pair<std::string, std::vector<example_line>>> example_sections(const std::string& text) {
+  static const std::regex header(R"(^[# ]*\[([A-Za-z0-9._-]+)\]\s*$)");
+  static const std::regex assignment(R"(^[# ]*([a-z_]+)\s*=\s*("[^"]*"|[^ #]+))");
+  std::vector<std::pair<std::string, std::vector<example_line>>> sections;
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    std::smatch m;
+    if (std::regex_match(line, m, header))
+      sections.emplace_back(m[1].str(), std::vector<example_line>{});
+    else if (!sections.empty() && std::regex_search(line, m, assignment))
+      sections.back().second.push_back({n, m[1].str(), m[2].str()});
+  }
+  return sections;
+}
+
+// Every declared key is shown in the example (a secret in any of its three forms), every key the
+// example shows is declared for its table (and, in a source, accepted by that source's kind), and
+// the values shown in [database], [daemon] and the first source, which document every key with
+// its default, are the declared defaults.
+TEST_F(config_test, example_shows_every_declared_key_and_no_other) {
+  auto sections = example_sections(read_text(example_file));
+  ASSERT_GE(sections.size(), 3u);
+  std::map<std::string, int> seen;  // "database.url", "sources.api_key": times shown
+  bool first_source = true;
+  for (const auto& [table, lines] : sections) {
+    const bool is_source = table.starts_with("sources.");
+    std::vector<const key_spec<source_config>*> source_specs;
+    if (is_source) {
+      auto kind = std::find_if(lines.begin(), lines.end(), [](const auto& l) { return l.key == "kind"; });
+      ASSERT_NE(kind, lines.end()) << table;
+      const auto* info = connectors::find_kind(kind->value.substr(1, kind->value.size() - 2));
+      ASSERT_NE(info, nullptr) << table;
+      source_specs = source_keys_for(*info);
+    }
+    const bool documents_defaults = !is_source || first_source;
+    for (const auto& l : lines) {
+      std::string name;
+      std::string_view declared_default;
+      auto note = [&](const auto* spec) {
+        if (!spec) return;
+        name = std::string(spec->name);
+        if (l.key == spec->name) declared_default = spec->default_value;
+      };
+      if (table == "database") note(find_key(every_key(database_keys()), l.key));
+      else if (table == "daemon") note(find_key(every_key(daemon_keys()), l.key));
+      else if (is_source) note(find_key(source_specs, l.key));
+      EXPECT_FALSE(name.empty()) << "line " << l.line << ": " << table << "." << l.key << " is not declared";
+      if (documents_defaults && !declared_default.empty()) {
+        EXPECT_EQ(l.value, declared_default) << "line " << l.line << ": " << table << "." << l.key;
+      }
+      ++seen[(is_source ? std::string("sources") : table) + "." + name];
+    }
+    if (is_source) first_source = false;
+  }
+  for (const auto& k : database_keys()) EXPECT_TRUE(seen.count("database." + std::string(k.name))) << k.name;
+  for (const auto& k : daemon_keys()) EXPECT_TRUE(seen.count("daemon." + std::string(k.name))) << k.name;
+  for (const auto& k : source_keys()) EXPECT_TRUE(seen.count("sources." + std::string(k.name))) << k.name;
 }
 
 }  // namespace

@@ -154,6 +154,11 @@ TEST(http_client_pool, close_idle_drops_the_kept_alive_connection) {
 }
 
 TEST(http_client_pool, running_out_of_descriptors_names_the_cause) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers check memory through a pipe of their own: with no descriptor left, they take
+  // every object for unreadable and report false errors. The default preset runs this test.
+  GTEST_SKIP() << "needs descriptors the sanitizers' own checks use";
+#endif
   asio::io_context io;
   test_server server(io, [](const received_request&, int) { return reply{http_response(200, "OK", "ok")}; });
   auto o = quick_options();
