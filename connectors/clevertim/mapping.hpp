@@ -1,5 +1,5 @@
 #pragma once
-// Clevertim records -> rows of the crm_* tables (DESIGN 5, shared/apis/clevertim.md). Pure: no
+// Clevertim records -> rows of the crm_* tables (the crm tables in schema/0001_init.sql). Pure: no
 // I/O, so every field rule is unit-tested with the vendor's own examples
 // (tests/fixtures/clevertim/).
 //

@@ -1,5 +1,5 @@
 #pragma once
-// CloudApp items -> rows of tables::cloudapp_items (DESIGN 5, shared/apis/cloudapp.md). Pure: no
+// CloudApp items -> rows of tables::cloudapp_items (its columns in schema/0001_init.sql). Pure: no
 // I/O, so every field rule is unit-tested with the vendor's own examples
 // (tests/fixtures/cloudapp/).
 #include <boost/json/object.hpp>
