@@ -75,20 +75,14 @@ bool is_decimal_literal(std::string_view s) {
 
 std::string_view kind_name(const boost::json::value& value) {
   switch (value.kind()) {
-    case boost::json::kind::null:
-      return "null";
-    case boost::json::kind::bool_:
-      return "a boolean";
+    case boost::json::kind::null: return "null";
+    case boost::json::kind::bool_: return "a boolean";
     case boost::json::kind::int64:
     case boost::json::kind::uint64:
-    case boost::json::kind::double_:
-      return "a number";
-    case boost::json::kind::string:
-      return "a string";
-    case boost::json::kind::array:
-      return "an array";
-    case boost::json::kind::object:
-      return "an object";
+    case boost::json::kind::double_: return "a number";
+    case boost::json::kind::string: return "a string";
+    case boost::json::kind::array: return "an array";
+    case boost::json::kind::object: return "an object";
   }
   return "a value";
 }
@@ -126,8 +120,8 @@ void check_json_content_type(std::string_view body, std::string_view content_typ
 // "malformed JSON at byte 12 of 40 (problem) near '...'": the offset is into the whole body.
 std::string malformed(std::string_view body, std::size_t offset, std::string_view problem) {
   std::size_t from = offset > 20 ? offset - 20 : 0;
-  return "malformed JSON at byte " + std::to_string(offset) + " of " +
-         std::to_string(body.size()) + " (" + std::string(problem) + ") near '" +
+  return "malformed JSON at byte " + std::to_string(offset) + " of " + std::to_string(body.size()) +
+         " (" + std::string(problem) + ") near '" +
          printable(body.substr(std::min(from, body.size())), 50) + "'";
 }
 
@@ -291,8 +285,9 @@ std::optional<std::string> record_fields::id(std::string_view key) const {
     warn(key, *value, "is not an identifier (a non-empty string or an integer)");
   } else if (text->find('\0') != std::string::npos || text->size() > max_id_bytes) {
     // PostgreSQL cannot store a NUL, and an id this long would fail its index on every run.
-    warn(key, *value, "is not a storable identifier (a NUL, or over " +
-                          std::to_string(max_id_bytes) + " bytes)");
+    warn(
+        key, *value,
+        "is not a storable identifier (a NUL, or over " + std::to_string(max_id_bytes) + " bytes)");
     return std::nullopt;
   }
   return text;
@@ -333,8 +328,8 @@ std::string record_fields::raw() const {
   return storable_json(boost::json::value(record_), text_, "raw");
 }
 
-std::string record_fields::storable_json(const boost::json::value& value,
-                                         std::string_view original, std::string_view what) const {
+std::string record_fields::storable_json(const boost::json::value& value, std::string_view original,
+                                         std::string_view what) const {
   json_text_problems problems;
   std::string text = json_text(value, original, problems);
   if (problems.nul_dropped)
@@ -467,19 +462,13 @@ std::size_t skip_value(std::string_view s, std::size_t i) {
 
 std::string_view kind_at(char c) {
   switch (c) {
-    case '{':
-      return "an object";
-    case '[':
-      return "an array";
-    case '"':
-      return "a string";
+    case '{': return "an object";
+    case '[': return "an array";
+    case '"': return "a string";
     case 't':
-    case 'f':
-      return "a boolean";
-    case 'n':
-      return "null";
-    default:
-      return "a number";
+    case 'f': return "a boolean";
+    case 'n': return "null";
+    default: return "a number";
   }
 }
 
@@ -513,6 +502,29 @@ struct list_body_reader::state {
   body_origin origin() const { return {source, url}; }
 };
 
+namespace {
+
+// A member name as written (`quoted`, at `offset` in the body), unescaped.
+std::string member_name(std::string_view quoted, std::size_t offset) {
+  std::string key(quoted.substr(1, quoted.size() - 2));
+  if (key.find('\\') == std::string::npos) return key;
+  boost::json::error_code ec;
+  auto decoded = boost::json::parse(quoted, ec);
+  if (ec) throw scan_failure{offset, "member name: " + ec.message()};
+  return std::string(decoded.as_string());
+}
+
+// The member value at [begin, end) of the body, parsed.
+boost::json::value member_value(std::string_view body, std::size_t begin, std::size_t end) {
+  boost::json::parser parser({}, parse_options());
+  boost::json::error_code ec;
+  auto used = parser.write(body.data() + begin, end - begin, ec);
+  if (ec) throw scan_failure{begin + used, ec.message()};
+  return parser.release();
+}
+
+}  // namespace
+
 list_body_reader::list_body_reader(std::string_view body, std::string_view content_type,
                                    std::string list_key, const body_origin& origin)
     : state_(std::make_unique<state>()) {
@@ -528,8 +540,7 @@ list_body_reader::list_body_reader(std::string_view body, std::string_view conte
     if (i == body.size()) throw scan_failure{i, "empty body"};
     if (body[i] != '{') {
       skip_value(body, i);  // a broken body is reported as broken, not as the wrong shape
-      fail(origin, "expected a JSON object at the top level, got " +
-                       std::string(kind_at(body[i])));
+      fail(origin, "expected a JSON object at the top level, got " + std::string(kind_at(body[i])));
     }
     i = skip_space(body, i + 1);
     if (i < body.size() && body[i] == '}') {
@@ -540,14 +551,7 @@ list_body_reader::list_body_reader(std::string_view body, std::string_view conte
         if (body[i] != '"') throw scan_failure{i, "expected a member name"};
         const std::size_t key_begin = i;
         i = skip_string(body, i);
-        auto quoted = body.substr(key_begin, i - key_begin);
-        std::string key(quoted.substr(1, quoted.size() - 2));
-        if (key.find('\\') != std::string::npos) {
-          boost::json::error_code ec;
-          auto decoded = boost::json::parse(quoted, ec);
-          if (ec) throw scan_failure{key_begin, "member name: " + ec.message()};
-          key = std::string(decoded.as_string());
-        }
+        const std::string key = member_name(body.substr(key_begin, i - key_begin), key_begin);
         i = skip_space(body, i);
         if (i == body.size()) throw scan_failure{i, "unexpected end of the body"};
         if (body[i] != ':') throw scan_failure{i, "expected ':'"};
@@ -555,15 +559,10 @@ list_body_reader::list_body_reader(std::string_view body, std::string_view conte
         const std::size_t value_end = skip_value(body, value_begin);
         if (key == st.list_key) {
           // Two lists would make "the" list ambiguous; a parser keeping either would hide data.
-          if (st.list_begin)
-            throw scan_failure{key_begin, "member '" + key + "' appears twice"};
+          if (st.list_begin) throw scan_failure{key_begin, "member '" + key + "' appears twice"};
           st.list_begin = value_begin;
         } else {
-          boost::json::parser parser({}, parse_options());
-          boost::json::error_code ec;
-          auto used = parser.write(body.data() + value_begin, value_end - value_begin, ec);
-          if (ec) throw scan_failure{value_begin + used, ec.message()};
-          st.members[key] = parser.release();
+          st.members[key] = member_value(body, value_begin, value_end);
         }
         i = skip_space(body, value_end);
         if (i == body.size()) throw scan_failure{i, "unexpected end of the body"};
@@ -756,10 +755,10 @@ bool numeric_can_hold(std::string_view literal) noexcept {
   const auto first = literal.find_first_not_of("0.");
   if (first == std::string_view::npos) return true;  // zero
   // The power of ten of the leading digit.
-  const long long lead = (static_cast<long long>(first) < int_digits
-                              ? int_digits - static_cast<long long>(first) - 1
-                              : int_digits - static_cast<long long>(first)) +
-                         exponent;
+  const long long lead =
+      (static_cast<long long>(first) < int_digits ? int_digits - static_cast<long long>(first) - 1
+                                                  : int_digits - static_cast<long long>(first)) +
+      exponent;
   return lead < 131072;
 }
 
@@ -815,8 +814,7 @@ std::vector<std::string_view> element_texts(std::string_view body, std::string_v
 std::string json_text(const boost::json::value& value, std::string_view original,
                       json_text_problems& problems) {
   try {
-    if (!original.empty() && needs_original(original))
-      return jsonb_storable(original, problems);
+    if (!original.empty() && needs_original(original)) return jsonb_storable(original, problems);
   } catch (const scan_failure&) {
     // Not the text of this value after all: the tree is the safer source.
   }

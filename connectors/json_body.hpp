@@ -53,7 +53,7 @@ std::optional<std::int64_t> integer_member(const boost::json::object& body, std:
 std::optional<std::string> id_text(const boost::json::value& value);
 
 // The record's `id` as text; a record without a usable one throws kind data ("partoo review
-// without a usable id (absent): {...}"): DESIGN.md section 7 fails the run on it.
+// without a usable id (absent): {...}"): a record without a usable id fails the run.
 std::string required_id(const boost::json::object& record, std::string_view what);
 
 // JSON text of a value (our own cursors and details; for vendor data see json_text).
@@ -150,12 +150,12 @@ public:
   // The value of `key`; nullptr when absent or null.
   const boost::json::value* find(std::string_view key) const noexcept;
 
-  std::optional<std::string> text(std::string_view key) const;         // a string
+  std::optional<std::string> text(std::string_view key) const;  // a string
   // A string for an indexed column (a name, a platform): a btree entry cannot hold much more
   // than 2 kB, and one long value would fail every commit of the table, so one longer than
   // max_id_bytes (core/record.hpp) is nullopt with a warning (raw keeps it).
   std::optional<std::string> indexed_text(std::string_view key) const;
-  std::optional<std::string> id(std::string_view key) const;           // a string or an integer
+  std::optional<std::string> id(std::string_view key) const;  // a string or an integer
   // A decimal literal, exactly as sent when the record's text is known; a number numeric cannot
   // hold warns.
   std::optional<std::string> number_text(std::string_view key) const;

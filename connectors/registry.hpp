@@ -1,6 +1,6 @@
 #pragma once
 // The connector kinds sluice knows, with their defaults. Adding a source kind means adding one
-// entry in registry.cpp.
+// entry in registry.cpp (docs/adding-a-connector.md).
 #include <memory>
 #include <span>
 #include <string_view>
@@ -26,5 +26,10 @@ struct kind_info {
 
 std::span<const kind_info> all_kinds();
 const kind_info* find_kind(std::string_view kind) noexcept;
+
+// Every data table some connector writes, each once, in registry order. The schema test checks
+// them against the migrated database.
+std::vector<const table_def*> all_tables();
+const table_def* find_table(std::string_view name);
 
 }  // namespace sluice::connectors

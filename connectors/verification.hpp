@@ -7,14 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "connectors/fetcher.hpp"
 #include "core/run_counters.hpp"
 #include "core/sink.hpp"
 #include "core/source_config.hpp"
 #include "core/table_census.hpp"
-
-namespace sluice::net {
-class http_client;
-}
 
 namespace sluice::connectors {
 
@@ -33,7 +30,7 @@ struct verify_run {
   // The stream's committed live cursor (never moved by a verification); nullopt: never synced.
   std::optional<std::string> cursor;
   bool dry_run = false;  // count and localize only: no writes, no marks
-  net::http_client& http;
+  fetcher http;
   sink& out;  // repaired rows; batches never carry a cursor
   table_census& table;
   run_counters& counters;

@@ -10,14 +10,20 @@
 namespace sluice {
 namespace {
 
+constexpr std::size_t max_split_points = 8;
+constexpr std::size_t max_keyword_passwords = 8;
+
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::string_view trimmed(std::string_view s) {
   constexpr std::string_view bom = "\xEF\xBB\xBF";
   while (true) {
-    if (s.starts_with(bom)) s.remove_prefix(bom.size());
-    else if (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    else break;
+    if (s.starts_with(bom))
+      s.remove_prefix(bom.size());
+    else if (!s.empty() && is_space(s.front()))
+      s.remove_prefix(1);
+    else
+      break;
   }
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
@@ -45,8 +51,12 @@ std::string percent_decoded(std::string_view s) {
 }
 
 // Values of every `password=` (libpq key=value, or a URI query parameter), unquoted.
+// At most max_keyword_passwords of them: each value may run to the end of the text, so a text of
+// thousands of `password=` would cost quadratic memory.
 void add_keyword_passwords(std::string_view s, std::vector<std::string>& out) {
-  for (std::size_t i = s.find("assword"); i != std::string_view::npos; i = s.find("assword", i + 1)) {
+  std::size_t found = 0;
+  for (std::size_t i = s.find("assword");
+       i != std::string_view::npos && found < max_keyword_passwords; i = s.find("assword", i + 1)) {
     if (i == 0 || std::tolower(static_cast<unsigned char>(s[i - 1])) != 'p') continue;
     std::size_t j = i + 7;
     while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
@@ -71,6 +81,7 @@ void add_keyword_passwords(std::string_view s, std::vector<std::string>& out) {
     }
     out.push_back(value);
     out.push_back(percent_decoded(value));
+    ++found;
   }
 }
 
@@ -88,7 +99,8 @@ void add_userinfo_passwords(std::string_view s, std::vector<std::string>& out) {
   if (scheme_end > 0 && scheme_end < token.size() && token[scheme_end] == ':') {
     std::string_view after = token.substr(scheme_end + 1);
     std::size_t at = after.rfind('@');
-    if (after.starts_with("/") || (at != std::string_view::npos && after.substr(0, at).find(':') != std::string_view::npos))
+    if (after.starts_with("/") ||
+        (at != std::string_view::npos && after.substr(0, at).find(':') != std::string_view::npos))
       rest = after;
   }
   while (rest.starts_with("/")) rest.remove_prefix(1);
@@ -105,9 +117,14 @@ void add_userinfo_passwords(std::string_view s, std::vector<std::string>& out) {
     out.emplace_back(password);
     out.push_back(percent_decoded(password));
     // libpq splits a URI at an unencoded '/', '@' or ':' and may quote what lies on either side
-    // (`database "cr@et@db/x" does not exist`); shorter pieces would mask ordinary words.
-    for (std::size_t sep = password.find_first_of("/@:?#"); sep != std::string_view::npos;
-         sep = password.find_first_of("/@:?#", sep + 1)) {
+    // (`database "cr@et@db/x" does not exist`); shorter pieces would mask ordinary words. Only the
+    // first few separators count: each piece is as long as the password, so a password of
+    // thousands of separators (a fuzzer found one) would cost quadratic memory and time, and no
+    // human writes one.
+    std::size_t pieces = 0;
+    for (std::size_t sep = password.find_first_of("/@:?#");
+         sep != std::string_view::npos && pieces < max_split_points;
+         sep = password.find_first_of("/@:?#", sep + 1), ++pieces) {
       if (sep >= 6) out.emplace_back(password.substr(0, sep));
       if (password.size() - sep - 1 >= 6) out.emplace_back(password.substr(sep + 1));
     }

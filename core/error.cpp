@@ -1,5 +1,7 @@
 #include "core/error.hpp"
 
+#include <utility>
+
 namespace sluice {
 
 std::string_view to_string(error_kind kind) noexcept {
@@ -25,6 +27,17 @@ error_kind classify_http_status(unsigned status) noexcept {
   if (status >= 500) return error_kind::server;
   if (status >= 400) return error_kind::client;
   return error_kind::data;
+}
+
+error::error(error_kind kind, std::string message, unsigned http_status, request_facts facts)
+    : error(kind, std::move(message), http_status) {
+  facts.body_excerpt = utf8_safe(facts.body_excerpt);
+  facts_ = std::make_shared<const request_facts>(std::move(facts));
+}
+
+const std::string& error::body_excerpt() const noexcept {
+  static const std::string none;
+  return facts_ ? facts_->body_excerpt : none;
 }
 
 bool is_transient(error_kind kind) noexcept {

@@ -49,16 +49,17 @@ std::shared_ptr<const snapshot_lists> current_lists() {
   auto& r = the_registry();
   std::lock_guard lock(r.mutex);
   if (r.stale) {
-    r.snapshot = std::make_shared<snapshot_lists>(
-        snapshot_lists{form_list(r.forms.begin(), r.forms.end()),
-                       form_list(r.values.begin(), r.values.end())});
+    r.snapshot = std::make_shared<snapshot_lists>(snapshot_lists{
+        form_list(r.forms.begin(), r.forms.end()), form_list(r.values.begin(), r.values.end())});
     r.stale = false;
   }
   return r.snapshot;
 }
 
-constexpr std::string_view base64_std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view base64_url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view base64_std =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view base64_url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 // Unpadded base64 of `bytes`: character i carries bits [6i, 6i + 6).
 std::string base64(std::string_view bytes, std::string_view alphabet) {
@@ -135,9 +136,9 @@ std::string html_escaped(std::string_view value) {
 
 // Every form `value` may take in a response or a message.
 std::vector<std::string> wire_forms(std::string_view value) {
-  std::vector<std::string> forms{std::string(value), percent_encoded(value, true),
-                                 percent_encoded(value, false), json_escaped(value),
-                                 html_escaped(value), base64(value, base64_std)};
+  std::vector<std::string> forms{
+      std::string(value),  percent_encoded(value, true), percent_encoded(value, false),
+      json_escaped(value), html_escaped(value),          base64(value, base64_std)};
   add_base64_cores(value, forms);
   return forms;
 }
@@ -218,7 +219,8 @@ std::string redact_userinfo(std::string_view text) {
 std::size_t value_end(std::string_view text, std::size_t j, bool query_parameter) {
   if (j < text.size() && text[j] == '\'') {
     ++j;
-    while (j < text.size() && text[j] != '\'') j += (text[j] == '\\' && j + 1 < text.size()) ? 2 : 1;
+    while (j < text.size() && text[j] != '\'')
+      j += (text[j] == '\\' && j + 1 < text.size()) ? 2 : 1;
     return j < text.size() ? j + 1 : j;
   }
   while (j < text.size() && !is_space(text[j]) &&
@@ -239,7 +241,8 @@ std::string redact_password_values(std::string_view text) {
     while (key_start > 0 && (std::isalnum(static_cast<unsigned char>(text[key_start - 1])) ||
                              text[key_start - 1] == '_'))
       --key_start;
-    bool query_parameter = key_start > 0 && (text[key_start - 1] == '?' || text[key_start - 1] == '&');
+    bool query_parameter =
+        key_start > 0 && (text[key_start - 1] == '?' || text[key_start - 1] == '&');
     std::size_t j = i + key.size();
     while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
     if (j >= text.size() || text[j] != '=') continue;
@@ -267,14 +270,14 @@ std::string redact_auth_schemes(std::string_view text) {
     std::size_t j = i + word;
     while (j < text.size() && text[j] == ' ') ++j;
     std::size_t end = j;
-    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
-                                 std::string_view("+/=-._~").find(text[end]) != std::string_view::npos))
+    while (end < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[end])) ||
+            std::string_view("+/=-._~").find(text[end]) != std::string_view::npos))
       ++end;
     // A short or all-lowercase word after "basic" is prose ("Basic authentication"), not a token.
     const auto token = text.substr(j, end - j);
-    if (token.size() < 8 || std::all_of(token.begin(), token.end(), [](char c) {
-          return c >= 'a' && c <= 'z';
-        }))
+    if (token.size() < 8 ||
+        std::all_of(token.begin(), token.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
       continue;
     out.append(text.substr(pos, j - pos));
     out.append(redaction_mask);
@@ -289,7 +292,8 @@ std::string redact_auth_schemes(std::string_view text) {
 std::string redact_digest_response(std::string_view text) {
   std::string out(text);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    if (!iequal_at(out, i, "digest ") || (i > 0 && std::isalnum(static_cast<unsigned char>(out[i - 1]))))
+    if (!iequal_at(out, i, "digest ") ||
+        (i > 0 && std::isalnum(static_cast<unsigned char>(out[i - 1]))))
       continue;
     std::size_t key = i;
     while ((key = out.find("esponse=", key)) != std::string::npos && key > 0 &&
@@ -360,8 +364,8 @@ void register_database_url(std::string_view url) {
 }
 
 std::string redact(std::string_view text) {
-  std::string out = redact_digest_response(
-      redact_auth_schemes(redact_password_values(redact_userinfo(text))));
+  std::string out =
+      redact_digest_response(redact_auth_schemes(redact_password_values(redact_userinfo(text))));
   const auto lists = current_lists();
   for (const auto& form : lists->forms) mask_all(out, form);
   for (const auto& value : lists->values) mask_cut_secret(out, value);

@@ -22,7 +22,7 @@ struct write_totals {
   std::string suspicious_reason{};
 };
 
-// What a completed snapshot found (DESIGN.md section 6).
+// What a completed snapshot found (docs/architecture.md, "Sync semantics").
 struct snapshot_result {
   std::int64_t seen = 0;         // distinct ids written during the snapshot
   std::int64_t live_before = 0;  // live rows of (source, table) before marking

@@ -45,7 +45,8 @@ std::optional<timestamp> parse_timestamp(std::string_view text) noexcept {
   if (!sc.digits(4, y)) return std::nullopt;
   // A fifth digit: year 10000, which format_timestamp writes for a time such as
   // 9999-12-31T23:00:00-05:00. What was written as a cursor must read back.
-  if (int fifth = 0; sc.peek() >= '0' && sc.peek() <= '9' && sc.digits(1, fifth)) y = y * 10 + fifth;
+  if (int fifth = 0; sc.peek() >= '0' && sc.peek() <= '9' && sc.digits(1, fifth))
+    y = y * 10 + fifth;
   if (!sc.lit('-') || !sc.digits(2, mo) || !sc.lit('-') || !sc.digits(2, d)) return std::nullopt;
   date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
                            date::day{static_cast<unsigned>(d)}};
@@ -97,7 +98,8 @@ std::optional<timestamp> parse_timestamp(std::string_view text) noexcept {
 
 std::optional<timestamp> from_unix_seconds(double seconds) noexcept {
   if (!std::isfinite(seconds) || seconds < -1e11 || seconds > 1e11) return std::nullopt;
-  return timestamp{std::chrono::microseconds{static_cast<std::int64_t>(std::llround(seconds * 1e6))}};
+  return timestamp{
+      std::chrono::microseconds{static_cast<std::int64_t>(std::llround(seconds * 1e6))}};
 }
 
 std::string format_timestamp(timestamp t) {
@@ -156,9 +158,14 @@ std::optional<duration> parse_duration(std::string_view text) noexcept {
 std::string format_duration(duration d) {
   using namespace std::chrono;
   auto us = d.count();
-  struct unit { std::int64_t size; const char* name; };
-  static constexpr unit units[] = {{86'400'000'000LL, "d"}, {3'600'000'000LL, "h"},
-                                   {60'000'000LL, "m"},     {1'000'000LL, "s"},
+  struct unit {
+    std::int64_t size;
+    const char* name;
+  };
+  static constexpr unit units[] = {{86'400'000'000LL, "d"},
+                                   {3'600'000'000LL, "h"},
+                                   {60'000'000LL, "m"},
+                                   {1'000'000LL, "s"},
                                    {1'000LL, "ms"}};
   for (auto u : units)
     if (us != 0 && us % u.size == 0) return std::to_string(us / u.size) + u.name;

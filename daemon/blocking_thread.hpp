@@ -25,8 +25,8 @@ public:
     // Named, not temporaries inside the co_await: GCC 12 destroys some temporaries of a co_await
     // expression twice (callers: capture by reference only, for the same reason).
     auto task = invoke(std::move(f));
-    auto spawned = boost::asio::co_spawn(pool_.get_executor(), std::move(task),
-                                         boost::asio::use_awaitable);
+    auto spawned =
+        boost::asio::co_spawn(pool_.get_executor(), std::move(task), boost::asio::use_awaitable);
     co_return co_await std::move(spawned);
   }
 

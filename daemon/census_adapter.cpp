@@ -2,10 +2,6 @@
 
 #include <utility>
 
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace sluice::daemon {
 
 boost::asio::awaitable<std::vector<timestamp>> census_adapter::times(const table_def& table,
@@ -25,9 +21,8 @@ boost::asio::awaitable<timestamp> census_adapter::clock() {
 
 boost::asio::awaitable<vanish_result> census_adapter::mark_vanished(vanish_request request) {
   if (dry_run_) request.count_only = true;
-  co_return co_await db_.run([&] {
-    return census_.mark_vanished(source_, lease_holder_, verification_id_, request);
-  });
+  co_return co_await db_.run(
+      [&] { return census_.mark_vanished(source_, lease_holder_, verification_id_, request); });
 }
 
 }  // namespace sluice::daemon

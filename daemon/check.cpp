@@ -32,7 +32,7 @@ int run_check(const config& cfg) {
                 store::latest_version());
   } catch (const error& e) {
     std::printf("database: FAILED: %s\n", redact(e.what()).c_str());
-    worsen(exit_code::unavailable);
+    worsen(exit_code_for(error_kind::database));
   }
 
   asio::io_context io{1};
@@ -48,8 +48,10 @@ int run_check(const config& cfg) {
             line = "ok: " + what;
           } catch (const error& e) {
             line = std::string("FAILED (") + std::string(to_string(e.kind())) + "): " + e.what();
-            bool unreachable = e.kind() == error_kind::network || e.kind() == error_kind::timeout;
-            worsen(unreachable ? exit_code::unavailable : exit_code::stream_failed);
+            // An unreachable source is worth retrying later (69); any other refusal is a
+            // failed check (1), never a configuration error of the whole file.
+            const int c = exit_code_for(e);
+            worsen(c == exit_code::unavailable ? c : exit_code::stream_failed);
           }
         },
         [](std::exception_ptr) {});

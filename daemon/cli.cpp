@@ -5,7 +5,8 @@
 namespace sluice::daemon {
 namespace {
 
-constexpr const char* config_help = "configuration file (default: $SLUICE_CONFIG, else /etc/sluice/sluice.toml)";
+constexpr const char* config_help =
+    "configuration file (default: $SLUICE_CONFIG, else /etc/sluice/sluice.toml)";
 
 // What each subcommand adds to the options shared by all of them.
 struct subcommand_options {
@@ -33,6 +34,8 @@ std::string commands_list(const CLI::App& app) {
 
 }  // namespace
 
+// long function: the whole command line in one place, one CLI11 declaration per option, so it
+// reads like the usage text it produces.
 command_line parse_command_line(int argc, char** argv) {
   command_line result;
 
@@ -57,8 +60,8 @@ command_line parse_command_line(int argc, char** argv) {
       reset_options, migrate_options, verify_options;
   auto* run = add_command(app, "run", "the daemon: keep every source in step (systemd Type=notify)",
                           run_options);
-  auto* sync = add_command(app, "sync",
-                           "one pass over the selected streams, then exit", sync_options);
+  auto* sync =
+      add_command(app, "sync", "one pass over the selected streams, then exit", sync_options);
   // One value per flag (`--source a --source b`): a bare word after it is a usage error, not a
   // silently added source.
   sync->add_option("--source", result.sources, "only this source (repeatable)")
@@ -76,22 +79,28 @@ command_line parse_command_line(int argc, char** argv) {
   backfill->add_option("--source", backfill_source, "the source (required)")
       ->required()
       ->option_text("NAME");
-  backfill->add_option("--stream", backfill_stream, "only this stream (default: every stream that can be backfilled)")
+  backfill
+      ->add_option("--stream", backfill_stream,
+                   "only this stream (default: every stream that can be backfilled)")
       ->option_text("NAME");
-  backfill->add_option("--since", result.since, "start of the range, inclusive (e.g. 2024-01-01T00:00:00Z)")
+  backfill
+      ->add_option("--since", result.since,
+                   "start of the range, inclusive (e.g. 2024-01-01T00:00:00Z)")
       ->option_text("TIME");
   backfill->add_option("--until", result.until, "end of the range, exclusive (default: now)")
       ->option_text("TIME");
   auto* check = add_command(
       app, "check", "check the configuration, the database and one authenticated call per source",
       check_options);
-  auto* status = add_command(
-      app, "status", "per stream: cursor, last run, rows, errors, lease", status_options);
+  auto* status = add_command(app, "status", "per stream: cursor, last run, rows, errors, lease",
+                             status_options);
   status->add_flag("--json", result.json, "print JSON instead of a table");
-  auto* reset = add_command(app, "reset",
-                            "forget cursors; the next run re-pulls from the start", reset_options);
+  auto* reset = add_command(app, "reset", "forget cursors; the next run re-pulls from the start",
+                            reset_options);
   std::string reset_source, reset_stream;
-  reset->add_option("--source", reset_source, "the source (required)")->required()->option_text("NAME");
+  reset->add_option("--source", reset_source, "the source (required)")
+      ->required()
+      ->option_text("NAME");
   reset->add_option("--stream", reset_stream, "only this stream (default: all of the source)")
       ->option_text("NAME");
   auto* migrate = add_command(app, "migrate", "apply schema migrations", migrate_options);

@@ -1,5 +1,5 @@
 #pragma once
-// The command line of DESIGN.md section 3, parsed into one plain struct. Parsing does no work:
+// The command line of `sluice`, parsed into one plain struct. Parsing does no work:
 // it neither reads the configuration nor prints anything.
 #include <optional>
 #include <stdexcept>

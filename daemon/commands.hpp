@@ -1,20 +1,13 @@
 #pragma once
-// The subcommands of DESIGN.md section 3. Each returns the process exit code (sysexits).
+// The subcommands of the `sluice` executable. Each returns the process exit code
+// (daemon/exit_codes.hpp).
 #include <string>
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/exit_codes.hpp"
 
 namespace sluice::daemon {
-
-namespace exit_code {
-inline constexpr int ok = 0;
-inline constexpr int stream_failed = 1;
-inline constexpr int usage = 64;
-inline constexpr int unavailable = 69;  // database or source unreachable
-inline constexpr int internal = 70;
-inline constexpr int config = 78;
-}  // namespace exit_code
 
 struct sync_request {
   std::vector<std::string> sources;  // empty: all
@@ -28,7 +21,7 @@ void migrate_schema(const config& cfg);
 
 int run_sync(const config& cfg, const sync_request& request);
 
-// The daemon (DESIGN.md section 8); SIGHUP reloads cfg.file.
+// The daemon (`sluice run`); SIGHUP reloads cfg.file.
 int run_daemon(const config& cfg);
 
 struct backfill_request {

@@ -50,10 +50,11 @@ bool line_may_hold_secret(std::string_view line) {
   auto key = line.substr(0, eq);
   if (auto dot = key.rfind('.'); dot != std::string_view::npos) key.remove_prefix(dot + 1);
   auto trim = [](std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"' ||
-                          s.front() == '\''))
+    while (!s.empty() &&
+           (s.front() == ' ' || s.front() == '\t' || s.front() == '"' || s.front() == '\''))
       s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '"' || s.back() == '\''))
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\t' || s.back() == '"' || s.back() == '\''))
       s.remove_suffix(1);
     return s;
   };

@@ -45,8 +45,8 @@ std::size_t skip_string(std::string_view text, std::size_t i, depth_scanner& s) 
       ++s.line;
     } else if (quote == '"' && text[j] == '\\') {
       ++j;
-    } else if (text[j] == quote && (!multi || text.substr(j, 3).find_first_not_of(quote) ==
-                                                  std::string_view::npos)) {
+    } else if (text[j] == quote &&
+               (!multi || text.substr(j, 3).find_first_not_of(quote) == std::string_view::npos)) {
       return j + (multi ? 3 : 1);
     }
   }

@@ -208,14 +208,15 @@ std::span<const key_spec<source_config>> source_keys() {
       plain<&o::rate_limit, &r::rate_at>("rate_limit", value_kind::rate, "", applies),
       duration_key<&o::interval>("interval", "\"15m\"", applies, positive),
       duration_key<&o::lookback>("lookback", "", applies, zero_or_more),
-      duration_key<&o::full_refresh_interval>("full_refresh_interval", "\"24h\"", applies, positive),
+      duration_key<&o::full_refresh_interval>("full_refresh_interval", "\"24h\"", applies,
+                                              positive),
       plain<&o::start_date, &r::timestamp_at>("start_date", value_kind::timestamp, "", applies),
       custom<&o::streams>("streams", value_kind::stream_list, applies, read_order::last,
                           &read_streams),
       plain<&o::ca_file, &r::readable_file_at>("ca_file", value_kind::path, "", applies),
       duration_key<&o::timeout>("timeout", "\"60s\"", applies, positive),
       plain<&o::max_delete_fraction, &r::fraction_at>("max_delete_fraction", value_kind::fraction,
-                                                       "0.5", applies),
+                                                      "0.5", applies),
       duration_key<&o::verify_interval>("verify_interval", "\"6h\"", applies, zero_or_more),
       plain<&o::timezone, &r::zone_at>("timezone", value_kind::zone, "\"UTC\"", applies),
       secret_key<&o::api_key>("api_key", true, true, applies, &land_api_key),
@@ -232,10 +233,10 @@ std::vector<const key_spec<source_config>*> source_keys_for(const connectors::ki
            kind.credentials.end();
   };
   for (auto credential : kind.credentials)
-    if (std::none_of(keys.begin(), keys.end(), [credential](const auto& k) {
-          return k.credential && k.name == credential;
-        }))
-      throw std::logic_error("connector registry names a credential source_config has no field for");
+    if (std::none_of(keys.begin(), keys.end(),
+                     [credential](const auto& k) { return k.credential && k.name == credential; }))
+      throw std::logic_error(
+          "connector registry names a credential source_config has no field for");
   std::vector<const key_spec<source_config>*> out;
   for (const auto& k : keys)
     if (!k.credential || named(k.name)) out.push_back(&k);

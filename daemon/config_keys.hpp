@@ -45,9 +45,9 @@ enum class on_reload {
 
 // When the loader reads a key relative to the others of its table.
 enum class read_order {
-  first,      // before every other key (kind: it decides which keys the table accepts)
-  in_file,    // in file order, so the first problem reported is the first in the file
-  last,       // after the secrets (streams: checking names builds a connector from the source)
+  first,    // before every other key (kind: it decides which keys the table accepts)
+  in_file,  // in file order, so the first problem reported is the first in the file
+  last,     // after the secrets (streams: checking names builds a connector from the source)
 };
 
 template <class Target>

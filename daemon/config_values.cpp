@@ -56,9 +56,9 @@ timestamp from_civil(int y, unsigned m, unsigned d, std::chrono::microseconds ti
 
 timestamp from_toml(const toml::date_time& v) {
   using namespace std::chrono;
-  auto time_of_day = duration_cast<microseconds>(hours{v.time.hour} + minutes{v.time.minute} +
-                                                 seconds{v.time.second} +
-                                                 nanoseconds{v.time.nanosecond});
+  auto time_of_day =
+      duration_cast<microseconds>(hours{v.time.hour} + minutes{v.time.minute} +
+                                  seconds{v.time.second} + nanoseconds{v.time.nanosecond});
   // A local date-time (no offset) is read as UTC, like parse_timestamp reads naive text.
   if (v.offset) time_of_day -= duration_cast<microseconds>(minutes{v.offset->minutes});
   return from_civil(v.date.year, v.date.month, v.date.day, time_of_day);
@@ -120,7 +120,8 @@ std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const 
 // ---------------------------------------------------------------------------------------------
 // Errors and plain types
 
-value_reader::value_reader(fs::path file) : file_(std::move(file)), base_dir_(file_.parent_path()) {}
+value_reader::value_reader(fs::path file)
+    : file_(std::move(file)), base_dir_(file_.parent_path()) {}
 
 void value_reader::fail(const toml::source_region& where, std::string_view path,
                         std::string_view message) const {
@@ -200,7 +201,9 @@ timestamp value_reader::timestamp_at(const toml::node& node, std::string_view pa
 rate value_reader::rate_at(const toml::node& node, std::string_view path) const {
   const auto& text = string_at(node, path);
   auto r = parse_rate(text);
-  if (!r) fail(node.source(), path, fmt::format("invalid rate {} (use 300/min, 5/s, 1000/h)", shown(text)));
+  if (!r)
+    fail(node.source(), path,
+         fmt::format("invalid rate {} (use 300/min, 5/s, 1000/h)", shown(text)));
   return *r;
 }
 
@@ -284,7 +287,8 @@ std::string value_reader::readable_file_at(const toml::node& node, std::string_v
          fmt::format("{} {}", file.string(),
                      fs::exists(file, ec) ? "is not a regular file" : "does not exist"));
   if (::access(file.c_str(), R_OK) != 0)
-    fail(node.source(), path, fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
+    fail(node.source(), path,
+         fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
   return file.string();
 }
 
@@ -310,8 +314,8 @@ std::vector<std::string> value_reader::streams_at(const toml::node& node, std::s
     const auto& name = string_at(element, p);
     if (std::find(known.begin(), known.end(), name) == known.end())
       fail(element.source(), p,
-           fmt::format("unknown stream {} for kind {} (streams: {})", shown(name),
-                       shown(kind.kind), fmt::join(known, ", ")));
+           fmt::format("unknown stream {} for kind {} (streams: {})", shown(name), shown(kind.kind),
+                       fmt::join(known, ", ")));
     if (std::find(names.begin(), names.end(), name) != names.end())
       fail(element.source(), p, fmt::format("stream {} is listed twice", shown(name)));
     names.push_back(name);
@@ -323,8 +327,7 @@ std::vector<std::string> value_reader::streams_at(const toml::node& node, std::s
 // Secrets: inline, _env or _file
 
 std::optional<std::string> value_reader::secret_value(const toml::table& table,
-                                                      std::string_view path,
-                                                      const std::string& key,
+                                                      std::string_view path, const std::string& key,
                                                       bool required) const {
   struct form {
     std::string key;

@@ -18,7 +18,8 @@ double unix_seconds(std::chrono::system_clock::time_point t) {
 
 daemon_metrics::daemon_metrics() {
   auto& r = registry_;
-  r.describe("sluice_build_info", metric_type::gauge, "Always 1; the version label says which sluice runs.");
+  r.describe("sluice_build_info", metric_type::gauge,
+             "Always 1; the version label says which sluice runs.");
   r.set("sluice_build_info", {{"version", SLUICE_VERSION}}, 1);
   r.describe("sluice_records_total", metric_type::counter,
              "Records committed to PostgreSQL (each batch's rows, changed or not).");
@@ -36,8 +37,9 @@ daemon_metrics::daemon_metrics() {
              "Stream runs ended, by status (succeeded, failed, suspicious) and mode.");
   r.describe("sluice_stream_last_success_timestamp_seconds", metric_type::gauge,
              "Unix time the stream's last successful run ended.");
-  r.describe("sluice_stream_cursor_lag_seconds", metric_type::gauge,
-             "Now minus the instant the stream's committed cursor stands at (time-cursor streams).");
+  r.describe(
+      "sluice_stream_cursor_lag_seconds", metric_type::gauge,
+      "Now minus the instant the stream's committed cursor stands at (time-cursor streams).");
   r.describe("sluice_lease_held", metric_type::gauge,
              "1 while this instance holds the source's lease and pulls it, else 0.");
   r.describe("sluice_config_reloads_total", metric_type::counter,
@@ -60,9 +62,10 @@ void daemon_metrics::on_request(const std::string& source, const net::request_ev
 void daemon_metrics::on_commit(const store::commit_report& r) {
   metric_labels l{{"source", r.source}, {"stream", r.stream}};
   registry_.add("sluice_records_total", l, static_cast<double>(r.records));
-  for (auto [op, n] : {std::pair{"inserted", r.inserted}, {"updated", r.updated}, {"deleted", r.deleted}})
-    registry_.add("sluice_rows_written_total", {{"source", r.source}, {"stream", r.stream}, {"op", op}},
-                  static_cast<double>(n));
+  for (auto [op, n] :
+       {std::pair{"inserted", r.inserted}, {"updated", r.updated}, {"deleted", r.deleted}})
+    registry_.add("sluice_rows_written_total",
+                  {{"source", r.source}, {"stream", r.stream}, {"op", op}}, static_cast<double>(n));
   registry_.observe("sluice_batch_commit_seconds", l, r.seconds);
 }
 
@@ -95,7 +98,8 @@ void daemon_metrics::on_tick() {
   std::lock_guard lock(mutex_);
   auto now = std::chrono::system_clock::now();
   for (const auto& [key, at] : cursor_times_)
-    registry_.set("sluice_stream_cursor_lag_seconds", {{"source", key.first}, {"stream", key.second}},
+    registry_.set("sluice_stream_cursor_lag_seconds",
+                  {{"source", key.first}, {"stream", key.second}},
                   std::max(0.0, std::chrono::duration<double>(now - at).count()));
 }
 
@@ -112,12 +116,11 @@ void daemon_metrics::forget_source(const std::string& source) {
     std::lock_guard lock(mutex_);
     std::erase_if(cursor_times_, [&](const auto& kv) { return kv.first.first == source; });
   }
-  for (const char* name : {"sluice_records_total", "sluice_rows_written_total", "sluice_http_requests_total",
-                           "sluice_http_throttled_total", "sluice_http_retries_total",
-                           "sluice_batch_commit_seconds", "sluice_stream_runs_total",
-                           "sluice_stream_last_success_timestamp_seconds",
-                           "sluice_stream_cursor_lag_seconds", "sluice_lease_held",
-                           "sluice_stream_drift_records"})
+  for (const char* name :
+       {"sluice_records_total", "sluice_rows_written_total", "sluice_http_requests_total",
+        "sluice_http_throttled_total", "sluice_http_retries_total", "sluice_batch_commit_seconds",
+        "sluice_stream_runs_total", "sluice_stream_last_success_timestamp_seconds",
+        "sluice_stream_cursor_lag_seconds", "sluice_lease_held", "sluice_stream_drift_records"})
     registry_.remove_matching(name, "source", source);
 }
 

@@ -197,16 +197,16 @@ void lease_keeper::renew_held(lease_round& round, steady::time_point started,
       ++it;
       continue;
     }
-    spdlog::warn("lease on source '{}' lost: it expired before it could be renewed (another "
-                 "process may hold it now)",
-                 *it);
+    spdlog::warn(
+        "lease on source '{}' lost: it expired before it could be renewed (another "
+        "process may hold it now)",
+        *it);
     valid_.erase(*it);
     it = held_.erase(it);
   }
 }
 
-bool lease_keeper::take(const std::string& source, lease_round& round,
-                        steady::time_point started) {
+bool lease_keeper::take(const std::string& source, lease_round& round, steady::time_point started) {
   try {
     if (!leases_->try_acquire(source)) return false;
   } catch (const store::lease_busy&) {
@@ -267,9 +267,10 @@ void lease_keeper::forget_unconfirmed() {
       ++it;
       continue;
     }
-    spdlog::warn("lease on source '{}' could not be renewed in time; stopped using it until it "
-                 "can be taken again",
-                 *it);
+    spdlog::warn(
+        "lease on source '{}' could not be renewed in time; stopped using it until it "
+        "can be taken again",
+        *it);
     valid_.erase(*it);
     it = held_.erase(it);
   }
@@ -279,10 +280,12 @@ void lease_keeper::note_busy(const lease_round& round) {
   // Logged when a row becomes locked and when it is free again, not every round.
   for (const auto& s : round.busy)
     if (busy_noted_.insert(s).second)
-      spdlog::warn("lease row of source '{}' is locked by another session (waited over {} ms); "
-                   "trying again every round",
-                   s, leases_ ? leases_->timeouts().lock.count()
-                              : store::lease_timeouts_for(ttl_).lock.count());
+      spdlog::warn(
+          "lease row of source '{}' is locked by another session (waited over {} ms); "
+          "trying again every round",
+          s,
+          leases_ ? leases_->timeouts().lock.count()
+                  : store::lease_timeouts_for(ttl_).lock.count());
   for (auto it = busy_noted_.begin(); it != busy_noted_.end();) {
     if (round.busy.count(*it) || !round.ok) {
       ++it;
@@ -304,9 +307,10 @@ void lease_keeper::note_outcome(const lease_round& round) {
   ++failed_rounds_;
   // Once per distinct failure: a database that stays away must not fill the log every round.
   if (round.error != failing_)
-    spdlog::warn("lease round failed: {} (retrying every {} ms; what we hold stays in use until "
-                 "its lease would lapse)",
-                 round.error, period().count());
+    spdlog::warn(
+        "lease round failed: {} (retrying every {} ms; what we hold stays in use until "
+        "its lease would lapse)",
+        round.error, period().count());
   failing_ = round.error;
 }
 

@@ -36,14 +36,14 @@ namespace sluice::daemon {
 
 struct lease_round {
   bool ok = false;
-  std::string error;                       // why the round failed (no secrets)
-  std::set<std::string> held;              // ours after this round
+  std::string error;           // why the round failed (no secrets)
+  std::set<std::string> held;  // ours after this round
   // Fixed mode, first round: every lease row after it (holder_of names who holds what we could
   // not take). Empty otherwise: later rounds only need `held`, and the shared mode's plan reads
   // the rows it needs itself.
   std::vector<store::lease_row> leases;
-  std::vector<store::backfill_job> jobs;   // shared mode: unfinished jobs of held sources
-  std::size_t instances = 0;               // shared mode: live instances, us included
+  std::vector<store::backfill_job> jobs;  // shared mode: unfinished jobs of held sources
+  std::size_t instances = 0;              // shared mode: live instances, us included
   // Sources whose lease row another session kept locked past the lock timeout this round (not
   // taken, or not renewed); tried again next round.
   std::set<std::string> busy;
@@ -140,8 +140,8 @@ private:
   std::vector<std::string> unreleased_;  // asked to hand back, but the row was locked
   // Per held source: until when its last confirmation (renewal or take) is trusted.
   std::map<std::string, steady::time_point> valid_;
-  std::size_t instances_ = 0;         // last heartbeat's count, kept over a busy round
-  std::string failing_;               // the error of the last failed round, "" after a good one
+  std::size_t instances_ = 0;  // last heartbeat's count, kept over a busy round
+  std::string failing_;        // the error of the last failed round, "" after a good one
   std::size_t failed_rounds_ = 0;
   std::set<std::string> busy_noted_;  // sources whose locked row was already logged
   std::string sharing_stalled_;       // why the last round could not share, "" if it could

@@ -23,6 +23,8 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 }  // namespace
 
+// long function: one plan read top to bottom (counts, free sources, then the handover), its
+// two halves sharing the counts.
 lease_plan plan_leases(const lease_view& view) {
   lease_plan plan;
   const std::size_t instances = std::max<std::size_t>(1, view.instances.size());
@@ -48,12 +50,13 @@ lease_plan plan_leases(const lease_view& view) {
 
   // Another live instance that has `source` configured and room below the target.
   auto other_with_room = [&](const std::string& source) {
-    return std::any_of(view.instances.begin(), view.instances.end(), [&](const store::instance_row& i) {
-      if (i.self || i.holder == view.me) return false;
-      auto it = held_by.find(i.holder);
-      std::size_t count = it == held_by.end() ? 0 : it->second;
-      return count < plan.target && contains(i.sources, source);
-    });
+    return std::any_of(view.instances.begin(), view.instances.end(),
+                       [&](const store::instance_row& i) {
+                         if (i.self || i.holder == view.me) return false;
+                         auto it = held_by.find(i.holder);
+                         std::size_t count = it == held_by.end() ? 0 : it->second;
+                         return count < plan.target && contains(i.sources, source);
+                       });
   };
 
   std::vector<std::string> free;
@@ -75,9 +78,10 @@ lease_plan plan_leases(const lease_view& view) {
     for (const auto& source : mine)
       if (contains(view.wanted, source) && !view.busy.count(source) && other_with_room(source))
         candidates.push_back(source);
-    std::sort(candidates.begin(), candidates.end(), [&](const std::string& a, const std::string& b) {
-      return preference(view.me, a) > preference(view.me, b);
-    });
+    std::sort(candidates.begin(), candidates.end(),
+              [&](const std::string& a, const std::string& b) {
+                return preference(view.me, a) > preference(view.me, b);
+              });
     for (const auto& source : candidates) {
       if (held <= plan.target) break;
       plan.release.push_back(source);

@@ -1,5 +1,5 @@
 #pragma once
-// How `sluice run` instances share sources (DESIGN.md section 8): each lease round decides which
+// How `sluice run` instances share sources: each lease round decides which
 // free sources to take and which of ours to hand over, from what the database shows. Pure, so
 // the sharing rules are tested without processes or clocks.
 //
@@ -21,11 +21,11 @@
 namespace sluice::daemon {
 
 struct lease_view {
-  std::string me;                               // our holder name
-  std::vector<std::string> wanted;              // our configured sources
-  std::vector<store::instance_row> instances;   // live instances, ours included
-  std::vector<store::lease_row> leases;         // every lease row (live evaluated)
-  std::set<std::string> busy;                   // our sources with work in flight
+  std::string me;                              // our holder name
+  std::vector<std::string> wanted;             // our configured sources
+  std::vector<store::instance_row> instances;  // live instances, ours included
+  std::vector<store::lease_row> leases;        // every lease row (live evaluated)
+  std::set<std::string> busy;                  // our sources with work in flight
 };
 
 struct lease_plan {

@@ -125,7 +125,8 @@ public:
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     // Every line leaves the process here, whatever logged it: the one place to mask secrets.
-    const std::string masked = sluice::redact(std::string_view(msg.payload.data(), msg.payload.size()));
+    const std::string masked =
+        sluice::redact(std::string_view(msg.payload.data(), msg.payload.size()));
     std::string_view text(masked);
     switch (style_) {
       case line_style::text: {

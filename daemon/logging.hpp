@@ -1,5 +1,5 @@
 #pragma once
-// Process-wide logging setup (DESIGN.md section 8). Code logs through spdlog's default logger
+// Process-wide logging setup. Code logs through spdlog's default logger
 // (spdlog::info(...)); this decides how the lines look on stderr.
 #include <string>
 #include <string_view>

@@ -59,13 +59,7 @@ int main(int argc, char** argv) {
     }
   } catch (const sluice::error& e) {
     spdlog::error("{}", e.what());
-    switch (e.kind()) {
-      case sluice::error_kind::config: return d::exit_code::config;
-      case sluice::error_kind::database:
-      case sluice::error_kind::network:
-      case sluice::error_kind::timeout: return d::exit_code::unavailable;
-      default: return d::exit_code::stream_failed;
-    }
+    return d::exit_code_for(e);
   } catch (const std::exception& e) {
     spdlog::critical("internal error: {}", e.what());
     return d::exit_code::internal;

@@ -55,7 +55,7 @@ std::string format_value(double v) {
   char buf[64];
   constexpr double integer_limit = 9007199254740992.0;  // 2^53: every integer below is exact
   auto fmt = (std::trunc(v) == v && std::fabs(v) <= integer_limit) ? std::chars_format::fixed
-                                                                     : std::chars_format::general;
+                                                                   : std::chars_format::general;
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, fmt);
   if (ec != std::errc{}) throw std::logic_error("metrics: cannot format a value");
   return std::string(buf, end);
@@ -205,9 +205,8 @@ void metrics_registry::remove_matching(std::string_view name, std::string_view l
   if (f == families_.end())
     throw std::logic_error("metrics: undeclared metric " + std::string(name));
   std::erase_if(f->series_, [&](const auto& entry) {
-    return std::any_of(entry.first.begin(), entry.first.end(), [&](const auto& l) {
-      return l.first == label && l.second == value;
-    });
+    return std::any_of(entry.first.begin(), entry.first.end(),
+                       [&](const auto& l) { return l.first == label && l.second == value; });
   });
 }
 

@@ -44,9 +44,9 @@ public:
 
 private:
   struct series {
-    double value = 0;                  // counter, gauge; histogram: sum
+    double value = 0;                   // counter, gauge; histogram: sum
     std::vector<std::uint64_t> counts;  // histogram: per bucket (not cumulative), then +Inf
-    std::uint64_t count = 0;           // histogram: observations
+    std::uint64_t count = 0;            // histogram: observations
   };
   struct family {
     std::string name;

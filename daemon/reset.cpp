@@ -1,6 +1,6 @@
-// `sluice reset`: forget cursors (DESIGN.md section 3); the next run re-pulls from the start. It
-// takes the source's lease like sync does, so a run in flight cannot commit its cursor again
-// right after the reset; while a daemon holds the source, reset refuses and says who holds it.
+// `sluice reset`: forget cursors; the next run re-pulls from the start. It takes the source's
+// lease like sync does, so a run in flight cannot commit its cursor again right after the reset;
+// while a daemon holds the source, reset refuses and says who holds it.
 #include <algorithm>
 #include <cstdio>
 
@@ -28,7 +28,8 @@ int run_reset(const config& cfg, const std::string& source, const std::string& s
                      [&](const connectors::stream_spec& s) { return s.name == stream; })) {
       std::string names;
       for (const auto& s : specs) names += (names.empty() ? "" : ", ") + s.name;
-      spdlog::error("--stream {}: source '{}' has no such stream (streams: {})", stream, source, names);
+      spdlog::error("--stream {}: source '{}' has no such stream (streams: {})", stream, source,
+                    names);
       return exit_code::usage;
     }
   }
@@ -40,8 +41,10 @@ int run_reset(const config& cfg, const std::string& source, const std::string& s
   auto first = leases.round_now();
   if (!first.ok) throw error(error_kind::database, first.error);
   if (!first.held.count(source)) {
-    spdlog::error("source '{}' is held by {}; stop it first (e.g. `systemctl stop sluice`), then "
-                  "reset", source, holder_of(first, source));
+    spdlog::error(
+        "source '{}' is held by {}; stop it first (e.g. `systemctl stop sluice`), then "
+        "reset",
+        source, holder_of(first, source));
     return exit_code::unavailable;
   }
   store::state state(cfg.database);

@@ -31,7 +31,8 @@ source_runtime make_source_runtime(boost::asio::any_io_executor executor,
   source_runtime rt;
   rt.config = &source;
   rt.kind = connectors::find_kind(source.kind);
-  if (!rt.kind) throw error(error_kind::config, "source " + source.name + ": unknown kind " + source.kind);
+  if (!rt.kind)
+    throw error(error_kind::config, "source " + source.name + ": unknown kind " + source.kind);
   rt.connector = rt.kind->make(source);
   // A small burst: enough to overlap a few streams' first requests, never a spike the vendor
   // would notice.

@@ -33,7 +33,8 @@ struct source_runtime {
 };
 
 // `observer`, when set, sees every request attempt of both clients (metrics).
-source_runtime make_source_runtime(boost::asio::any_io_executor executor, const source_config& source,
+source_runtime make_source_runtime(boost::asio::any_io_executor executor,
+                                   const source_config& source,
                                    std::function<void(const net::request_event&)> observer = {});
 
 }  // namespace sluice::daemon

@@ -32,7 +32,8 @@ std::string cursor_text(const std::optional<std::string>& text) {
   std::string out;
   for (const auto& [k, val] : v.as_object()) {
     if (!out.empty()) out += ' ';
-    out += std::string(k) + "=" + (val.is_string() ? std::string(val.as_string()) : boost::json::serialize(val));
+    out += std::string(k) + "=" +
+           (val.is_string() ? std::string(val.as_string()) : boost::json::serialize(val));
   }
   return out.empty() ? "-" : out;
 }
@@ -113,9 +114,15 @@ void mask_errors(std::vector<store::stream_status>& rows, std::vector<store::bac
     if (v) v->error = redact(v->error);
 }
 
-}  // namespace
+// What `status` shows: every stream's state, the recent backfill jobs, the latest
+// verification of each stream (errors masked).
+struct status_report {
+  std::vector<store::stream_status> rows;
+  std::vector<store::backfill_job> jobs;
+  std::vector<std::optional<store::verification>> verified;  // one per row
+};
 
-int run_status(const config& cfg, bool json) {
+status_report read_report(const config& cfg) {
   std::vector<store::state::stream_key> keys;
   boost::asio::io_context io{1};
   for (const auto& src : cfg.sources) {
@@ -123,60 +130,66 @@ int run_status(const config& cfg, bool json) {
     for (const auto& spec : rt.selected_streams({}))
       keys.push_back({src.name, spec.name, std::string(spec.table->name)});
   }
+  status_report report;
   store::state state(cfg.database);
-  auto rows = state.status(keys);
+  report.rows = state.status(keys);
   // The latest backfill jobs of each source (a few; the table keeps them all).
   store::backfill_store backfills(cfg.database);
-  std::vector<store::backfill_job> jobs;
   for (const auto& src : cfg.sources)
-    for (auto& job : backfills.recent(src.name, 5)) jobs.push_back(std::move(job));
+    for (auto& job : backfills.recent(src.name, 5)) report.jobs.push_back(std::move(job));
   store::verification_store journal(cfg.database);
-  std::vector<std::optional<store::verification>> verified;
-  for (const auto& s : rows) verified.push_back(journal.latest(s.source, s.stream));
-  mask_errors(rows, jobs, verified);
+  for (const auto& s : report.rows) report.verified.push_back(journal.latest(s.source, s.stream));
+  mask_errors(report.rows, report.jobs, report.verified);
+  return report;
+}
 
-  if (json) {
-    boost::json::array out;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto& s = rows[i];
-      boost::json::object o;
-      o["source"] = s.source;
-      o["stream"] = s.stream;
-      o["cursor"] = json_or_null(s.cursor);
-      o["cursor_updated_at"] = s.cursor_updated_at ? boost::json::value(when(s.cursor_updated_at)) : nullptr;
-      o["rows"] = s.rows;
-      o["lease_holder"] = s.lease_holder.empty() ? boost::json::value(nullptr) : boost::json::value(s.lease_holder);
-      o["last_success_at"] = s.last_success_at ? boost::json::value(when(s.last_success_at)) : nullptr;
-      if (s.last_run_id) {
-        boost::json::object r;
-        r["id"] = *s.last_run_id;
-        r["mode"] = s.last_mode;
-        r["status"] = s.last_status;
-        r["started_at"] = when(s.last_started_at);
-        r["finished_at"] = s.last_finished_at ? boost::json::value(when(s.last_finished_at)) : nullptr;
-        r["records"] = s.last_records;
-        r["inserted"] = s.last_inserted;
-        r["updated"] = s.last_updated;
-        r["deleted"] = s.last_deleted;
-        r["warnings"] = s.last_warnings;
-        r["requests"] = s.last_requests;
-        r["throttled"] = s.last_throttled;
-        r["error"] = s.last_error.empty() ? boost::json::value(nullptr) : boost::json::value(s.last_error);
-        o["last_run"] = std::move(r);
-      } else {
-        o["last_run"] = nullptr;
-      }
-      boost::json::array stream_jobs;
-      for (const auto& job : jobs)
-        if (job.source == s.source && job.stream == s.stream) stream_jobs.push_back(job_json(job));
-      o["backfill_jobs"] = std::move(stream_jobs);
-      o["last_verification"] = verification_json(verified[i]);
-      out.push_back(std::move(o));
-    }
-    std::printf("%s\n", boost::json::serialize(out).c_str());
-    return exit_code::ok;
+boost::json::value last_run_json(const store::stream_status& s) {
+  if (!s.last_run_id) return nullptr;
+  boost::json::object r;
+  r["id"] = *s.last_run_id;
+  r["mode"] = s.last_mode;
+  r["status"] = s.last_status;
+  r["started_at"] = when(s.last_started_at);
+  r["finished_at"] = s.last_finished_at ? boost::json::value(when(s.last_finished_at)) : nullptr;
+  r["records"] = s.last_records;
+  r["inserted"] = s.last_inserted;
+  r["updated"] = s.last_updated;
+  r["deleted"] = s.last_deleted;
+  r["warnings"] = s.last_warnings;
+  r["requests"] = s.last_requests;
+  r["throttled"] = s.last_throttled;
+  r["error"] =
+      s.last_error.empty() ? boost::json::value(nullptr) : boost::json::value(s.last_error);
+  return r;
+}
+
+void print_json(const status_report& report) {
+  boost::json::array out;
+  for (std::size_t i = 0; i < report.rows.size(); ++i) {
+    const auto& s = report.rows[i];
+    boost::json::object o;
+    o["source"] = s.source;
+    o["stream"] = s.stream;
+    o["cursor"] = json_or_null(s.cursor);
+    o["cursor_updated_at"] =
+        s.cursor_updated_at ? boost::json::value(when(s.cursor_updated_at)) : nullptr;
+    o["rows"] = s.rows;
+    o["lease_holder"] =
+        s.lease_holder.empty() ? boost::json::value(nullptr) : boost::json::value(s.lease_holder);
+    o["last_success_at"] =
+        s.last_success_at ? boost::json::value(when(s.last_success_at)) : nullptr;
+    o["last_run"] = last_run_json(s);
+    boost::json::array stream_jobs;
+    for (const auto& job : report.jobs)
+      if (job.source == s.source && job.stream == s.stream) stream_jobs.push_back(job_json(job));
+    o["backfill_jobs"] = std::move(stream_jobs);
+    o["last_verification"] = verification_json(report.verified[i]);
+    out.push_back(std::move(o));
   }
+  std::printf("%s\n", boost::json::serialize(out).c_str());
+}
 
+void print_streams(const std::vector<store::stream_status>& rows) {
   std::printf("%-20s %-12s %-10s %-10s %-28s %-44s %s\n", "SOURCE", "STREAM", "ROWS", "LAST RUN",
               "FINISHED", "CURSOR", "DETAIL");
   for (const auto& s : rows) {
@@ -189,25 +202,43 @@ int run_status(const config& cfg, bool json) {
       if (s.last_warnings) detail += ", " + std::to_string(s.last_warnings) + " warnings";
       if (!s.last_error.empty()) detail += "; error: " + s.last_error;
     }
-    if (!s.lease_holder.empty()) detail += (detail.empty() ? "" : "; ") + std::string("lease: ") + s.lease_holder;
+    if (!s.lease_holder.empty())
+      detail += (detail.empty() ? "" : "; ") + std::string("lease: ") + s.lease_holder;
     std::printf("%-20s %-12s %-10lld %-10s %-28s %-44s %s\n", s.source.c_str(), s.stream.c_str(),
                 static_cast<long long>(s.rows), s.last_run_id ? s.last_status.c_str() : "never",
                 s.last_finished_at ? when(s.last_finished_at).c_str() : "-",
                 cursor_text(s.cursor).c_str(), detail.c_str());
   }
-  print_verifications(rows, verified);
-  if (!jobs.empty()) {
-    std::printf("\n%-8s %-20s %-12s %-10s %-10s %-56s %s\n", "BACKFILL", "SOURCE", "STREAM", "STATUS",
-                "RECORDS", "RANGE", "DETAIL");
-    for (const auto& job : jobs) {
-      std::string detail = job.holder.empty() ? "" : "by " + job.holder;
-      if (job.progress && job.status != "succeeded") detail += (detail.empty() ? "" : "; ") + std::string("at ") + cursor_text(job.progress);
-      if (!job.error.empty()) detail += (detail.empty() ? "" : "; ") + std::string("error: ") + job.error;
-      std::printf("%-8lld %-20s %-12s %-10s %-10lld %-56s %s\n", static_cast<long long>(job.id),
-                  job.source.c_str(), job.stream.c_str(), job.status.c_str(),
-                  static_cast<long long>(job.records), store::describe_range(job).c_str(), detail.c_str());
-    }
+}
+
+void print_backfills(const std::vector<store::backfill_job>& jobs) {
+  if (jobs.empty()) return;
+  std::printf("\n%-8s %-20s %-12s %-10s %-10s %-56s %s\n", "BACKFILL", "SOURCE", "STREAM", "STATUS",
+              "RECORDS", "RANGE", "DETAIL");
+  for (const auto& job : jobs) {
+    std::string detail = job.holder.empty() ? "" : "by " + job.holder;
+    if (job.progress && job.status != "succeeded")
+      detail += (detail.empty() ? "" : "; ") + std::string("at ") + cursor_text(job.progress);
+    if (!job.error.empty())
+      detail += (detail.empty() ? "" : "; ") + std::string("error: ") + job.error;
+    std::printf("%-8lld %-20s %-12s %-10s %-10lld %-56s %s\n", static_cast<long long>(job.id),
+                job.source.c_str(), job.stream.c_str(), job.status.c_str(),
+                static_cast<long long>(job.records), store::describe_range(job).c_str(),
+                detail.c_str());
   }
+}
+
+}  // namespace
+
+int run_status(const config& cfg, bool json) {
+  const auto report = read_report(cfg);
+  if (json) {
+    print_json(report);
+    return exit_code::ok;
+  }
+  print_streams(report.rows);
+  print_verifications(report.rows, report.verified);
+  print_backfills(report.jobs);
   return exit_code::ok;
 }
 

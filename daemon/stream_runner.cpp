@@ -1,9 +1,5 @@
 #include "daemon/stream_runner.hpp"
 
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/this_coro.hpp>
@@ -22,46 +18,136 @@ bool full_refresh_due(const connectors::stream_spec& spec, const source_config& 
   return now - *last >= src.full_refresh_interval;
 }
 
+namespace {
+
+// Where a run starts: the cursor (or a backfill's progress), whether it re-reads everything, and
+// the mode recorded for it.
+struct run_start {
+  std::optional<std::string> cursor;
+  bool full = false;
+  std::string mode;
+};
+
+asio::awaitable<run_start> start_of(run_context& ctx, const stream_request& request,
+                                    const std::string& label) {
+  const auto& src = *request.source.config;
+  run_start start;
+  if (request.backfill) {
+    const auto& job = *request.backfill;
+    auto fresh = co_await ctx.db.run([&] {
+      ctx.jobs.mark_running(job.id,
+                            ctx.lease_holder.empty() ? std::string("sluice") : ctx.lease_holder);
+      return ctx.jobs.get(job.id);
+    });
+    start.cursor = fresh ? fresh->progress : job.progress;
+    start.mode = "backfill";
+    spdlog::info("{}: {} {}", label, start.cursor ? "resuming" : "starting",
+                 store::describe_range(job));
+    co_return start;
+  }
+  auto decided = co_await ctx.db.run([&] {
+    auto c = ctx.state.cursor(src.name, request.spec.name);
+    bool f = request.full_requested || full_refresh_due(request.spec, src, c, ctx.state);
+    return std::make_pair(c, f);
+  });
+  start.cursor = decided.first;
+  start.full = decided.second;
+  start.mode = start.full                                               ? "full"
+               : request.spec.mode == connectors::stream_mode::snapshot ? "snapshot"
+                                                                        : "incremental";
+  co_return start;
+}
+
+// One line per run (two with warnings or a held-back snapshot); unchanged runs of the daemon at
+// debug level, so a quiet account does not fill the journal.
+void log_outcome(const std::string& label, const stream_result& result, bool quiet_unchanged) {
+  const auto& t = result.totals;
+  const auto& c = result.counters;
+  if (c.warnings > 0)
+    spdlog::warn("{}: {} record field(s) unusable, stored as NULL (raw keeps them); first: {}",
+                 label, c.warnings, c.first_warning);
+  if (result.status == "suspicious")
+    spdlog::warn("{}: snapshot looks incomplete, nothing was marked deleted: {}", label,
+                 t.suspicious_reason);
+  if (result.status == "cancelled") {
+    spdlog::warn(
+        "{}: interrupted: {} [committed before: {} inserted, {} updated; the cursor stands "
+        "where they left it]",
+        label, result.message, t.inserted, t.updated);
+  } else if (result.status == "failed") {
+    spdlog::error(
+        "{}: failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} "
+        "updated]",
+        label, to_string(*result.error), result.message, c.requests, c.throttled, t.inserted,
+        t.updated);
+  } else {
+    const auto level =
+        quiet_unchanged && result.unchanged() ? spdlog::level::debug : spdlog::level::info;
+    spdlog::log(level,
+                "{}: {} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, "
+                "{} retried) in {:.1f}s",
+                label, t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled,
+                c.retries, result.seconds);
+  }
+}
+
+// Finishes the run's sync_runs row (or the backfill job) and reads the cursor the run left. A
+// failure to record is the run's failure: its row would otherwise stay open.
+asio::awaitable<void> record_outcome(run_context& ctx, const stream_request& request,
+                                     std::int64_t run_id, const std::string& label,
+                                     stream_result& result) {
+  try {
+    store::run_outcome outcome;
+    outcome.status = result.status;
+    outcome.totals = result.totals;
+    outcome.counters = result.counters;
+    outcome.error = result.error;
+    outcome.error_message = result.message;
+    result.cursor = co_await ctx.db.run([&] {
+      if (run_id != 0) ctx.state.finish_run(run_id, outcome);
+      if (request.backfill) {
+        // Interruptions (SIGTERM, a lost lease) and transient failures leave the job unfinished:
+        // whoever holds the source next resumes it from its progress. Permanent failures end it.
+        if (result.ok())
+          ctx.jobs.finish(request.backfill->id, true, "");
+        else if (result.error && !is_transient(*result.error) &&
+                 *result.error != error_kind::cancelled)
+          ctx.jobs.finish(request.backfill->id, false, result.message);
+        return std::optional<std::string>{};
+      }
+      return ctx.state.cursor(request.source.config->name, request.spec.name);
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("{}: could not record the run: {}", label, e.what());
+    result.status = "failed";
+    if (!result.error) {
+      result.error = error_kind::database;
+      result.message = e.what();
+    }
+  }
+}
+
+}  // namespace
+
 asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request request) {
   const auto& src = *request.source.config;
   const std::string& stream = request.spec.name;
   const bool backfill = request.backfill.has_value();
-  const std::string label =
-      src.name + "/" + stream + (backfill ? " backfill #" + std::to_string(request.backfill->id) : "");
+  const std::string label = src.name + "/" + stream +
+                            (backfill ? " backfill #" + std::to_string(request.backfill->id) : "");
   const auto started = std::chrono::steady_clock::now();
+  auto& http = backfill ? *request.source.backfill_http : *request.source.http;
 
   stream_result result;
   std::int64_t run_id = 0;
   std::unique_ptr<sink> rows_out;
   try {
-    std::optional<std::string> cursor;
-    bool full = false;
-    std::string mode;
-    if (backfill) {
-      const auto& job = *request.backfill;
-      auto fresh = co_await ctx.db.run([&] {
-        ctx.jobs.mark_running(job.id, ctx.lease_holder.empty() ? std::string("sluice") : ctx.lease_holder);
-        return ctx.jobs.get(job.id);
-      });
-      cursor = fresh ? fresh->progress : job.progress;
-      mode = "backfill";
-      spdlog::info("{}: {} {}", label, cursor ? "resuming" : "starting", store::describe_range(job));
-    } else {
-      auto decided = co_await ctx.db.run([&] {
-        auto c = ctx.state.cursor(src.name, stream);
-        bool f = request.full_requested || full_refresh_due(request.spec, src, c, ctx.state);
-        return std::make_pair(c, f);
-      });
-      cursor = decided.first;
-      full = decided.second;
-      mode = full ? "full"
-                  : (request.spec.mode == connectors::stream_mode::snapshot ? "snapshot" : "incremental");
-    }
+    const run_start start = co_await start_of(ctx, request, label);
     // A backfill is recorded in its job row (progress, records, error), not in sync_runs: the
     // stream's run history and freshness (status, stream_latest_runs) stay about live pulls.
     if (!backfill)
       run_id = co_await ctx.db.run(
-          [&] { return ctx.state.begin_run(src.name, stream, mode, ctx.lease_holder); });
+          [&] { return ctx.state.begin_run(src.name, stream, start.mode, ctx.lease_holder); });
 
     store::sink_options options;
     options.source = src.name;
@@ -72,9 +158,10 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
     if (backfill) options.backfill_job = request.backfill->id;
     rows_out = ctx.writer.open(co_await asio::this_coro::executor, std::move(options));
 
-    auto& http = backfill ? *request.source.backfill_http : *request.source.http;
-    connectors::stream_run run{src, stream, full, cursor, http, *rows_out, result.counters};
-    if (backfill) run.backfill = connectors::backfill_range{request.backfill->since, request.backfill->until};
+    connectors::stream_run run{src,  stream,    start.full,     start.cursor,
+                               http, *rows_out, result.counters};
+    if (backfill)
+      run.backfill = connectors::backfill_range{request.backfill->since, request.backfill->until};
     result.totals = co_await request.source.connector->run(run);
     result.status = result.totals.suspicious ? "suspicious" : "succeeded";
   } catch (const error& e) {
@@ -91,61 +178,13 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
   // A failed or interrupted run still committed whatever its batches did before the failure.
   if (rows_out && result.status != "succeeded" && result.status != "suspicious")
     result.totals = rows_out->committed();
-  const auto& t = result.totals;
-  const auto& c = result.counters;
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (c.warnings > 0)
-    spdlog::warn("{}: {} record field(s) unusable, stored as NULL (raw keeps them); first: {}",
-                 label, c.warnings, c.first_warning);
-  if (result.status == "suspicious")
-    spdlog::warn("{}: snapshot looks incomplete, nothing was marked deleted: {}", label,
-                 t.suspicious_reason);
-  if (result.status == "cancelled") {
-    spdlog::warn("{}: interrupted: {} [committed before: {} inserted, {} updated; the cursor stands "
-                 "where they left it]",
-                 label, result.message, t.inserted, t.updated);
-  } else if (result.status == "failed") {
-    spdlog::error("{}: failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} updated]",
-                  label, to_string(*result.error), result.message, c.requests, c.throttled,
-                  t.inserted, t.updated);
-  } else {
-    const auto level = ctx.quiet_unchanged && result.unchanged() ? spdlog::level::debug : spdlog::level::info;
-    spdlog::log(level, "{}: {} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, {} retried) in {:.1f}s",
-                label, t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled,
-                c.retries, result.seconds);
-  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log_outcome(label, result, ctx.quiet_unchanged);
   // The next run of this stream is usually minutes away, past any server's keep-alive: an idle
   // connection kept until then would only hold a descriptor (one per source adds up).
-  (backfill ? *request.source.backfill_http : *request.source.http).close_idle();
-
-  try {
-    store::run_outcome outcome;
-    outcome.status = result.status;
-    outcome.totals = t;
-    outcome.counters = c;
-    outcome.error = result.error;
-    outcome.error_message = result.message;
-    result.cursor = co_await ctx.db.run([&] {
-      if (run_id != 0) ctx.state.finish_run(run_id, outcome);
-      if (backfill) {
-        // Interruptions (SIGTERM, a lost lease) and transient failures leave the job unfinished:
-        // whoever holds the source next resumes it from its progress. Permanent failures end it.
-        if (result.ok())
-          ctx.jobs.finish(request.backfill->id, true, "");
-        else if (result.error && !is_transient(*result.error) && *result.error != error_kind::cancelled)
-          ctx.jobs.finish(request.backfill->id, false, result.message);
-        return std::optional<std::string>{};
-      }
-      return ctx.state.cursor(src.name, stream);
-    });
-  } catch (const std::exception& e) {
-    spdlog::error("{}: could not record the run: {}", label, e.what());
-    result.status = "failed";
-    if (!result.error) {
-      result.error = error_kind::database;
-      result.message = e.what();
-    }
-  }
+  http.close_idle();
+  co_await record_outcome(ctx, request, run_id, label, result);
   co_return result;
 }
 

@@ -38,7 +38,7 @@ struct run_context {
 struct stream_request {
   source_runtime& source;
   connectors::stream_spec spec;
-  bool full_requested = false;                // sync --full
+  bool full_requested = false;                  // sync --full
   std::optional<store::backfill_job> backfill;  // set: run this job instead of a live pull
 };
 

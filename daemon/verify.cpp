@@ -1,29 +1,22 @@
 // `sluice verify`: each selected stream's table against its API's own count, drift localized and
-// repaired (daemon/verify_runner.hpp). Like `sync` it takes each source's lease first, so it never
-// repairs a source that a daemon or a sync is pulling, and it spends the source's budget. Sources
-// are verified concurrently, the streams of one source one after the other.
+// repaired (daemon/verify_runner.hpp). Like `sync` it takes each source's lease first
+// (daemon/one_shot.hpp), so it never repairs a source that a daemon or a sync is pulling, and it
+// spends the source's budget. Sources are verified concurrently, the streams of one source one
+// after the other.
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
 #include <memory>
-#include <set>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
 #include "core/redaction.hpp"
 #include "daemon/commands.hpp"
-#include "daemon/lease_keeper.hpp"
-#include "daemon/source_runtime.hpp"
+#include "daemon/one_shot.hpp"
 #include "daemon/verify_runner.hpp"
-#include "store/backfill_jobs.hpp"
-#include "store/batch_writer.hpp"
-#include "store/state.hpp"
+#include "store/census.hpp"
+#include "store/verifications.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -35,15 +28,6 @@ struct verify_job {
   connectors::stream_spec spec;
   std::optional<verify_result> result;  // unset: not verified (lease held elsewhere, stopped)
   std::string skipped;                  // why, when not verified
-};
-
-// Everything the command opens, in the order it must be closed.
-struct verify_stores {
-  std::unique_ptr<store::state> state;
-  std::unique_ptr<store::backfill_store> jobs;
-  std::unique_ptr<store::batch_writer> writer;
-  std::unique_ptr<store::verification_store> journal;
-  std::unique_ptr<store::census> census;
 };
 
 std::string count_text(const std::optional<std::int64_t>& n) {
@@ -60,14 +44,14 @@ void print_line(const verify_job& job) {
   const auto& rep = r.report;
   // Messages quote vendor answers: masked like every text that leaves the process.
   std::string detail = redact(r.outcome == "failed" ? r.message : rep.note);
-  std::printf("%s: %s; api %s, table %s; %lld ranges probed, %lld drifted; %lld rows repaired, "
-              "%lld marked deleted; %lld requests%s%s\n",
-              name.c_str(), r.outcome.c_str(), count_text(rep.api_count).c_str(),
-              count_text(rep.table_count).c_str(), static_cast<long long>(rep.ranges_probed),
-              static_cast<long long>(rep.ranges_drifted),
-              static_cast<long long>(rep.rows_repaired), static_cast<long long>(rep.rows_deleted),
-              static_cast<long long>(r.counters.requests), detail.empty() ? "" : "; ",
-              detail.c_str());
+  std::printf(
+      "%s: %s; api %s, table %s; %lld ranges probed, %lld drifted; %lld rows repaired, "
+      "%lld marked deleted; %lld requests%s%s\n",
+      name.c_str(), r.outcome.c_str(), count_text(rep.api_count).c_str(),
+      count_text(rep.table_count).c_str(), static_cast<long long>(rep.ranges_probed),
+      static_cast<long long>(rep.ranges_drifted), static_cast<long long>(rep.rows_repaired),
+      static_cast<long long>(rep.rows_deleted), static_cast<long long>(r.counters.requests),
+      detail.empty() ? "" : "; ", detail.c_str());
 }
 
 boost::json::value count_json(const std::optional<std::int64_t>& n) {
@@ -123,21 +107,6 @@ std::optional<int> check_selection(const config& cfg, const verify_options& opti
   return std::nullopt;
 }
 
-std::optional<int> open_stores(const config& cfg, verify_stores& s) {
-  try {
-    migrate_schema(cfg);
-    s.state = std::make_unique<store::state>(cfg.database);
-    s.jobs = std::make_unique<store::backfill_store>(cfg.database);
-    s.writer = std::make_unique<store::batch_writer>(cfg.database);
-    s.journal = std::make_unique<store::verification_store>(cfg.database);
-    s.census = std::make_unique<store::census>(cfg.database);
-  } catch (const error& e) {
-    spdlog::error("{}", e.what());
-    return e.kind() == error_kind::config ? exit_code::config : exit_code::unavailable;
-  }
-  return std::nullopt;
-}
-
 // A repair by full walk is a run of the stream like `sync --full`'s, in sync_runs.
 std::function<asio::awaitable<bool>()> full_walk_of(run_context& ctx, source_runtime& rt,
                                                     const connectors::stream_spec& spec) {
@@ -175,113 +144,74 @@ void print_results(const std::vector<verify_job>& jobs, const verify_options& op
   std::fflush(stdout);
 }
 
-// One run of the command: what it selected, what it opened, and the lease it took.
-class verify_command {
-public:
-  verify_command(const config& cfg, const verify_options& options)
-      : cfg_(cfg), options_(options) {}
+// The jobs of the selected streams, one source's after the other.
+std::vector<verify_job> select(one_shot& command, const config& cfg,
+                               const verify_options& options) {
+  std::vector<verify_job> jobs;
+  for (const auto& src : cfg.sources) {
+    const auto& only = options.sources;
+    if (!only.empty() && std::find(only.begin(), only.end(), src.name) == only.end()) continue;
+    auto& rt = command.add_source(src);
+    for (auto& spec : rt.selected_streams(options.streams))
+      jobs.push_back({&rt, spec, std::nullopt, ""});
+  }
+  return jobs;
+}
 
-  int run();
-
-private:
-  void select();
-  void watch(lease_keeper& leases, asio::signal_set& signals);
-  void spawn(verify_context& ctx, asio::signal_set& signals);
-
-  const config& cfg_;
-  const verify_options& options_;
-  asio::io_context io_{1};
-  std::vector<std::unique_ptr<source_runtime>> sources_;
-  std::vector<verify_job> jobs_;
-  std::set<std::string> held_;
-  std::size_t remaining_ = 0;
+// The verification journal and the census, beside the stores every one-shot command opens.
+struct verify_stores {
+  std::unique_ptr<store::verification_store> journal;
+  std::unique_ptr<store::census> census;
 };
 
-void verify_command::select() {
-  for (const auto& src : cfg_.sources) {
-    const auto& only = options_.sources;
-    if (!only.empty() && std::find(only.begin(), only.end(), src.name) == only.end()) continue;
-    sources_.push_back(
-        std::make_unique<source_runtime>(make_source_runtime(io_.get_executor(), src)));
-    for (auto& spec : sources_.back()->selected_streams(options_.streams))
-      jobs_.push_back({sources_.back().get(), spec, std::nullopt, ""});
+std::optional<int> open_verify_stores(const config& cfg, verify_stores& s) {
+  try {
+    s.journal = std::make_unique<store::verification_store>(cfg.database);
+    s.census = std::make_unique<store::census>(cfg.database);
+  } catch (const error& e) {
+    spdlog::error("{}", e.what());
+    return exit_code_for(e);
   }
+  return std::nullopt;
 }
 
-// A lease lost midway stops that source (fencing already refuses its commits and marks); a
-// signal stops all: rows already repaired are kept, and nothing half-read is marked.
-void verify_command::watch(lease_keeper& leases, asio::signal_set& signals) {
-  leases.start([this](const lease_round& round) {
-    if (!round.ok) return;
-    asio::post(io_, [this, kept = round.held] {
-      for (auto& rt : sources_)
-        if (held_.count(rt->config->name) && !kept.count(rt->config->name)) {
-          held_.erase(rt->config->name);
-          rt->shutdown();
-        }
-    });
-  });
-  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::warn("signal {}: stopping; repaired rows are kept, nothing half-read is marked", sig);
-    for (auto& rt : sources_) rt->shutdown();
-  });
-}
-
-void verify_command::spawn(verify_context& ctx, asio::signal_set& signals) {
-  for (auto& rt : sources_) {
+// One task per source with something to verify: its streams one after the other.
+std::vector<one_shot::task> tasks_for(one_shot& command, std::vector<verify_job>& jobs,
+                                      verify_stores& stores, bool dry_run) {
+  std::vector<one_shot::task> tasks;
+  for (const auto& rt : command.sources()) {
     std::vector<verify_job*> mine;
-    for (auto& job : jobs_)
+    for (auto& job : jobs)
       if (job.source == rt.get() && job.skipped.empty()) mine.push_back(&job);
     if (mine.empty()) continue;
-    ++remaining_;
-    asio::co_spawn(io_, verify_source(ctx, std::move(mine), options_.dry_run),
-                   [this, &signals](std::exception_ptr) {
-                     if (--remaining_ == 0) signals.cancel();
-                   });
+    tasks.push_back([&stores, mine, dry_run](run_context& run) -> asio::awaitable<void> {
+      verify_context ctx{run, *stores.journal, *stores.census};
+      co_await verify_source(ctx, mine, dry_run);
+    });
   }
-  if (remaining_ == 0) signals.cancel();
-}
-
-int verify_command::run() {
-  select();
-  if (auto usage = check_selection(cfg_, options_, jobs_)) return *usage;
-  verify_stores stores;
-  if (auto failed = open_stores(cfg_, stores)) return *failed;
-  std::vector<std::string> wanted;
-  for (auto& rt : sources_) wanted.push_back(rt->config->name);
-  lease_keeper leases(cfg_.database, one_shot_identity("verify"), cfg_.daemon.lease_ttl,
-                      lease_keeper::mode::fixed, wanted);
-  const lease_round first = leases.round_now();
-  if (!first.ok) {
-    spdlog::error("{}", first.error);
-    return exit_code::unavailable;
-  }
-  held_ = first.held;
-  for (auto& job : jobs_)
-    if (!held_.count(job.source->config->name))
-      job.skipped = holder_of(first, job.source->config->name) + " is working on this source";
-
-  asio::signal_set signals(io_, SIGINT, SIGTERM);
-  watch(leases, signals);
-  blocking_thread db;
-  run_context run{db, *stores.state, *stores.jobs, *stores.writer, leases.identity().holder};
-  verify_context ctx{run, *stores.journal, *stores.census};
-  spawn(ctx, signals);
-  io_.run();
-  stores.writer->stop();
-  db.join();
-  leases.stop();
-  for (auto& rt : sources_) rt->shutdown();
-  print_results(jobs_, options_);
-  return exit_status(jobs_);
+  return tasks;
 }
 
 }  // namespace
 
 int run_verify(const config& cfg, const verify_options& options) {
-  verify_command command(cfg, options);
-  return command.run();
+  one_shot command(cfg, "verify");
+  auto jobs = select(command, cfg, options);
+  if (auto usage = check_selection(cfg, options, jobs)) return *usage;
+  if (auto failed = command.open_stores()) return *failed;
+  verify_stores stores;
+  if (auto failed = open_verify_stores(cfg, stores)) return *failed;
+  if (auto failed = command.take_leases()) return *failed;
+  for (auto& job : jobs)
+    if (!command.holds(job.source->config->name))
+      job.skipped =
+          holder_of(command.first_round(), job.source->config->name) + " is working on this source";
+  // A lost lease or a signal stops a source: rows already repaired are kept, and nothing
+  // half-read is marked (fencing refuses the rest).
+  command.run(tasks_for(command, jobs, stores, options.dry_run),
+              {"stopping; repaired rows are kept, nothing half-read is marked", false});
+  print_results(jobs, options);
+  return exit_status(jobs);
 }
 
 }  // namespace sluice::daemon

@@ -1,9 +1,5 @@
 #include "daemon/verify_pass.hpp"
 
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <spdlog/spdlog.h>
 
 namespace sluice::daemon {

@@ -1,9 +1,5 @@
 #include "daemon/verify_runner.hpp"
 
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <chrono>
 #include <cstdlib>
 
@@ -52,8 +48,8 @@ asio::awaitable<verify_report> repair_by_full_walk(verify_context& ctx, verify_r
   auto after = co_await run_connector(ctx, request, id, true, counters);
   after.ranges_probed += found.ranges_probed;
   after.ranges_drifted = found.ranges_drifted;
-  after.outcome = after.outcome == verify_outcome::matched ? verify_outcome::repaired
-                                                           : verify_outcome::drift;
+  after.outcome =
+      after.outcome == verify_outcome::matched ? verify_outcome::repaired : verify_outcome::drift;
   after.note = walked ? "repaired by the stream's full walk (its run is in sync_runs)"
                       : "the stream's full walk did not complete (see its run in sync_runs)";
   co_return after;
@@ -105,7 +101,8 @@ std::optional<std::int64_t> verify_result::drift() const {
 
 asio::awaitable<verify_result> verify_stream(verify_context& ctx, verify_request request) {
   const auto& src = *request.source.config;
-  const std::string label = src.name + "/" + request.spec.name + (request.dry_run ? " (dry run)" : "");
+  const std::string label =
+      src.name + "/" + request.spec.name + (request.dry_run ? " (dry run)" : "");
   const auto started = std::chrono::steady_clock::now();
   verify_result result;
   std::int64_t id = 0;
@@ -114,7 +111,8 @@ asio::awaitable<verify_result> verify_stream(verify_context& ctx, verify_request
         [&] { return ctx.journal.begin(src.name, request.spec.name, request.dry_run); });
     result.report = co_await run_connector(ctx, request, id, request.dry_run, result.counters);
     if (result.report.full_walk_needed && request.full_walk && !request.dry_run)
-      result.report = co_await repair_by_full_walk(ctx, request, id, result.report, result.counters);
+      result.report =
+          co_await repair_by_full_walk(ctx, request, id, result.report, result.counters);
     result.outcome = std::string(to_string(result.report.outcome));
   } catch (const error& e) {
     result.outcome = "failed";
@@ -126,7 +124,8 @@ asio::awaitable<verify_result> verify_stream(verify_context& ctx, verify_request
     result.error = error_kind::data;
     result.message = std::string("internal error: ") + e.what();
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   log_result(label, result);
   if (id == 0) co_return result;
   try {

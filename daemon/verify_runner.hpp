@@ -45,7 +45,9 @@ struct verify_result {
   double seconds = 0;
 
   // Exit status of `sluice verify`: the stream matches the API now (or has nothing to compare).
-  bool ok() const { return outcome == "matched" || outcome == "repaired" || outcome == "unsupported"; }
+  bool ok() const {
+    return outcome == "matched" || outcome == "repaired" || outcome == "unsupported";
+  }
   // |api - table| at the end, for the drift gauge; nullopt without both counts.
   std::optional<std::int64_t> drift() const;
 };

@@ -13,11 +13,14 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 
 std::uint64_t read_count(const boost::json::value& value, std::string_view what) {
   if (value.is_uint64()) return value.get_uint64();
-  if (value.is_int64() && value.get_int64() >= 0) return static_cast<std::uint64_t>(value.get_int64());
-  throw reply_error(json_reply(400, errors_json(std::string(what) + " must be a non-negative integer")));
+  if (value.is_int64() && value.get_int64() >= 0)
+    return static_cast<std::uint64_t>(value.get_int64());
+  throw reply_error(
+      json_reply(400, errors_json(std::string(what) + " must be a non-negative integer")));
 }
 
-std::uint64_t read_count(const boost::json::object& body, std::string_view key, std::uint64_t fallback) {
+std::uint64_t read_count(const boost::json::object& body, std::string_view key,
+                         std::uint64_t fallback) {
   const auto* value = body.if_contains(key);
   if (value == nullptr || value->is_null()) return fallback;
   return read_count(*value, key);
@@ -32,7 +35,8 @@ void check_added(std::uint64_t count, std::string_view what) {
 std::optional<std::string_view> read_word(const boost::json::object& body, std::string_view key) {
   const auto* value = body.if_contains(key);
   if (value == nullptr || value->is_null()) return std::nullopt;
-  if (!value->is_string()) throw reply_error(json_reply(400, errors_json(std::string(key) + " must be a string")));
+  if (!value->is_string())
+    throw reply_error(json_reply(400, errors_json(std::string(key) + " must be a string")));
   return std::string_view(value->get_string());
 }
 

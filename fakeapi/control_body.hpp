@@ -20,7 +20,8 @@ std::optional<std::int64_t> parse_int(std::string_view text);
 // A non-negative integer; `what` names it in the error.
 std::uint64_t read_count(const boost::json::value& value, std::string_view what);
 // `fallback` when the key is absent or null.
-std::uint64_t read_count(const boost::json::object& body, std::string_view key, std::uint64_t fallback);
+std::uint64_t read_count(const boost::json::object& body, std::string_view key,
+                         std::uint64_t fallback);
 
 // Records one mutation may add: more would take the fake's memory, not test a client.
 inline constexpr std::uint64_t max_added_per_mutation = 1'000'000;

@@ -6,7 +6,7 @@
 namespace sluice::fakeapi {
 
 class fake_clock {
- public:
+public:
   void start_at(micros first) { now_ = first; }
 
   // The current instant; the next call answers one second later.
@@ -16,7 +16,7 @@ class fake_clock {
     return now;
   }
 
- private:
+private:
   micros now_ = 0;
 };
 

@@ -16,13 +16,15 @@ std::uint64_t read_count(const boost::json::object& object, std::string_view key
   const auto* value = object.if_contains(key);
   if (value == nullptr || value->is_null()) return fallback;
   if (value->is_uint64()) return value->get_uint64();
-  if (value->is_int64() && value->get_int64() >= 0) return static_cast<std::uint64_t>(value->get_int64());
+  if (value->is_int64() && value->get_int64() >= 0)
+    return static_cast<std::uint64_t>(value->get_int64());
   throw std::invalid_argument(std::string(key) + " must be a non-negative integer");
 }
 
 unsigned read_status(const boost::json::object& object, std::string_view key, unsigned fallback) {
   const std::uint64_t status = read_count(object, key, fallback);
-  if (status < 100 || status > 599) throw std::invalid_argument(std::string(key) + " must be 100..599");
+  if (status < 100 || status > 599)
+    throw std::invalid_argument(std::string(key) + " must be 100..599");
   return static_cast<unsigned>(status);
 }
 
@@ -39,7 +41,8 @@ fault_kind fault_for(const fault_config& config, std::uint64_t n) {
 fault_config fault_config_from_json(const boost::json::object& object) {
   fault_config config;
   config.throttle_every = read_count(object, "throttle_every", 0);
-  if (const auto* value = object.if_contains("retry_after"); value != nullptr && !value->is_null()) {
+  if (const auto* value = object.if_contains("retry_after");
+      value != nullptr && !value->is_null()) {
     if (value->is_string()) {
       config.retry_after = std::string(value->get_string());
     } else if (value->is_int64() || value->is_uint64()) {
@@ -54,7 +57,8 @@ fault_config fault_config_from_json(const boost::json::object& object) {
   config.malformed_every = read_count(object, "malformed_every", 0);
   config.html_every = read_count(object, "html_every", 0);
   config.html_status = read_status(object, "html_status", 502);
-  if (const auto* value = object.if_contains("echo_credentials"); value != nullptr && !value->is_null()) {
+  if (const auto* value = object.if_contains("echo_credentials");
+      value != nullptr && !value->is_null()) {
     if (!value->is_bool()) throw std::invalid_argument("echo_credentials must be true or false");
     config.echo_credentials = value->get_bool();
   }

@@ -10,7 +10,7 @@
 namespace sluice::fakeapi {
 
 class json_writer {
- public:
+public:
   json_writer& begin_object() {
     separate();
     out_ += '{';
@@ -76,7 +76,7 @@ class json_writer {
 
   std::string take() { return std::move(out_); }
 
- private:
+private:
   void separate() {
     if (need_comma_) out_ += ',';
   }

@@ -52,7 +52,7 @@ struct options {
 };
 
 class usage_error : public std::runtime_error {
- public:
+public:
   using std::runtime_error::runtime_error;
 };
 
@@ -68,15 +68,18 @@ void add_server_options(CLI::App& app, options& opts) {
       ->capture_default_str();
   add_text(app, "--ready-file", opts.ready_file,
            R"(write {"http_port":N,"https_port":M,"cert_file":"..."} once listening)", "FILE");
-  add_text(app, "--cert-out", opts.cert_out, "write the generated self-signed certificate (PEM) here", "FILE");
+  add_text(app, "--cert-out", opts.cert_out,
+           "write the generated self-signed certificate (PEM) here", "FILE");
   add_count(app, "--seed", opts.seed, "seed for all generated data");
 }
 
 void add_fault_options(CLI::App& app, fault_config& faults) {
   const auto status = CLI::Range(100U, 599U);
-  add_count(app, "--throttle-every", faults.throttle_every, "every Nth API request gets 429 + Retry-After (0 = off)");
+  add_count(app, "--throttle-every", faults.throttle_every,
+            "every Nth API request gets 429 + Retry-After (0 = off)");
   add_text(app, "--retry-after", faults.retry_after, "Retry-After value, sent verbatim", "S");
-  add_count(app, "--error-every", faults.error_every, "every Nth API request gets --error-status (0 = off)");
+  add_count(app, "--error-every", faults.error_every,
+            "every Nth API request gets --error-status (0 = off)");
   app.add_option("--error-status", faults.error_status, "status of those errors")
       ->check(status)
       ->type_name("CODE")
@@ -84,7 +87,8 @@ void add_fault_options(CLI::App& app, fault_config& faults) {
   add_count(app, "--slow-ms", faults.slow_ms, "delay every API response by N ms");
   add_count(app, "--malformed-every", faults.malformed_every,
             "every Nth API request gets a truncated JSON body (0 = off)");
-  add_count(app, "--html-every", faults.html_every, "every Nth API request gets an HTML error page (0 = off)");
+  add_count(app, "--html-every", faults.html_every,
+            "every Nth API request gets an HTML error page (0 = off)");
   app.add_option("--html-status", faults.html_status, "status of those pages")
       ->check(status)
       ->type_name("CODE")
@@ -94,8 +98,10 @@ void add_fault_options(CLI::App& app, fault_config& faults) {
 // Throws usage_error for a command line it cannot read; exits after --help.
 options parse_options(int argc, char** argv) {
   options opts;
-  CLI::App app("sluice-fakeapi: an imitation of the SaaS APIs sluice reads (Partoo, Cloutly, CloudApp, Clevertim)",
-               "sluice-fakeapi");
+  CLI::App app(
+      "sluice-fakeapi: an imitation of the SaaS APIs sluice reads (Partoo, Cloutly, CloudApp, "
+      "Clevertim)",
+      "sluice-fakeapi");
   // As before CLI11: an option given twice takes its last value.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   add_server_options(app, opts);
@@ -139,7 +145,8 @@ std::string endpoint_text(const net::ip::address& address, unsigned short port) 
 
 // Tells whoever started the fake where it listens: the ready file, then stdout (test harnesses
 // read the "listening" lines and wait for "ready").
-void announce(const options& opts, const net::ip::address& address, unsigned short http_port, int https_port) {
+void announce(const options& opts, const net::ip::address& address, unsigned short http_port,
+              int https_port) {
   if (!opts.ready_file.empty()) {
     json_writer w;
     w.begin_object();
@@ -151,7 +158,8 @@ void announce(const options& opts, const net::ip::address& address, unsigned sho
   }
   std::cout << "listening http " << endpoint_text(address, http_port) << "\n";
   if (https_port != -1) {
-    std::cout << "listening https " << endpoint_text(address, static_cast<unsigned short>(https_port)) << "\n";
+    std::cout << "listening https "
+              << endpoint_text(address, static_cast<unsigned short>(https_port)) << "\n";
   }
   std::cout << "ready" << std::endl;
 }
@@ -161,7 +169,8 @@ int run(const options& opts) {
   const auto address = net::ip::make_address(opts.listen, ec);
   if (ec) throw usage_error("--listen needs an IP address, got '" + opts.listen + "'");
   // The fake accepts any client and has no real security: never expose it beyond this host.
-  if (!address.is_loopback()) throw usage_error("refusing to listen on non-loopback address " + opts.listen);
+  if (!address.is_loopback())
+    throw usage_error("refusing to listen on non-loopback address " + opts.listen);
 
   // Declared before the router, so the vendors' state outlives the routes that refer to it.
   std::vector<vendor_state> vendors;
@@ -188,7 +197,8 @@ int run(const options& opts) {
   std::optional<net::ip::tcp::acceptor> https_acceptor;
   int https_port = -1;
   if (https) {
-    https_acceptor.emplace(bind_listener(ioc, {address, static_cast<unsigned short>(opts.https_port)}));
+    https_acceptor.emplace(
+        bind_listener(ioc, {address, static_cast<unsigned short>(opts.https_port)}));
     https_port = https_acceptor->local_endpoint().port();
   }
 

@@ -23,7 +23,7 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
 constexpr std::uint64_t mix64(std::uint64_t a, std::uint64_t b) { return mix64(a ^ mix64(b)); }
 
 class prng {
- public:
+public:
   explicit constexpr prng(std::uint64_t seed) : state_(seed) {}
 
   std::uint64_t next() {
@@ -50,7 +50,7 @@ class prng {
     return candidates;
   }
 
- private:
+private:
   std::uint64_t state_;
 };
 

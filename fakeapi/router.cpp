@@ -44,7 +44,8 @@ std::string received_credentials(const http_request& req) {
 // within any excerpt a client keeps), and in Location for a redirect.
 reply echoing_reply(unsigned status, bool html, const http_request& req) {
   const std::string echo = received_credentials(req);
-  reply out = html ? reply{status, "text/html; charset=utf-8",
+  reply out = html ? reply{status,
+                           "text/html; charset=utf-8",
                            "<html><head><title>" + echo + "</title></head><body>" + reason(status) +
                                "</body></html>\r\n",
                            {}}
@@ -90,7 +91,13 @@ reply json_reply(unsigned status, std::string body) {
 
 std::string errors_json(std::string_view message) {
   json_writer w;
-  w.begin_object().key("errors").begin_object().key("json").string(message).end_object().end_object();
+  w.begin_object()
+      .key("errors")
+      .begin_object()
+      .key("json")
+      .string(message)
+      .end_object()
+      .end_object();
   return w.take();
 }
 
@@ -189,6 +196,36 @@ dispatched router::dispatch(const http_request& req) {
   return {json_reply(404, errors_json("Resource not found"))};
 }
 
+namespace {
+
+// The answer a fault injects instead of the API's, if it replaces the answer altogether (a
+// malformed answer is the API's own, cut afterwards).
+std::optional<reply> injected_reply(const fault_config& faults, fault_kind fault,
+                                    const request& req) {
+  switch (fault) {
+    case fault_kind::throttle: {
+      auto out = json_reply(429, errors_json("Too many requests"));
+      out.headers.emplace_back("Retry-After", faults.retry_after);
+      return out;
+    }
+    case fault_kind::error:
+      return faults.echo_credentials
+                 ? echoing_reply(faults.error_status, false, req.http)
+                 : json_reply(faults.error_status, errors_json(reason(faults.error_status)));
+    case fault_kind::html:
+      return faults.echo_credentials ? echoing_reply(faults.html_status, true, req.http)
+                                     : reply{faults.html_status,
+                                             "text/html; charset=utf-8",
+                                             html_page(faults.html_status),
+                                             {}};
+    case fault_kind::malformed:
+    case fault_kind::none: break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 dispatched router::dispatch_api(const api_scope& scope, const request& req) {
   const std::string_view path = req.url.encoded_path();
   const api_route* route = nullptr;
@@ -206,32 +243,17 @@ dispatched router::dispatch_api(const api_scope& scope, const request& req) {
   const fault_kind fault = fault_for(faults_, ++fault_counter_);
   dispatched out;
   out.delay = std::chrono::milliseconds(faults_.slow_ms);
-  switch (fault) {
-    case fault_kind::throttle:
-      out.response = json_reply(429, errors_json("Too many requests"));
-      out.response.headers.emplace_back("Retry-After", faults_.retry_after);
-      return out;
-    case fault_kind::error:
-      out.response = faults_.echo_credentials
-                         ? echoing_reply(faults_.error_status, false, req.http)
-                         : json_reply(faults_.error_status, errors_json(reason(faults_.error_status)));
-      return out;
-    case fault_kind::html:
-      out.response = faults_.echo_credentials
-                         ? echoing_reply(faults_.html_status, true, req.http)
-                         : reply{faults_.html_status, "text/html; charset=utf-8",
-                                 html_page(faults_.html_status), {}};
-      return out;
-    case fault_kind::malformed:
-    case fault_kind::none:
-      break;
+  if (auto injected = injected_reply(faults_, fault, req)) {
+    out.response = std::move(*injected);
+    return out;
   }
 
   if (auto rejected = scope.authenticate ? scope.authenticate(req) : std::nullopt) {
     out.response = std::move(*rejected);
     if (faults_.echo_credentials)
       out.response.body = errors_json("Invalid credentials: " + received_credentials(req.http));
-    if (out.response.status == 401 && !scope.unauthorized_name.empty()) stats_.count(scope.unauthorized_name);
+    if (out.response.status == 401 && !scope.unauthorized_name.empty())
+      stats_.count(scope.unauthorized_name);
   } else if (auto canned = canned_.find(path); canned != canned_.end()) {
     out.response = canned->second;
   } else if (route != nullptr) {

@@ -36,11 +36,11 @@ reply json_reply(unsigned status, std::string body);
 
 // Thrown by handlers to answer with an error reply from deep inside validation code.
 class reply_error : public std::runtime_error {
- public:
+public:
   explicit reply_error(reply r) : std::runtime_error("request rejected"), reply_(std::move(r)) {}
   const reply& response() const noexcept { return reply_; }
 
- private:
+private:
   reply reply_;
 };
 
@@ -91,7 +91,7 @@ struct dispatched {
 };
 
 class router {
- public:
+public:
   // Registers the vendor-independent control endpoints (health, stats, faults).
   explicit router(fault_config faults);
 
@@ -100,7 +100,7 @@ class router {
 
   dispatched dispatch(const http_request& req);
 
- private:
+private:
   dispatched dispatch_api(const api_scope& scope, const request& req);
 
   struct control_route {

@@ -75,7 +75,8 @@ net::awaitable<void> serve_requests(Stream& stream, router& routes, server_timeo
   }
 }
 
-net::awaitable<void> serve_plain(beast::tcp_stream stream, router& routes, server_timeouts timeouts) {
+net::awaitable<void> serve_plain(beast::tcp_stream stream, router& routes,
+                                 server_timeouts timeouts) {
   co_await serve_requests(stream, routes, timeouts);
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -129,10 +130,12 @@ void serve_http(tcp::acceptor acceptor, router& routes, server_timeouts timeouts
   net::co_spawn(executor, accept_loop(std::move(acceptor), serve), ignore_exception);
 }
 
-void serve_https(tcp::acceptor acceptor, router& routes, net::ssl::context& tls, server_timeouts timeouts) {
+void serve_https(tcp::acceptor acceptor, router& routes, net::ssl::context& tls,
+                 server_timeouts timeouts) {
   auto executor = acceptor.get_executor();
   auto serve = [&routes, &tls, timeouts](tcp::socket socket) {
-    return serve_tls(beast::ssl_stream<beast::tcp_stream>(std::move(socket), tls), routes, timeouts);
+    return serve_tls(beast::ssl_stream<beast::tcp_stream>(std::move(socket), tls), routes,
+                     timeouts);
   };
   net::co_spawn(executor, accept_loop(std::move(acceptor), serve), ignore_exception);
 }

@@ -11,7 +11,7 @@
 namespace sluice::fakeapi {
 
 class request_stats {
- public:
+public:
   void record(std::string_view endpoint, std::string_view target);
   // Counts an extra kind of answer under its own key, outside `total` and the log: the request
   // itself was already recorded.
@@ -20,7 +20,7 @@ class request_stats {
   // `{"total":n,"requests":{"partoo.reviews":n,...},"log":["/partoo/v2/reviews?...",...]}`
   std::string to_json() const;
 
- private:
+private:
   static constexpr std::size_t log_limit_ = 10'000;
 
   std::uint64_t total_ = 0;

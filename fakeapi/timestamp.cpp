@@ -86,10 +86,10 @@ std::string format_iso(micros utc, int offset_minutes) {
   const char sign = offset_minutes < 0 ? '-' : '+';
   const int offset = offset_minutes < 0 ? -offset_minutes : offset_minutes;
   char buffer[64];
-  const int n = std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02ld:%02ld:%02ld.%06ld%c%02d:%02d",
-                              static_cast<long long>(date.year), date.month, date.day,
-                              second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60,
-                              fraction, sign, offset / 60, offset % 60);
+  const int n = std::snprintf(
+      buffer, sizeof buffer, "%04lld-%02u-%02uT%02ld:%02ld:%02ld.%06ld%c%02d:%02d",
+      static_cast<long long>(date.year), date.month, date.day, second_of_day / 3600,
+      second_of_day / 60 % 60, second_of_day % 60, fraction, sign, offset / 60, offset % 60);
   return std::string(buffer, static_cast<std::size_t>(n));
 }
 
@@ -142,8 +142,10 @@ std::optional<micros> parse_unix_seconds(std::string_view text) {
   if (negative) body.remove_prefix(1);
   const std::size_t dot = body.find('.');
   const std::string_view whole = body.substr(0, dot);
-  const std::string_view fraction = dot == std::string_view::npos ? std::string_view{} : body.substr(dot + 1);
-  if (all_digits(whole) && whole.size() <= 12 && (dot == std::string_view::npos || all_digits(fraction))) {
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view{} : body.substr(dot + 1);
+  if (all_digits(whole) && whole.size() <= 12 &&
+      (dot == std::string_view::npos || all_digits(fraction))) {
     micros value = 0;
     for (char c : whole) value = value * 10 + (c - '0');
     micros sub = 0;

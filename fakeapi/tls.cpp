@@ -106,8 +106,9 @@ self_signed_certificate make_self_signed_certificate() {
 boost::asio::ssl::context make_server_context(const self_signed_certificate& cert) {
   namespace ssl = boost::asio::ssl;
   ssl::context ctx(ssl::context::tls_server);
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                  ssl::context::single_dh_use);
   ctx.use_certificate_chain(boost::asio::buffer(cert.certificate_pem));
   ctx.use_private_key(boost::asio::buffer(cert.private_key_pem), ssl::context::pem);
   return ctx;

@@ -20,7 +20,8 @@ struct victim_groups {
 // Two disjoint groups drawn together (so no record is both updated and deleted): `first` of them
 // first, then up to `second` more; both in drawing order.
 template <class T>
-victim_groups<T> pick_two_groups(prng& rng, std::vector<T> candidates, std::uint64_t first, std::uint64_t second) {
+victim_groups<T> pick_two_groups(prng& rng, std::vector<T> candidates, std::uint64_t first,
+                                 std::uint64_t second) {
   auto changing = rng.pick_distinct(std::move(candidates), first + second);
   const auto split = static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(first, changing.size()));
   return {std::vector<T>(changing.begin(), changing.begin() + split),

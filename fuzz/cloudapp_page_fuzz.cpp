@@ -1,6 +1,6 @@
 // A CloudApp /items answer (live or trash listing) as the connector reads it.
 #include "connectors/cloudapp/mapping.hpp"
-#include "core/tables.hpp"
+#include "connectors/cloudapp/tables.hpp"
 #include "fuzz/connector_fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 #include "daemon/config.hpp"
 
 namespace {
@@ -29,5 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)sluice::daemon::load_config(path);
   } catch (const sluice::error&) {
   }
+  // Loading registers the file's secrets for redaction, and a process keeps what it once knew;
+  // one input's secrets must not pile up over millions of runs of this one process.
+  sluice::forget_registered_secrets();
   return 0;
 }

@@ -27,10 +27,12 @@ bool same(const read_result& a, const read_result& b) {
   if (!a.ec != !b.ec || a.got_some != b.got_some) return false;
   if (!a.result || !b.result) return !a.result && !b.result;
   const auto &x = *a.result, &y = *b.result;
-  if (x.res.status != y.res.status || x.res.body != y.res.body || x.res.headers.size() != y.res.headers.size())
+  if (x.res.status != y.res.status || x.res.body != y.res.body ||
+      x.res.headers.size() != y.res.headers.size())
     return false;
   for (std::size_t i = 0; i < x.res.headers.size(); ++i)
-    if (x.res.headers[i].name != y.res.headers[i].name || x.res.headers[i].value != y.res.headers[i].value)
+    if (x.res.headers[i].name != y.res.headers[i].name ||
+        x.res.headers[i].value != y.res.headers[i].value)
       return false;
   return x.problem == y.problem && x.retry_after == y.retry_after && x.summary == y.summary;
 }

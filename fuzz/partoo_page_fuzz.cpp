@@ -1,6 +1,6 @@
 // A Partoo answer (reviews or businesses) as the connector reads it.
 #include "connectors/partoo/mapping.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "fuzz/connector_fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -8,7 +8,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto body = fuzz::as_text(data, size);
   run_counters counters;
   fuzz::refused_or_mapped([&] {
-    auto page = connectors::partoo::read_reviews_page(body, fuzz::json_type, fuzz::origin, counters);
+    auto page =
+        connectors::partoo::read_reviews_page(body, fuzz::json_type, fuzz::origin, counters);
     for (const auto& review : page.records) fuzz::encode(tables::reviews, review.values);
   });
   fuzz::refused_or_mapped([&] {

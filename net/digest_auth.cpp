@@ -20,8 +20,8 @@ namespace {
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string to_lower(std::string_view s) {
@@ -30,13 +30,19 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
-bool is_alnum(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_alnum(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 // RFC 9110 tchar.
-bool is_tchar(char c) noexcept { return is_alnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos; }
+bool is_tchar(char c) noexcept {
+  return is_alnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
 
 // RFC 9110 token68 (without its trailing '=' padding).
-bool is_token68_char(char c) noexcept { return is_alnum(c) || std::string_view("-._~+/").find(c) != std::string_view::npos; }
+bool is_token68_char(char c) noexcept {
+  return is_alnum(c) || std::string_view("-._~+/").find(c) != std::string_view::npos;
+}
 
 // OWS, plus CR/LF in case a folded header line reaches us unfolded.
 bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -48,7 +54,7 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 struct auth_param {
-  std::string name;  // lower-cased
+  std::string name;   // lower-cased
   std::string value;  // unquoted
 };
 
@@ -70,27 +76,29 @@ struct raw_challenge {
 // the current challenge; what follows a token (`=` or not) tells which. On a syntax error the
 // challenge being read is dropped and reading stops: its parameters cannot be trusted, and no
 // resynchronisation point is reliable. Challenges completed before the error are kept.
-std::vector<raw_challenge> split_challenges(std::string_view s) {
-  std::vector<raw_challenge> out;
-  std::optional<raw_challenge> current;
+// A cursor over a header value, with the grammar's small pieces.
+struct header_scanner {
+  std::string_view s;
   std::size_t i = 0;
-  const std::size_t n = s.size();
-  const auto skip_ws = [&] {
-    while (i < n && is_ws(s[i])) ++i;
-  };
-  const auto read_token = [&] {
+
+  bool done() const noexcept { return i == s.size(); }
+  bool at(char c) const noexcept { return i < s.size() && s[i] == c; }
+  void skip_ws() {
+    while (i < s.size() && is_ws(s[i])) ++i;
+  }
+  std::string_view read_token() {
     const std::size_t begin = i;
-    while (i < n && is_tchar(s[i])) ++i;
+    while (i < s.size() && is_tchar(s[i])) ++i;
     return s.substr(begin, i - begin);
-  };
-  const auto read_value = [&]() -> std::optional<std::string> {
+  }
+  std::optional<std::string> read_value() {
     std::string value;
-    if (i < n && s[i] == '"') {
-      for (++i; i < n;) {
+    if (at('"')) {
+      for (++i; i < s.size();) {
         const char c = s[i++];
         if (c == '"') return value;
         if (c == '\\') {
-          if (i == n) return std::nullopt;
+          if (done()) return std::nullopt;
           value.push_back(s[i++]);
         } else {
           value.push_back(c);
@@ -99,31 +107,48 @@ std::vector<raw_challenge> split_challenges(std::string_view s) {
       return std::nullopt;  // unterminated
     }
     // Unquoted: a token by the grammar, but some servers send nonces with '/' or '=' unquoted.
-    while (i < n && !is_ws(s[i]) && s[i] != ',' && s[i] != '"') value.push_back(s[i++]);
+    while (i < s.size() && !is_ws(s[i]) && s[i] != ',' && s[i] != '"') value.push_back(s[i++]);
     if (value.empty()) return std::nullopt;
     return value;
-  };
+  }
+  // `Basic <token68>` carries no parameters. `realm=...` looks the same up to the '=', but is
+  // followed by a value instead of a comma or the end. Skips a token68 and says whether it did.
+  bool skip_token68() {
+    std::size_t k = i;
+    while (k < s.size() && is_token68_char(s[k])) ++k;
+    if (k == i) return false;
+    while (k < s.size() && s[k] == '=') ++k;
+    while (k < s.size() && is_ws(s[k])) ++k;
+    if (k != s.size() && s[k] != ',') return false;
+    i = k;
+    return true;
+  }
+};
 
+std::vector<raw_challenge> split_challenges(std::string_view s) {
+  std::vector<raw_challenge> out;
+  std::optional<raw_challenge> current;
+  header_scanner in{s};
   for (;;) {
-    while (i < n && (is_ws(s[i]) || s[i] == ',')) ++i;
-    if (i == n) break;
-    const std::string_view name = read_token();
+    while (!in.done() && (is_ws(s[in.i]) || in.at(','))) ++in.i;
+    if (in.done()) break;
+    const std::string_view name = in.read_token();
     if (name.empty()) {
       current.reset();
       break;
     }
-    const std::size_t after_name = i;
-    skip_ws();
-    if (i < n && s[i] == '=') {
+    const std::size_t after_name = in.i;
+    in.skip_ws();
+    if (in.at('=')) {
       if (!current || current->token68) {  // a parameter before any scheme, or after a token68
         current.reset();
         break;
       }
-      ++i;
-      skip_ws();
-      auto value = read_value();
-      skip_ws();
-      if (!value || (i < n && s[i] != ',')) {
+      ++in.i;
+      in.skip_ws();
+      auto value = in.read_value();
+      in.skip_ws();
+      if (!value || (!in.done() && !in.at(','))) {
         current.reset();
         break;
       }
@@ -133,22 +158,11 @@ std::vector<raw_challenge> split_challenges(std::string_view s) {
 
     if (current) out.push_back(std::move(*current));
     current = raw_challenge{std::string(name), {}};
-    if (after_name < n && !is_ws(s[after_name]) && s[after_name] != ',') {
+    if (after_name < s.size() && !is_ws(s[after_name]) && s[after_name] != ',') {
       current.reset();
       break;
     }
-    // `Basic <token68>`: carries no parameters, skip it. `realm=...` looks the same up to the
-    // '=', but is followed by a value instead of a comma or the end.
-    std::size_t k = i;
-    while (k < n && is_token68_char(s[k])) ++k;
-    if (k > i) {
-      while (k < n && s[k] == '=') ++k;
-      while (k < n && is_ws(s[k])) ++k;
-      if (k == n || s[k] == ',') {
-        i = k;
-        current->token68 = true;
-      }
-    }
+    if (in.skip_token68()) current->token68 = true;
   }
   if (current) out.push_back(std::move(*current));
   return out;
@@ -224,9 +238,10 @@ void collect(std::string_view www_authenticate, std::vector<candidate>& found) {
 // The most preferred algorithm; among equals the server's order (its own preference) decides.
 std::optional<digest_challenge> best(std::vector<candidate> found) {
   if (found.empty()) return std::nullopt;
-  auto it = std::max_element(found.begin(), found.end(), [](const candidate& a, const candidate& b) {
-    return a.preference < b.preference;  // max_element keeps the first of equal elements
-  });
+  auto it =
+      std::max_element(found.begin(), found.end(), [](const candidate& a, const candidate& b) {
+        return a.preference < b.preference;  // max_element keeps the first of equal elements
+      });
   return std::move(it->challenge);
 }
 
@@ -238,9 +253,11 @@ struct wipe {
 
 class hasher {
 public:
-  explicit hasher(const algorithm_info& algorithm) : md_(EVP_MD_fetch(nullptr, algorithm.openssl_name, nullptr)) {
+  explicit hasher(const algorithm_info& algorithm)
+      : md_(EVP_MD_fetch(nullptr, algorithm.openssl_name, nullptr)) {
     if (!md_)
-      throw error(error_kind::auth, "HTTP Digest: OpenSSL does not provide " + std::string(algorithm.name));
+      throw error(error_kind::auth,
+                  "HTTP Digest: OpenSSL does not provide " + std::string(algorithm.name));
   }
 
   // Lower-case hex, as every Digest field expects.
@@ -312,7 +329,8 @@ std::string eight_hex(std::uint32_t n) {
 std::string make_cnonce() {
   unsigned char bytes[8];
   if (RAND_bytes(bytes, sizeof bytes) != 1)
-    throw error(error_kind::auth, "HTTP Digest: cannot generate a client nonce (OpenSSL RAND_bytes failed)");
+    throw error(error_kind::auth,
+                "HTTP Digest: cannot generate a client nonce (OpenSSL RAND_bytes failed)");
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
   for (unsigned char b : bytes) {
@@ -329,7 +347,8 @@ std::string request_target(std::string_view url) {
   if (!parsed)
     throw error(error_kind::client,
                 "HTTP Digest: invalid URL " + std::string(url.substr(0, url.find_first_of("?#"))));
-  std::string target = parsed->encoded_path().empty() ? std::string("/") : std::string(parsed->encoded_path());
+  std::string target =
+      parsed->encoded_path().empty() ? std::string("/") : std::string(parsed->encoded_path());
   if (parsed->has_query()) target += "?" + std::string(parsed->encoded_query());
   return target;
 }
@@ -348,10 +367,12 @@ std::string digest_authorization(const digest_challenge& challenge, std::string_
                                  std::string_view cnonce) {
   const algorithm_info* algorithm = find_algorithm(challenge.algorithm);
   if (!algorithm)
-    throw error(error_kind::auth, "HTTP Digest: unsupported algorithm " + challenge.algorithm.substr(0, 40));
+    throw error(error_kind::auth,
+                "HTTP Digest: unsupported algorithm " + challenge.algorithm.substr(0, 40));
   const bool with_qop = !challenge.qop.empty();
   if (with_qop && !offers_auth(challenge.qop))
-    throw error(error_kind::auth, "HTTP Digest: the server offers no qop=auth (auth-int is not supported)");
+    throw error(error_kind::auth,
+                "HTTP Digest: the server offers no qop=auth (auth-int is not supported)");
   if (!with_qop && algorithm->session)
     throw error(error_kind::auth, "HTTP Digest: " + std::string(algorithm->name) + " requires qop");
   const hasher h(*algorithm);
@@ -366,8 +387,9 @@ std::string digest_authorization(const digest_challenge& challenge, std::string_
   const std::string ha2 = h(std::string(method) + ":" + std::string(uri));
   const std::string nc = eight_hex(nonce_count);
   const std::string response =
-      with_qop ? h(ha1 + ":" + challenge.nonce + ":" + nc + ":" + std::string(cnonce) + ":auth:" + ha2)
-               : h(ha1 + ":" + challenge.nonce + ":" + ha2);
+      with_qop
+          ? h(ha1 + ":" + challenge.nonce + ":" + nc + ":" + std::string(cnonce) + ":auth:" + ha2)
+          : h(ha1 + ":" + challenge.nonce + ":" + ha2);
 
   std::string out = "Digest ";
   if (challenge.userhash)

@@ -28,9 +28,9 @@ struct request_event {
 enum class request_priority { normal, low };
 
 struct client_options {
-  std::string source;          // names the source in error messages
+  std::string source;  // names the source in error messages
   net::timeouts timeouts;
-  std::string ca_file;         // extra PEM trust anchor besides the system store
+  std::string ca_file;  // extra PEM trust anchor besides the system store
   std::size_t body_limit = 256u << 20;
   retry_policy retry;
   std::string user_agent = "sluice/0.1";
@@ -56,7 +56,9 @@ public:
   // Sends the request (auth applied, budget respected, transient failures retried) and returns
   // the 2xx answer. Anything else throws sluice::error with its kind, the HTTP status, and a
   // message naming the source, the method and the URL without its query string, the status and
-  // at most 200 bytes of the body. `counters`, when given, counts requests, 429s and retries.
+  // at most 200 bytes of the body; the error also carries the attempt count and that body
+  // excerpt as fields (error::attempts, error::body_excerpt), for callers that act on them.
+  // `counters`, when given, counts requests, 429s and retries.
   // A Retry-After beyond retry.max_retry_after is not waited for: the request fails at once
   // with the time to retry, and the source's budget holds its other requests until then.
   boost::asio::awaitable<response> send(request req, run_counters* counters = nullptr);

@@ -47,7 +47,9 @@ constexpr auto accept_retry_delay = std::chrono::milliseconds{100};
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           auto lower = [](char c) {
+             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+           };
            return lower(x) == lower(y);
          });
 }
@@ -59,29 +61,33 @@ std::string display_address(const std::string& host, std::uint16_t port) {
 }
 
 // A name, not a literal, is resolved once at startup: blocking is fine before serving begins.
-std::vector<tcp::endpoint> resolve_listen(asio::any_io_executor executor, std::string host, std::uint16_t port,
-                                          const std::string& where) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+std::vector<tcp::endpoint> resolve_listen(asio::any_io_executor executor, std::string host,
+                                          std::uint16_t port, const std::string& where) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (!ec) return {tcp::endpoint(address, port)};
 
   tcp::resolver resolver(std::move(executor));
-  const auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::numeric_service, ec);
-  if (ec) throw error(error_kind::config, where + ": cannot listen: cannot resolve " + host + ": " + ec.message());
+  const auto results =
+      resolver.resolve(host, std::to_string(port), tcp::resolver::numeric_service, ec);
+  if (ec)
+    throw error(error_kind::config,
+                where + ": cannot listen: cannot resolve " + host + ": " + ec.message());
   std::vector<tcp::endpoint> endpoints;
   for (const auto& entry : results)
     if (std::find(endpoints.begin(), endpoints.end(), entry.endpoint()) == endpoints.end())
       endpoints.push_back(entry.endpoint());
-  if (endpoints.empty()) throw error(error_kind::config, where + ": cannot listen: " + host + " has no address");
+  if (endpoints.empty())
+    throw error(error_kind::config, where + ": cannot listen: " + host + " has no address");
   return endpoints;
 }
 
-
 // Framing is ours: the handler's own length, encoding or connection headers would contradict it.
 bool framing_header(std::string_view name) {
-  return iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection") ||
-         iequals(name, "Server");
+  return iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
+         iequals(name, "Connection") || iequals(name, "Server");
 }
 
 bhttp::response<bhttp::string_body> plain_answer(bhttp::status status, std::string text) {
@@ -112,7 +118,8 @@ bhttp::response<bhttp::string_body> to_beast(response answer) {
 }
 
 // Content-Length, Server and keep-alive; HEAD gets the GET answer's headers without its body.
-void finish(bhttp::response<bhttp::string_body>& res, unsigned version, bool keep_alive, bool head) {
+void finish(bhttp::response<bhttp::string_body>& res, unsigned version, bool keep_alive,
+            bool head) {
   res.version(version);
   res.set(bhttp::field::server, "sluice");
   const unsigned status = res.result_int();
@@ -173,7 +180,9 @@ struct http_server::impl {
   // never started because the io_context was destroyed first).
   class slot {
   public:
-    explicit slot(std::shared_ptr<impl> owner) : owner_(std::move(owner)) { ++owner_->connections_; }
+    explicit slot(std::shared_ptr<impl> owner) : owner_(std::move(owner)) {
+      ++owner_->connections_;
+    }
     slot(slot&& other) noexcept : owner_(std::move(other.owner_)) {}
     slot& operator=(slot&&) = delete;
     ~slot() {
@@ -198,13 +207,34 @@ struct http_server::impl {
       }
       if (self->connections_ >= limit) {
         // Over the limit: hang up at once rather than queue; a scraper retries on its next cycle.
-        spdlog::debug("http server on port {}: {} connections open, refusing another", self->port_, limit);
+        spdlog::debug("http server on port {}: {} connections open, refusing another", self->port_,
+                      limit);
         error_code ignored;
         socket.close(ignored);
         continue;
       }
       asio::co_spawn(self->strand_, serve(slot(self), std::move(socket)), asio::detached);
     }
+  }
+
+  // The handler's answer to a well-formed request; GET and HEAD only. A failing handler is an
+  // internal error of this request, never of the server.
+  static bhttp::response<bhttp::string_body> answer(impl& self,
+                                                    const bhttp::request<bhttp::string_body>& req) {
+    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+      auto res = plain_answer(bhttp::status::method_not_allowed, "method not allowed\n");
+      res.set(bhttp::field::allow, "GET, HEAD");
+      return res;
+    }
+    const std::string_view target(req.target().data(), req.target().size());
+    try {
+      return to_beast(self.handler_(target));
+    } catch (const std::exception& e) {
+      spdlog::warn("http server: handler failed for {}: {}", target, e.what());
+    } catch (...) {
+      spdlog::warn("http server: handler failed for {}", target);
+    }
+    return plain_answer(bhttp::status::internal_server_error, "internal error\n");
   }
 
   static asio::awaitable<void> serve(slot connection, tcp::socket socket) {
@@ -239,22 +269,8 @@ struct http_server::impl {
       } else {
         const auto& req = parser.get();
         keep_alive = req.keep_alive();
-        const bool head = req.method() == bhttp::verb::head;
-        if (req.method() != bhttp::verb::get && !head) {
-          res = plain_answer(bhttp::status::method_not_allowed, "method not allowed\n");
-          res.set(bhttp::field::allow, "GET, HEAD");
-        } else {
-          try {
-            res = to_beast(self.handler_(std::string_view(req.target().data(), req.target().size())));
-          } catch (const std::exception& e) {
-            spdlog::warn("http server: handler failed for {}: {}", std::string_view(req.target()), e.what());
-            res = plain_answer(bhttp::status::internal_server_error, "internal error\n");
-          } catch (...) {
-            spdlog::warn("http server: handler failed for {}", std::string_view(req.target()));
-            res = plain_answer(bhttp::status::internal_server_error, "internal error\n");
-          }
-        }
-        finish(res, req.version(), keep_alive, head);
+        res = answer(self, req);
+        finish(res, req.version(), keep_alive, req.method() == bhttp::verb::head);
       }
 
       stream.expires_after(self.options_.step_timeout);
@@ -306,7 +322,8 @@ struct http_server::impl {
   bool stopped_ = false;
 };
 
-http_server::http_server(boost::asio::any_io_executor executor, server_options options, request_handler handler)
+http_server::http_server(boost::asio::any_io_executor executor, server_options options,
+                         request_handler handler)
     : impl_(std::make_shared<impl>(std::move(executor), std::move(options), std::move(handler))) {
   asio::co_spawn(impl_->strand_, impl::accept_loop(impl_), asio::detached);
 }

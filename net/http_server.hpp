@@ -31,7 +31,8 @@ class http_server {
 public:
   // Binds and listens (throws sluice::error kind config naming the address when it cannot bind),
   // then accepts on `executor` until stop().
-  http_server(boost::asio::any_io_executor executor, server_options options, request_handler handler);
+  http_server(boost::asio::any_io_executor executor, server_options options,
+              request_handler handler);
   ~http_server();  // stop()
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

@@ -14,6 +14,7 @@ std::string percent_encode(std::string_view text);
 
 // base_url + path + "?" + encoded params. `base_url` may end in '/', `path` may start with one;
 // exactly one slash joins them. Empty params: no '?'.
-std::string make_url(std::string_view base_url, std::string_view path, const query_params& params = {});
+std::string make_url(std::string_view base_url, std::string_view path,
+                     const query_params& params = {});
 
 }  // namespace sluice::net

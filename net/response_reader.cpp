@@ -26,7 +26,9 @@ constexpr std::size_t snippet_limit = 200;
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           auto lower = [](char c) {
+             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+           };
            return lower(x) == lower(y);
          });
 }
@@ -51,7 +53,8 @@ std::optional<std::string> inflate_body(std::string& body, std::size_t limit) {
     }
     out.append(chunk, sizeof chunk - zs.avail_out);
     if (out.size() > limit) {
-      problem = "response body exceeds " + std::to_string(limit) + " bytes (after gzip decompression)";
+      problem =
+          "response body exceeds " + std::to_string(limit) + " bytes (after gzip decompression)";
       break;
     }
     if (rc == Z_STREAM_END) {
@@ -83,7 +86,8 @@ std::optional<std::string> decode_body(response& res, std::size_t limit) {
 // socket rarely delivers a whole answer at once), then end of stream (the peer closed).
 class memory_stream {
 public:
-  memory_stream(std::string_view bytes, std::size_t chunk) : rest_(bytes), chunk_(std::max<std::size_t>(chunk, 1)) {}
+  memory_stream(std::string_view bytes, std::size_t chunk)
+      : rest_(bytes), chunk_(std::max<std::size_t>(chunk, 1)) {}
 
   template <class MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
@@ -92,7 +96,8 @@ public:
       ec = asio::error::eof;
       return 0;
     }
-    const std::size_t n = asio::buffer_copy(buffers, asio::buffer(rest_.data(), std::min(chunk_, rest_.size())));
+    const std::size_t n =
+        asio::buffer_copy(buffers, asio::buffer(rest_.data(), std::min(chunk_, rest_.size())));
     rest_.remove_prefix(n);
     return n;
   }
@@ -116,7 +121,8 @@ struct response_reader::impl {
   bhttp::response_parser<bhttp::string_body> parser;
 };
 
-response_reader::response_reader(std::size_t body_limit, bool head_request) : impl_(std::make_unique<impl>()) {
+response_reader::response_reader(std::size_t body_limit, bool head_request)
+    : impl_(std::make_unique<impl>()) {
   impl_->parser.body_limit(body_limit);
   impl_->parser.header_limit(static_cast<std::uint32_t>(response_header_limit));
   if (head_request) impl_->parser.skip(true);
@@ -140,7 +146,8 @@ response response_reader::release() {
   return out;
 }
 
-received_answer take_answer(response received, std::size_t body_limit, std::chrono::system_clock::time_point now) {
+received_answer take_answer(response received, std::size_t body_limit,
+                            std::chrono::system_clock::time_point now) {
   received_answer out;
   out.res = std::move(received);
   out.problem = decode_body(out.res, body_limit);

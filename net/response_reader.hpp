@@ -54,22 +54,23 @@ private:
 
 // An answer as the client uses it to decide between returning, retrying and failing.
 struct received_answer {
-  response res;                                        // Content-Encoding decoded
-  std::optional<std::string> problem;                  // why the body is unusable (bad gzip, too big)
+  response res;                        // Content-Encoding decoded
+  std::optional<std::string> problem;  // why the body is unusable (bad gzip, too big)
   std::optional<std::chrono::milliseconds> retry_after;  // 429 and 503 only
   std::string summary;  // non-2xx only: "HTTP 503 Service Unavailable: <body snippet>"
 };
 
 // Decodes the body (gzip, x-gzip, deflate; the decoded size is capped at `body_limit` too) and
 // reads what the status asks for. `now` resolves a Retry-After given as a date.
-received_answer take_answer(response received, std::size_t body_limit, std::chrono::system_clock::time_point now);
+received_answer take_answer(response received, std::size_t body_limit,
+                            std::chrono::system_clock::time_point now);
 
 // The whole of reading, from bytes in memory: `bytes` arrive `chunk` bytes at a time, then the
 // peer closes, exactly as the client would see them on a socket.
 struct read_result {
   boost::system::error_code ec;  // a Beast/Asio error: nothing usable arrived
   bool got_some = false;
-  bool reusable = false;         // keep-alive and nothing left over after the answer
+  bool reusable = false;                  // keep-alive and nothing left over after the answer
   std::optional<received_answer> result;  // set when ec is clear
 };
 read_result read_response(std::string_view bytes, std::size_t body_limit, bool head_request,

@@ -70,8 +70,8 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
   }
 
   // IMF-fixdate, then the obsolete RFC 850 and asctime forms recipients must still accept.
-  static constexpr const char* formats[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-                                            "%a %b %d %H:%M:%S %Y"};
+  static constexpr const char* formats[] = {"%a, %d %b %Y %H:%M:%S GMT",
+                                            "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"};
   for (const char* format : formats) {
     if (auto when = parse_http_date(value, format)) {
       // In whole seconds: a far date (year 2510) minus `now` in the clock's nanoseconds would

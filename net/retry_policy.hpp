@@ -10,10 +10,10 @@
 namespace sluice::net {
 
 struct retry_policy {
-  int max_attempts = 6;                          // first try included
-  std::chrono::milliseconds base_delay{500};     // doubled per attempt
-  std::chrono::milliseconds max_delay{60'000};   // cap for backoff and for Retry-After
-  int max_throttled_attempts = 20;               // 429s are expected under load: more patience
+  int max_attempts = 6;                         // first try included
+  std::chrono::milliseconds base_delay{500};    // doubled per attempt
+  std::chrono::milliseconds max_delay{60'000};  // cap for backoff and for Retry-After
+  int max_throttled_attempts = 20;              // 429s are expected under load: more patience
   // The longest Retry-After that is waited for. A longer one (`Retry-After: 86400`) fails the
   // request at once with the time to retry, and pauses the source until then (http_client): no
   // run, a one-shot sync least of all, should sit idle for hours on one request.

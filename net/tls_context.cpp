@@ -23,7 +23,8 @@ std::shared_ptr<ssl::context> make_context(const std::string& ca_file, const std
   if (!ca_file.empty()) {
     ctx->load_verify_file(ca_file, ec);
     if (ec)
-      throw error(error_kind::config, source + ": cannot load CA file " + ca_file + ": " + ec.message());
+      throw error(error_kind::config,
+                  source + ": cannot load CA file " + ca_file + ": " + ec.message());
   }
   ctx->set_verify_mode(ssl::verify_peer);
   return ctx;
@@ -31,7 +32,8 @@ std::shared_ptr<ssl::context> make_context(const std::string& ca_file, const std
 
 }  // namespace
 
-std::shared_ptr<ssl::context> shared_tls_context(const std::string& ca_file, const std::string& source) {
+std::shared_ptr<ssl::context> shared_tls_context(const std::string& ca_file,
+                                                 const std::string& source) {
   // Weak entries: a context whose last client is gone (sources removed by a reload) is freed,
   // and a CA file replaced on disk is read again by the clients built after that.
   static std::mutex mutex;

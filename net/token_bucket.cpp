@@ -47,7 +47,8 @@ bool token_bucket::try_take_now(clock::time_point now) {
   if (paused_until_ > now) return false;
   if (rate_ <= 0) return true;
   const auto from = std::max(last_, paused_until_);
-  if (now > from) tokens_ = std::min(burst_, tokens_ + seconds_d(now - from).count() * effective_rate(now));
+  if (now > from)
+    tokens_ = std::min(burst_, tokens_ + seconds_d(now - from).count() * effective_rate(now));
   last_ = std::max(last_, now);
   // Only a whole token that is there now: never a reservation, so normal callers queued behind
   // the current balance keep their slots.
@@ -63,7 +64,8 @@ token_bucket::clock::duration token_bucket::low_priority_retry_after(clock::time
   // the time until it reaches one whole token again, counted from the pause's end.
   double tokens = tokens_;
   const auto from = started_ ? std::max(last_, paused_until_) : now;
-  if (now > from) tokens = std::min(burst_, tokens + seconds_d(now - from).count() * effective_rate(now));
+  if (now > from)
+    tokens = std::min(burst_, tokens + seconds_d(now - from).count() * effective_rate(now));
   const double missing = 1.0 - tokens;
   if (missing <= 0) return pause_left;
   // Rounded up, and not below a millisecond: a wake-up a hair too early would find the token

@@ -1,6 +1,8 @@
--- sluice schema, version 1: the data tables of DESIGN.md section 5, the bookkeeping tables and
--- views for BI tools. Names are unqualified: the migration runner sets search_path to the
--- configured schema (default "sluice") and creates schema_migrations itself before this runs.
+-- sluice schema, version 1: the data tables (docs/architecture.md, "Tables"), the bookkeeping
+-- tables and views for BI tools. Names are unqualified: the migration runner sets search_path to
+-- the configured schema (default "sluice") and creates schema_migrations itself before this runs.
+-- earlier checksum: e2cda3877d06727b3806f6f8544e7daeca77a9117bebb7a0928814d7fe2b040f
+--   (the same statements; only these comments were reworded since)
 --
 -- Common to every data table: the key (source, external_id); `raw` keeps the whole API object;
 -- `content_hash` lets the writer skip rows whose mapped content did not change, so re-reading a

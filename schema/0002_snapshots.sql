@@ -1,5 +1,8 @@
--- sluice schema, version 2: deletion detection for snapshot streams (DESIGN.md section 6) and
--- review views for BI tools. Names are unqualified: the migration runner sets search_path.
+-- sluice schema, version 2: deletion detection for snapshot streams (docs/architecture.md,
+-- "Sync semantics") and review views for BI tools. Names are unqualified: the migration runner
+-- sets search_path.
+-- earlier checksum: 544c3cb95ad8f9a088a8a7084018413fe7390dd6ee77a44b73a1eb38310d9979
+--   (the same statements; only these comments were reworded since)
 
 ------------------------------------------------------------------------------------------------
 -- snapshot_seen

@@ -1,7 +1,10 @@
--- sluice schema, version 4: daemon mode (DESIGN.md section 8). Leases say which process on which
--- host holds them, so a lease of a process that died on this host can be taken at once; instances
--- keep a heartbeat so each `sluice run` knows who shares the work; backfill jobs record who ran
--- them and how far they got. Names are unqualified: the migration runner sets search_path.
+-- sluice schema, version 4: daemon mode (docs/architecture.md, "The daemon"). Leases say which
+-- process on which host holds them, so a lease of a process that died on this host can be taken
+-- at once; instances keep a heartbeat so each `sluice run` knows who shares the work; backfill
+-- jobs record who ran them and how far they got. Names are unqualified: the migration runner
+-- sets search_path.
+-- earlier checksum: f77354067f36abb7cc7f5c846aa2550f9ca5f99c6336f934ccd4415cc412e968
+--   (the same statements; only these comments were reworded since)
 
 ------------------------------------------------------------------------------------------------
 -- leases

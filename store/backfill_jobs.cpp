@@ -75,20 +75,20 @@ std::optional<backfill_job> backfill_store::find_unfinished(std::string_view sou
                                                             std::string_view stream,
                                                             std::optional<timestamp> since,
                                                             std::optional<timestamp> until) {
-  return impl_->run("cannot look up backfill jobs",
-                    [&](pqxx::connection& c) -> std::optional<backfill_job> {
-    pqxx::nontransaction tx(c);
-    // IS NOT DISTINCT FROM: an open end (NULL) matches only an open end.
-    auto r = tx.exec_params(impl_->select() +
-                                " WHERE source = $1 AND stream = $2"
-                                " AND since IS NOT DISTINCT FROM $3::timestamptz"
-                                " AND until IS NOT DISTINCT FROM $4::timestamptz"
-                                " AND status IN ('pending', 'running') ORDER BY id LIMIT 1",
-                            std::string(source), std::string(stream), time_param(since),
-                            time_param(until));
-    if (r.empty()) return std::nullopt;
-    return impl::read(r[0]);
-  });
+  return impl_->run(
+      "cannot look up backfill jobs", [&](pqxx::connection& c) -> std::optional<backfill_job> {
+        pqxx::nontransaction tx(c);
+        // IS NOT DISTINCT FROM: an open end (NULL) matches only an open end.
+        auto r = tx.exec_params(impl_->select() +
+                                    " WHERE source = $1 AND stream = $2"
+                                    " AND since IS NOT DISTINCT FROM $3::timestamptz"
+                                    " AND until IS NOT DISTINCT FROM $4::timestamptz"
+                                    " AND status IN ('pending', 'running') ORDER BY id LIMIT 1",
+                                std::string(source), std::string(stream), time_param(since),
+                                time_param(until));
+        if (r.empty()) return std::nullopt;
+        return impl::read(r[0]);
+      });
 }
 
 backfill_job backfill_store::create(std::string_view source, std::string_view stream,
@@ -109,11 +109,11 @@ backfill_job backfill_store::create(std::string_view source, std::string_view st
 std::optional<backfill_job> backfill_store::get(std::int64_t id) {
   return impl_->run("cannot read backfill job",
                     [&](pqxx::connection& c) -> std::optional<backfill_job> {
-    pqxx::nontransaction tx(c);
-    auto r = tx.exec_params(impl_->select() + " WHERE id = $1", id);
-    if (r.empty()) return std::nullopt;
-    return impl::read(r[0]);
-  });
+                      pqxx::nontransaction tx(c);
+                      auto r = tx.exec_params(impl_->select() + " WHERE id = $1", id);
+                      if (r.empty()) return std::nullopt;
+                      return impl::read(r[0]);
+                    });
 }
 
 std::vector<backfill_job> backfill_store::unfinished(const std::vector<std::string>& sources) {
@@ -130,9 +130,9 @@ std::vector<backfill_job> backfill_store::unfinished(const std::vector<std::stri
 std::vector<backfill_job> backfill_store::recent(std::string_view source, std::size_t limit) {
   return impl_->run("cannot list backfill jobs", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    return impl::read_all(tx.exec_params(
-        impl_->select() + " WHERE source = $1 ORDER BY id DESC LIMIT $2", std::string(source),
-        static_cast<std::int64_t>(limit)));
+    return impl::read_all(
+        tx.exec_params(impl_->select() + " WHERE source = $1 ORDER BY id DESC LIMIT $2",
+                       std::string(source), static_cast<std::int64_t>(limit)));
   });
 }
 

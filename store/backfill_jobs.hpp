@@ -19,9 +19,9 @@ struct backfill_job {
   std::int64_t id = 0;
   std::string source;
   std::string stream;
-  std::optional<timestamp> since;  // inclusive; nullopt: from the beginning
-  std::optional<timestamp> until;  // exclusive; nullopt: up to now
-  std::string status;              // pending | running | succeeded | failed
+  std::optional<timestamp> since;       // inclusive; nullopt: from the beginning
+  std::optional<timestamp> until;       // exclusive; nullopt: up to now
+  std::string status;                   // pending | running | succeeded | failed
   std::optional<std::string> progress;  // JSON, the walk's position (as the connector wrote it)
   std::int64_t records = 0;             // rows written so far (all attempts)
   std::string holder;                   // who runs / ran it last

@@ -79,12 +79,12 @@ group_outcome batch_writer::impl::process(std::vector<job>& group) {
     const std::string why =
         refused ? describe_sql_failure(e.what(), connection.sent) : one_line(e.what());
     outcome.failure = std::make_exception_ptr(
-        error(error_kind::database, failure_context(kind, sink) + ": " +
-                                        redact_secrets(why, connection.db().url)));
+        error(error_kind::database,
+              failure_context(kind, sink) + ": " + redact_secrets(why, connection.db().url)));
   } catch (...) {
-    outcome.failure = std::make_exception_ptr(error(
-        error_kind::database, fmt::format("cannot write {}/{}: unknown failure", sink.source,
-                                          sink.stream)));
+    outcome.failure = std::make_exception_ptr(
+        error(error_kind::database,
+              fmt::format("cannot write {}/{}: unknown failure", sink.source, sink.stream)));
   }
   // A lost connection is replaced before the next commit; its temp tables went with it.
   if (outcome.failure) connection.drop_if_lost();

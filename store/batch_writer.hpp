@@ -26,12 +26,12 @@ struct commit_report {
   std::int64_t inserted = 0;
   std::int64_t updated = 0;
   std::int64_t deleted = 0;
-  double seconds = 0;        // BEGIN to COMMIT
+  double seconds = 0;  // BEGIN to COMMIT
 };
 
 struct writer_options {
-  std::size_t max_queued_rows = 8'000;     // back-pressure: write() waits beyond this
-  std::size_t max_rows_per_commit = 4'000;   // consecutive batches of one stream are coalesced
+  std::size_t max_queued_rows = 8'000;      // back-pressure: write() waits beyond this
+  std::size_t max_rows_per_commit = 4'000;  // consecutive batches of one stream are coalesced
   // Called after each successful commit, on the writer thread (metrics). Must not block.
   std::function<void(const commit_report&)> on_commit{};
 };
@@ -43,8 +43,8 @@ struct sink_options {
   const table_def* table = nullptr;
   std::int64_t run_id = 0;  // the sync_runs row of this run (0: none)
   // Fencing: when non-empty, every transaction of this sink first locks the source's lease row
-  // (FOR KEY SHARE) and fails with kind `cancelled` ("lease lost") unless this holder still holds an
-  // unexpired lease. A process that lost its lease (paused, partitioned) can then never commit
+  // (FOR KEY SHARE) and fails with kind `cancelled` ("lease lost") unless this holder still holds
+  // an unexpired lease. A process that lost its lease (paused, partitioned) can then never commit
   // stale rows or move a cursor after another process took the source over.
   std::string lease_holder{};
   // Backfill: cursor_after of each batch is stored as backfill_jobs.progress of this job (with

@@ -21,8 +21,8 @@ namespace {
 void check_column(const table_def& table, std::string_view column) {
   for (const auto& c : table.columns)
     if (c.name == column && c.type == column_type::timestamptz) return;
-  throw std::invalid_argument(fmt::format("census: {}.{} is not a timestamptz column",
-                                          table.name, column));
+  throw std::invalid_argument(
+      fmt::format("census: {}.{} is not a timestamptz column", table.name, column));
 }
 
 // Counts per span before anything is marked.
@@ -37,12 +37,12 @@ std::string percent(double share) { return fmt::format("{:.4g}", share * 100.0);
 // The snapshot valve, per span: a range re-read may not mark more than max_delete_fraction of
 // its live rows.
 std::optional<std::string> valve_reason(const span_tally& t, double max_fraction) {
-  if (t.rows > 0 && t.seen == 0)
-    return fmt::format("none of the span's {} rows came back", t.rows);
+  if (t.rows > 0 && t.seen == 0) return fmt::format("none of the span's {} rows came back", t.rows);
   const double allowed = max_fraction * static_cast<double>(t.rows);
   if (static_cast<double>(t.vanished) > allowed + 1e-9 * allowed)
     return fmt::format("would mark {} of the span's {} rows deleted ({}%, max {}%)", t.vanished,
-                       t.rows, percent(static_cast<double>(t.vanished) / static_cast<double>(t.rows)),
+                       t.rows,
+                       percent(static_cast<double>(t.vanished) / static_cast<double>(t.rows)),
                        percent(max_fraction));
   return std::nullopt;
 }
@@ -57,7 +57,8 @@ struct census::impl {
   std::string table(const table_def& t) const { return schema + "." + quote_identifier(t.name); }
 
   // Alias t. Rows marked vanished hold their mark while it is at least as recent as their last
-  // write. The table's name is one of sluice's own (tables::find), safe as a literal.
+  // write. The table's name is one of sluice's own (a connector's table description), safe as a
+  // literal.
   std::string presence_sql(const table_def& t, row_presence presence) const {
     if (presence == row_presence::live) return "t.deleted_at IS NULL";
     return "(t.deleted_at IS NULL OR NOT EXISTS (SELECT 1 FROM " + schema +
@@ -108,13 +109,12 @@ std::vector<timestamp> census::times(std::string_view source, const table_def& t
   });
 }
 
-std::int64_t census::count(std::string_view source, const table_def& table,
-                           row_presence presence) {
+std::int64_t census::count(std::string_view source, const table_def& table, row_presence presence) {
   return impl_->conn->run("cannot count the table's rows", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     return tx
-        .exec_params1("SELECT count(*) FROM " + impl_->table(table) + " t WHERE t.source = $1 AND " +
-                          impl_->presence_sql(table, presence),
+        .exec_params1("SELECT count(*) FROM " + impl_->table(table) +
+                          " t WHERE t.source = $1 AND " + impl_->presence_sql(table, presence),
                       std::string(source))[0]
         .as<std::int64_t>();
   });
@@ -131,13 +131,13 @@ span_tally census::impl::tally(pqxx::work& tx, std::string_view source, const va
                                const time_span& span) {
   const auto counts = tx.exec_params1(
       "SELECT count(*), count(s.external_id), count(*) FILTER (WHERE s.external_id IS NULL AND "
-      "t.synced_at < $4::timestamptz) FROM " + table(*r.table) +
+      "t.synced_at < $4::timestamptz) FROM " +
+          table(*r.table) +
           " t LEFT JOIN pg_temp.sluice_verify_seen s ON s.external_id = t.external_id WHERE " +
           span_sql(r, span),
       std::string(source), time_param(span.from), time_param(span.to),
       format_timestamp(r.read_started));
-  return {counts[0].as<std::int64_t>(), counts[1].as<std::int64_t>(),
-          counts[2].as<std::int64_t>()};
+  return {counts[0].as<std::int64_t>(), counts[1].as<std::int64_t>(), counts[2].as<std::int64_t>()};
 }
 
 // Marks the span's vanished rows: live ones get deleted_at; every one gets a cleared
@@ -148,13 +148,16 @@ std::int64_t census::impl::mark(pqxx::work& tx, std::string_view source,
   const auto done = tx.exec_params1(
       "WITH gone AS (UPDATE " + table(*r.table) +
           " t SET deleted_at = coalesce(t.deleted_at, now()), synced_at = now(), "
-          "content_hash = '\\x00' WHERE " + span_sql(r, span) +
+          "content_hash = '\\x00' WHERE " +
+          span_sql(r, span) +
           " AND t.synced_at < $4::timestamptz AND NOT EXISTS (SELECT 1 FROM "
           "pg_temp.sluice_verify_seen s WHERE s.external_id = t.external_id) "
           "RETURNING t.external_id, t.deleted_at = now() AS newly), "
-          "marked AS (INSERT INTO " + schema +
+          "marked AS (INSERT INTO " +
+          schema +
           ".verification_marks (source, table_name, external_id, marked_at, verification_id) "
-          "SELECT $1, '" + std::string(r.table->name) +
+          "SELECT $1, '" +
+          std::string(r.table->name) +
           "', g.external_id, now(), $5 FROM gone g ON CONFLICT (source, table_name, "
           "external_id) DO UPDATE SET marked_at = EXCLUDED.marked_at, "
           "verification_id = EXCLUDED.verification_id RETURNING 1) "

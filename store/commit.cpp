@@ -156,7 +156,8 @@ std::vector<batch_commit::line_span> batch_commit::encode(const sink_state& sink
     const std::size_t begin = lines_.size();
     append_copy_row(lines_, sink.line_prefix, *sink.table, *r);
     const auto* id = std::get_if<std::string>(&(*r)[0]);
-    spans.push_back({begin, lines_.size(), id != nullptr ? std::string_view(*id) : std::string_view()});
+    spans.push_back(
+        {begin, lines_.size(), id != nullptr ? std::string_view(*id) : std::string_view()});
     sent.ids.push_back(spans.back().id);
   }
   return spans;
@@ -248,8 +249,8 @@ write_totals batch_commit::commit_rows(const sink_state& sink, const std::vector
 
 // Where a commit's position goes: the stream's cursor, or for a backfill its job's progress (the
 // live cursor never moves backwards because of a backfill).
-void batch_commit::store_position(pqxx::work& tx, const sink_state& sink,
-                                  const std::string* cursor, std::int64_t records) {
+void batch_commit::store_position(pqxx::work& tx, const sink_state& sink, const std::string* cursor,
+                                  std::int64_t records) {
   if (!sink.backfill_job) {
     if (cursor != nullptr) tx.exec_prepared0(statement::cursor, sink.source, sink.stream, *cursor);
     return;
@@ -260,14 +261,14 @@ void batch_commit::store_position(pqxx::work& tx, const sink_state& sink,
       tx.exec_prepared0(statement::backfill_progress, *sink.backfill_job, progress, records);
   // Without its job row the progress would be lost, and a resumed job would start over.
   if (updated.affected_rows() != 1)
-    throw error(error_kind::data, fmt::format("{}/{}: backfill job {} does not exist",
-                                              sink.source, sink.stream, *sink.backfill_job));
+    throw error(error_kind::data, fmt::format("{}/{}: backfill job {} does not exist", sink.source,
+                                              sink.stream, *sink.backfill_job));
 }
 
 // Sends encoded lines with COPY in chunks of about 1MB: one libpq call each, no per-row work
 // beyond a memcpy.
-void batch_commit::copy_lines(pqxx::work& tx, const std::string& table_name,
-                              const table_def& table, const std::vector<line_span>& which) {
+void batch_commit::copy_lines(pqxx::work& tx, const std::string& table_name, const table_def& table,
+                              const std::vector<line_span>& which) {
   std::vector<std::string> columns{"source"};
   for (const auto& col : table.columns) columns.push_back(quote_identifier(col.name));
   columns.emplace_back("content_hash");

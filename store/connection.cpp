@@ -107,8 +107,9 @@ bool reconnect_pacing::pause() {
 }
 
 guarded_connection::limits guarded_connection::limits_for(const database_options& db) {
-  return {db.statement_timeout + std::chrono::duration_cast<std::chrono::milliseconds>(deadline_margin),
-          db.reconnect_for};
+  return {
+      db.statement_timeout + std::chrono::duration_cast<std::chrono::milliseconds>(deadline_margin),
+      db.reconnect_for};
 }
 
 guarded_connection::guarded_connection(database_options db, std::string application_name)
@@ -116,7 +117,9 @@ guarded_connection::guarded_connection(database_options db, std::string applicat
 
 guarded_connection::guarded_connection(database_options db, std::string application_name,
                                        limits limits)
-    : db_(std::move(db)), name_(std::move(application_name)), limits_(limits),
+    : db_(std::move(db)),
+      name_(std::move(application_name)),
+      limits_(limits),
       conn_(connect(db_, name_)) {}
 
 void guarded_connection::call(std::string_view what,
@@ -152,8 +155,8 @@ void guarded_connection::attempt(std::string_view what,
   call_deadline deadline(conn_->sock(), limits_.call_deadline);
   const auto no_answer = [&] {
     conn_.reset();
-    return lost_connection{fmt::format("the server did not answer within {}s",
-                                       limits_.call_deadline.count() / 1000)};
+    return lost_connection{
+        fmt::format("the server did not answer within {}s", limits_.call_deadline.count() / 1000)};
   };
   try {
     f(*conn_);

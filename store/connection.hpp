@@ -29,8 +29,7 @@ std::unique_ptr<pqxx::connection> connect(const database_options& db,
 
 // A sluice::error(kind database) for a failure from the driver: `context` + its message, with
 // credentials removed and libpq's trailing newlines trimmed.
-error database_error(std::string_view context, const std::exception& e,
-                     const database_options& db);
+error database_error(std::string_view context, const std::exception& e, const database_options& db);
 
 // Whether `e` means the connection is gone (broken, terminated by the server, shut down at a
 // deadline) rather than that the statement was refused: the work may be repeated on a new one.

@@ -11,7 +11,9 @@ namespace sluice::store {
 namespace {
 
 // Characters that need attention inside a COPY text field.
-constexpr bool special(char c) { return c == '\\' || c == '\t' || c == '\n' || c == '\r' || c == '\0'; }
+constexpr bool special(char c) {
+  return c == '\\' || c == '\t' || c == '\n' || c == '\r' || c == '\0';
+}
 
 void append_escape(std::string& out, char c) {
   switch (c) {

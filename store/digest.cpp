@@ -15,7 +15,7 @@ using digest = std::array<unsigned char, 32>;
 // up) on every call, which shows at a million rows.
 struct sha256_context {
   std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md{EVP_MD_fetch(nullptr, "SHA256", nullptr),
-                                                       &EVP_MD_free};
+                                                     &EVP_MD_free};
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
 
   digest operator()(std::string_view data) {

@@ -11,7 +11,8 @@ std::string fence_query(const std::string& schema) {
   // wait for its commits, which on a busy source follow each other without a gap and would starve
   // them; a takeover locks the row FOR UPDATE first (lease_store::try_acquire), which does wait
   // until every transaction that checked the old holder has ended.
-  return "SELECT holder, expires_at > now() FROM " + schema + ".leases WHERE source = $1 FOR KEY SHARE";
+  return "SELECT holder, expires_at > now() FROM " + schema +
+         ".leases WHERE source = $1 FOR KEY SHARE";
 }
 
 void check_lease(const pqxx::result& lease, std::string_view source, std::string_view holder,

@@ -85,10 +85,10 @@ struct lease_store::impl {
         }
       } catch (const pqxx::sql_error& e) {
         if (!gave_up_waiting(e)) throw;
-        throw lease_busy(error_kind::database,
-                         fmt::format("{}: {} (waited over {} ms for a row lock, or {} ms in all)",
-                                     what, first_line(e.what()), timeouts.lock.count(),
-                                     timeouts.statement.count()));
+        throw lease_busy(
+            error_kind::database,
+            fmt::format("{}: {} (waited over {} ms for a row lock, or {} ms in all)", what,
+                        first_line(e.what()), timeouts.lock.count(), timeouts.statement.count()));
       }
     });
   }
@@ -130,8 +130,8 @@ lease_store::lease_store(const database_options& db, lease_identity me, std::chr
   // gives up when the server stays silent past twice the statement timeout (or a third of the
   // TTL), and a lost connection is tried once more at once, then left to the next round.
   const auto ttl_ms = std::chrono::duration_cast<milliseconds>(ttl);
-  const guarded_connection::limits limits{
-      std::max(2 * impl_->timeouts.statement, ttl_ms / 3), milliseconds(0)};
+  const guarded_connection::limits limits{std::max(2 * impl_->timeouts.statement, ttl_ms / 3),
+                                          milliseconds(0)};
   impl_->conn = std::make_unique<guarded_connection>(db, "sluice-leases", limits);
 }
 
@@ -151,10 +151,10 @@ bool lease_store::try_acquire(std::string_view source) {
     // expiry to the microsecond) goes into the condition, so if another process took the lease
     // meanwhile, its row no longer matches and is not overwritten.
     std::optional<std::string> gone_holder, gone_expiry;
-    auto current = tx.exec_params("SELECT holder, expires_at::text, " +
-                                      std::string(identity_columns) + " FROM " +
-                                      impl_->table("leases") + " WHERE source = $1",
-                                  std::string(source));
+    auto current =
+        tx.exec_params("SELECT holder, expires_at::text, " + std::string(identity_columns) +
+                           " FROM " + impl_->table("leases") + " WHERE source = $1",
+                       std::string(source));
     if (!current.empty() && current[0][0].as<std::string>() != me.holder &&
         impl_->gone(current[0], 2)) {
       gone_holder = current[0][0].as<std::string>();
@@ -184,9 +184,8 @@ bool lease_store::try_acquire(std::string_view source) {
             " WHERE l.holder = $2 OR l.expires_at <= now()"
             " OR (l.holder = $10 AND l.expires_at = $11::timestamptz)"
             " RETURNING 1",
-        std::string(source), me.holder, me.host, p.pid, p.instance_id, p.boot_id,
-        p.pid_namespace, p.start_ticks, static_cast<double>(impl_->ttl.count()), gone_holder,
-        gone_expiry);
+        std::string(source), me.holder, me.host, p.pid, p.instance_id, p.boot_id, p.pid_namespace,
+        p.start_ticks, static_cast<double>(impl_->ttl.count()), gone_holder, gone_expiry);
     return !taken.empty();
   });
 }
@@ -212,9 +211,9 @@ std::vector<std::string> lease_store::renew(const std::vector<std::string>& sour
 void lease_store::release(const std::vector<std::string>& sources) {
   if (sources.empty()) return;
   impl_->bounded("cannot release leases", [&](pqxx::work& tx) {
-    tx.exec_params0("DELETE FROM " + impl_->table("leases") +
-                        " WHERE source = ANY($1::text[]) AND holder = $2",
-                    text_array_literal(sources), impl_->me.holder);
+    tx.exec_params0(
+        "DELETE FROM " + impl_->table("leases") + " WHERE source = ANY($1::text[]) AND holder = $2",
+        text_array_literal(sources), impl_->me.holder);
   });
 }
 
@@ -230,8 +229,8 @@ std::vector<lease_row> lease_store::leases() {
 
 std::optional<lease_row> lease_store::holder_of(std::string_view source) {
   return impl_->bounded("cannot read lease", [&](pqxx::work& tx) -> std::optional<lease_row> {
-    auto r = tx.exec_params("SELECT " + impl_->lease_columns() + " FROM " +
-                                impl_->table("leases") + " WHERE source = $1",
+    auto r = tx.exec_params("SELECT " + impl_->lease_columns() + " FROM " + impl_->table("leases") +
+                                " WHERE source = $1",
                             std::string(source));
     if (r.empty()) return std::nullopt;
     lease_row row = impl_->read_lease(r[0]);
@@ -243,8 +242,8 @@ std::optional<lease_row> lease_store::holder_of(std::string_view source) {
 // Other instances' rows whose process is certainly gone, as (holder, instance_id).
 std::vector<std::pair<std::string, std::string>> lease_store::impl::gone_instances(pqxx::work& tx) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& r : tx.exec_params("SELECT holder, " + std::string(identity_columns) +
-                                          " FROM " + table("instances") + " WHERE holder <> $1",
+  for (const auto& r : tx.exec_params("SELECT holder, " + std::string(identity_columns) + " FROM " +
+                                          table("instances") + " WHERE holder <> $1",
                                       me.holder))
     if (gone(r, 1)) out.emplace_back(r[0].as<std::string>(), read_text(r[1]));
   return out;
@@ -270,7 +269,8 @@ std::vector<instance_row> lease_store::heartbeat(
     // housekeeping: rows another session holds locked are skipped (SKIP LOCKED) rather than
     // waited for, and go in a later round. Gone rows are matched by exact (holder, instance_id).
     tx.exec_params0("DELETE FROM " + instances + " WHERE holder IN (SELECT holder FROM " +
-                        instances + " WHERE expires_at <= now() AND holder <> $1"
+                        instances +
+                        " WHERE expires_at <= now() AND holder <> $1"
                         " FOR UPDATE SKIP LOCKED)",
                     me.holder);
     auto gone = impl_->gone_instances(tx);
@@ -281,7 +281,8 @@ std::vector<instance_row> lease_store::heartbeat(
         ids.push_back(id);
       }
       tx.exec_params0("DELETE FROM " + instances + " WHERE holder IN (SELECT i.holder FROM " +
-                          instances + " i JOIN unnest($1::text[], $2::text[]) AS d(holder, id)"
+                          instances +
+                          " i JOIN unnest($1::text[], $2::text[]) AS d(holder, id)"
                           " ON i.holder = d.holder AND i.instance_id = d.id"
                           " FOR UPDATE OF i SKIP LOCKED)",
                       text_array_literal(holders), text_array_literal(ids));
@@ -295,7 +296,8 @@ std::vector<instance_row> lease_store::heartbeat(
                                         me.holder)) {
       instance_row row;
       row.holder = r[0].as<std::string>();
-      if (std::any_of(gone.begin(), gone.end(), [&](const auto& g) { return g.first == row.holder; }))
+      if (std::any_of(gone.begin(), gone.end(),
+                      [&](const auto& g) { return g.first == row.holder; }))
         continue;
       row.sources = read_text_array(r[1]);
       row.self = row.holder == me.holder;

@@ -32,9 +32,9 @@
 namespace sluice::store {
 
 struct lease_identity {
-  std::string holder;         // unique per process (daemon/lease_keeper names it)
-  std::string host;           // this host's name (gethostname), for people reading the tables
-  process_identity process;   // for the dead-process rule
+  std::string holder;        // unique per process (daemon/lease_keeper names it)
+  std::string host;          // this host's name (gethostname), for people reading the tables
+  process_identity process;  // for the dead-process rule
 };
 
 struct lease_row {

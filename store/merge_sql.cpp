@@ -110,14 +110,18 @@ std::string merge_sql(const std::string& schema, const table_def& table) {
       " t WHERE t.source = s.source AND t.external_id = s.external_id LIMIT 1) old ON true"
       " WHERE old.content_hash IS DISTINCT FROM s.content_hash";
   return "WITH written AS ("
-         " INSERT INTO " + target + " AS t (" + columns + ")"
-         " SELECT " + prefixed_columns + " FROM " + staging + " s" + lookup +
+         " INSERT INTO " +
+         target + " AS t (" + columns +
+         ")"
+         " SELECT " +
+         prefixed_columns + " FROM " + staging + " s" + lookup +
          " ON CONFLICT (source, external_id) DO UPDATE SET " + update_assignments(table) +
          "content_hash = EXCLUDED.content_hash, synced_at = now()"
          " WHERE t.content_hash IS DISTINCT FROM EXCLUDED.content_hash"
          " RETURNING t.xmax = 0 AS inserted"
          "), deleted AS ("
-         " SELECT count(*) AS n FROM " + staging + " s" + lookup +
+         " SELECT count(*) AS n FROM " +
+         staging + " s" + lookup +
          " AND s.deleted_at IS NOT NULL AND old.deleted_at IS NULL"
          ") SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
          " (SELECT n FROM deleted) FROM written";

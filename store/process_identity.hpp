@@ -14,11 +14,11 @@
 namespace sluice::store {
 
 struct process_identity {
-  std::string instance_id;                  // 32 hex digits, random per process
-  std::optional<std::string> boot_id;       // /proc/sys/kernel/random/boot_id; none if unreadable
-  std::optional<std::string> pid_namespace; // readlink /proc/self/ns/pid, e.g. "pid:[4026531836]"
-  int pid = 0;                              // in that namespace
-  std::optional<std::int64_t> start_ticks;  // clock ticks after boot (/proc/PID/stat field 22)
+  std::string instance_id;                   // 32 hex digits, random per process
+  std::optional<std::string> boot_id;        // /proc/sys/kernel/random/boot_id; none if unreadable
+  std::optional<std::string> pid_namespace;  // readlink /proc/self/ns/pid, e.g. "pid:[4026531836]"
+  int pid = 0;                               // in that namespace
+  std::optional<std::int64_t> start_ticks;   // clock ticks after boot (/proc/PID/stat field 22)
 };
 
 // This process, read once (the instance id stays the same for the process's lifetime).

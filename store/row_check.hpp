@@ -12,8 +12,8 @@ namespace sluice::store {
 
 // Throws sluice::error (kind data) "source 's', stream 'x': record '12…', field external_id:
 // ..." for the first identifier column (`external_id`, `*_external_id`) that is empty (the key
-// only), longer than max_id_bytes (core/record.hpp), holds a NUL or is not valid UTF-8. The record id quoted is
-// shortened and made printable.
+// only), longer than max_id_bytes (core/record.hpp), holds a NUL or is not valid UTF-8. The record
+// id quoted is shortened and made printable.
 void check_storable(std::string_view source, std::string_view stream, const table_def& table,
                     const row& r);
 

@@ -22,24 +22,24 @@ std::string percent(double share) { return fmt::format("{:.4g}", share * 100.0);
 // The snapshot's counts, before anything is marked: result.seen, live_before and vanished.
 void count(pqxx::work& tx, const std::string& target, const std::string& seen_table,
            const sink_state& sink, snapshot_result& result) {
-  result.seen = tx.exec_params1("SELECT count(*) FROM " + seen_table +
-                                    " WHERE source = $1 AND stream = $2",
-                                sink.source, sink.stream)[0]
-                    .as<std::int64_t>();
+  result.seen =
+      tx.exec_params1("SELECT count(*) FROM " + seen_table + " WHERE source = $1 AND stream = $2",
+                      sink.source, sink.stream)[0]
+          .as<std::int64_t>();
   // The seen table's key makes the join match at most once per row.
-  const auto counts = tx.exec_params1(
-      "SELECT count(*), count(*) FILTER (WHERE s.external_id IS NULL) FROM " + target +
-          " t LEFT JOIN " + seen_table +
-          " s ON s.source = $1 AND s.stream = $2 AND s.external_id = t.external_id"
-          " WHERE t.source = $1 AND t.deleted_at IS NULL",
-      sink.source, sink.stream);
+  const auto counts =
+      tx.exec_params1("SELECT count(*), count(*) FILTER (WHERE s.external_id IS NULL) FROM " +
+                          target + " t LEFT JOIN " + seen_table +
+                          " s ON s.source = $1 AND s.stream = $2 AND s.external_id = t.external_id"
+                          " WHERE t.source = $1 AND t.deleted_at IS NULL",
+                      sink.source, sink.stream);
   result.live_before = counts[0].as<std::int64_t>();
   result.vanished = counts[1].as<std::int64_t>();
 }
 
 // Marks the live rows of the source that the snapshot did not see; returns how many.
-std::int64_t mark_vanished(pqxx::work& tx, const std::string& target,
-                           const std::string& seen_table, const sink_state& sink) {
+std::int64_t mark_vanished(pqxx::work& tx, const std::string& target, const std::string& seen_table,
+                           const sink_state& sink) {
   // content_hash '\x00' can never equal a real (16-byte) hash: the row's hash covered the
   // deleted_at the connector sent (NULL), so if the record comes back unchanged, the writer's
   // hash check must not skip it, or deleted_at would never be cleared.
@@ -56,8 +56,8 @@ std::int64_t mark_vanished(pqxx::work& tx, const std::string& target,
 // The safety valve: why marking `vanished` of `live` rows deleted would be wrong, or nullopt when
 // it may go ahead. Exactly `max_fraction` of the live rows may go; the tolerance only absorbs
 // the rounding of max_fraction * live (vanished is a whole number).
-std::optional<std::string> valve_reason(std::int64_t seen, std::int64_t live,
-                                        std::int64_t vanished, double max_fraction) {
+std::optional<std::string> valve_reason(std::int64_t seen, std::int64_t live, std::int64_t vanished,
+                                        double max_fraction) {
   if (seen == 0 && live > 0)
     return fmt::format("the snapshot was empty while {} rows are live", live);
   const double allowed = max_fraction * static_cast<double>(live);
@@ -101,8 +101,8 @@ snapshot_result complete_snapshot(writer_connection& connection, const writer_op
   tx.exec("SET LOCAL enable_seqscan = on; SET LOCAL enable_nestloop = off");
   count(tx, target, seen_table, sink, result);
 
-  if (auto reason = valve_reason(result.seen, result.live_before, result.vanished,
-                                 j.max_delete_fraction)) {
+  if (auto reason =
+          valve_reason(result.seen, result.live_before, result.vanished, j.max_delete_fraction)) {
     result.suspicious = true;
     result.reason = std::move(*reason);
   } else if (result.vanished > 0) {

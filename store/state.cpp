@@ -10,7 +10,6 @@
 #include <pqxx/transaction>
 
 #include "core/redaction.hpp"
-#include "core/tables.hpp"
 #include "core/utf8_text.hpp"
 #include "store/connection.hpp"
 #include "store/redact.hpp"
@@ -63,6 +62,13 @@ std::optional<timestamp> state::last_full_run(std::string_view source, std::stri
 
 namespace {
 
+bool is_plain_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 63) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
 constexpr std::string_view abandoned_message =
     "abandoned: the process running it stopped or lost its database connection before recording "
     "the end (what it committed is kept)";
@@ -81,11 +87,11 @@ std::int64_t state::begin_run(std::string_view source, std::string_view stream,
     // NULL when no lease is held (libpqxx sends a null pointer as NULL).
     const std::string holder_text(holder);
     const char* holder_param = holder.empty() ? nullptr : holder_text.c_str();
-    auto r = tx.exec_params1("INSERT INTO " + impl_->schema +
-                                 ".sync_runs (source, stream, mode, status, holder) "
-                                 "VALUES ($1, $2, $3, 'running', $4) RETURNING id",
-                             std::string(source), std::string(stream), std::string(mode),
-                             holder_param);
+    auto r =
+        tx.exec_params1("INSERT INTO " + impl_->schema +
+                            ".sync_runs (source, stream, mode, status, holder) "
+                            "VALUES ($1, $2, $3, 'running', $4) RETURNING id",
+                        std::string(source), std::string(stream), std::string(mode), holder_param);
     tx.commit();
     return r[0].as<std::int64_t>();
   });
@@ -94,12 +100,14 @@ std::int64_t state::begin_run(std::string_view source, std::string_view stream,
 std::int64_t state::close_abandoned_runs(std::string_view exiting_holder) {
   return impl_->run("cannot close abandoned runs", [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    auto r = tx.exec_params0(
-        "UPDATE " + impl_->schema + ".sync_runs r SET status = 'interrupted', finished_at = now(), "
-        "error = $2 WHERE r.status = 'running' AND r.holder IS NOT NULL "
-        "AND (r.holder = $1 OR NOT EXISTS (SELECT 1 FROM " + impl_->schema +
-        ".leases l WHERE l.source = r.source AND l.holder = r.holder AND l.expires_at > now()))",
-        std::string(exiting_holder), std::string(abandoned_message));
+    auto r = tx.exec_params0("UPDATE " + impl_->schema +
+                                 ".sync_runs r SET status = 'interrupted', finished_at = now(), "
+                                 "error = $2 WHERE r.status = 'running' AND r.holder IS NOT NULL "
+                                 "AND (r.holder = $1 OR NOT EXISTS (SELECT 1 FROM " +
+                                 impl_->schema +
+                                 ".leases l WHERE l.source = r.source AND l.holder = r.holder AND "
+                                 "l.expires_at > now()))",
+                             std::string(exiting_holder), std::string(abandoned_message));
     tx.commit();
     return static_cast<std::int64_t>(r.affected_rows());
   });
@@ -152,85 +160,93 @@ void state::record_run_end(std::int64_t run_id, const run_outcome& outcome,
                         "inserted = $4, updated = $5, deleted = $6, warnings = $7, requests = $8, "
                         "throttled = $9, retries = $10, first_warning = $11, error_kind = $12, "
                         "error = $13 WHERE id = $1",
-                    run_id, outcome.status, t.records, t.inserted, t.updated, t.deleted,
-                    n.warnings, n.requests, n.throttled, n.retries, warning_param, kind_param,
-                    error_param);
+                    run_id, outcome.status, t.records, t.inserted, t.updated, t.deleted, n.warnings,
+                    n.requests, n.throttled, n.retries, warning_param, kind_param, error_param);
     tx.commit();
   });
 }
 
+namespace {
+
+// The configured streams, then every other stream the database has a cursor or a run of.
+std::vector<state::stream_key> status_keys(pqxx::read_transaction& tx, const std::string& s,
+                                           const std::vector<state::stream_key>& configured) {
+  std::vector<state::stream_key> keys = configured;
+  std::set<std::pair<std::string, std::string>> known;
+  for (const auto& k : configured) known.emplace(k.source, k.stream);
+  for (const auto& r :
+       tx.exec("SELECT source, stream FROM " + s + ".sync_state UNION SELECT source, stream FROM " +
+               s + ".sync_runs ORDER BY 1, 2")) {
+    auto key = std::make_pair(r[0].as<std::string>(), r[1].as<std::string>());
+    if (known.insert(key).second) keys.push_back({key.first, key.second, ""});
+  }
+  return keys;
+}
+
+void read_last_run(pqxx::read_transaction& tx, const std::string& s, stream_status& st) {
+  auto run = tx.exec_params(
+      "SELECT id, mode, status, " + micros("started_at") + ", " + micros("finished_at") +
+          ", records, inserted, updated, deleted, warnings, requests, throttled, error FROM " + s +
+          ".sync_runs WHERE source = $1 AND stream = $2 ORDER BY id DESC LIMIT 1",
+      st.source, st.stream);
+  if (run.empty()) return;
+  const auto& r = run[0];
+  st.last_run_id = r[0].as<std::int64_t>();
+  st.last_mode = read_text(r[1]);
+  st.last_status = read_text(r[2]);
+  st.last_started_at = read_time(r[3]);
+  st.last_finished_at = read_time(r[4]);
+  st.last_records = r[5].as<std::int64_t>();
+  st.last_inserted = r[6].as<std::int64_t>();
+  st.last_updated = r[7].as<std::int64_t>();
+  st.last_deleted = r[8].as<std::int64_t>();
+  st.last_warnings = r[9].as<std::int64_t>();
+  st.last_requests = r[10].as<std::int64_t>();
+  st.last_throttled = r[11].as<std::int64_t>();
+  st.last_error = read_text(r[12]);
+}
+
+stream_status read_status(pqxx::read_transaction& tx, const std::string& s,
+                          const state::stream_key& k) {
+  stream_status st;
+  st.source = k.source;
+  st.stream = k.stream;
+  auto cur = tx.exec_params("SELECT cursor::text, " + micros("updated_at") + " FROM " + s +
+                                ".sync_state WHERE source = $1 AND stream = $2",
+                            k.source, k.stream);
+  if (!cur.empty()) {
+    if (!cur[0][0].is_null()) st.cursor = cur[0][0].as<std::string>();
+    st.cursor_updated_at = read_time(cur[0][1]);
+  }
+  read_last_run(tx, s, st);
+  auto success = tx.exec_params("SELECT " + micros("max(finished_at)") + " FROM " + s +
+                                    ".sync_runs WHERE source = $1 AND stream = $2 AND "
+                                    "status = 'succeeded'",
+                                k.source, k.stream);
+  st.last_success_at = read_time(success[0][0]);
+
+  // The name comes from a connector's table description; it ends up in SQL text, so it must
+  // still look like one of sluice's own table names (and is quoted besides).
+  if (is_plain_name(k.table)) {
+    auto rows = tx.exec_params("SELECT count(*) FROM " + s + "." + quote_identifier(k.table) +
+                                   " WHERE source = $1 AND deleted_at IS NULL",
+                               k.source);
+    st.rows = rows[0][0].as<std::int64_t>();
+  }
+  auto lease = tx.exec_params(
+      "SELECT holder FROM " + s + ".leases WHERE source = $1 AND expires_at > now()", k.source);
+  if (!lease.empty()) st.lease_holder = read_text(lease[0][0]);
+  return st;
+}
+
+}  // namespace
+
 std::vector<stream_status> state::status(const std::vector<stream_key>& configured) {
   return impl_->run("cannot read status", [&](pqxx::connection& c) {
-    const std::string& s = impl_->schema;
     pqxx::read_transaction tx(c);
-
-    std::vector<stream_key> keys = configured;
-    std::set<std::pair<std::string, std::string>> known;
-    for (const auto& k : configured) known.emplace(k.source, k.stream);
-    for (const auto& r : tx.exec("SELECT source, stream FROM " + s +
-                                 ".sync_state UNION SELECT source, stream FROM " + s +
-                                 ".sync_runs ORDER BY 1, 2")) {
-      auto key = std::make_pair(r[0].as<std::string>(), r[1].as<std::string>());
-      if (known.insert(key).second) keys.push_back({key.first, key.second, ""});
-    }
-
     std::vector<stream_status> out;
-    out.reserve(keys.size());
-    for (const auto& k : keys) {
-      stream_status st;
-      st.source = k.source;
-      st.stream = k.stream;
-
-      auto cur = tx.exec_params("SELECT cursor::text, " + micros("updated_at") + " FROM " + s +
-                                    ".sync_state WHERE source = $1 AND stream = $2",
-                                k.source, k.stream);
-      if (!cur.empty()) {
-        if (!cur[0][0].is_null()) st.cursor = cur[0][0].as<std::string>();
-        st.cursor_updated_at = read_time(cur[0][1]);
-      }
-
-      auto run = tx.exec_params(
-          "SELECT id, mode, status, " + micros("started_at") + ", " + micros("finished_at") +
-              ", records, inserted, updated, deleted, warnings, requests, throttled, error FROM " +
-              s + ".sync_runs WHERE source = $1 AND stream = $2 ORDER BY id DESC LIMIT 1",
-          k.source, k.stream);
-      if (!run.empty()) {
-        const auto& r = run[0];
-        st.last_run_id = r[0].as<std::int64_t>();
-        st.last_mode = read_text(r[1]);
-        st.last_status = read_text(r[2]);
-        st.last_started_at = read_time(r[3]);
-        st.last_finished_at = read_time(r[4]);
-        st.last_records = r[5].as<std::int64_t>();
-        st.last_inserted = r[6].as<std::int64_t>();
-        st.last_updated = r[7].as<std::int64_t>();
-        st.last_deleted = r[8].as<std::int64_t>();
-        st.last_warnings = r[9].as<std::int64_t>();
-        st.last_requests = r[10].as<std::int64_t>();
-        st.last_throttled = r[11].as<std::int64_t>();
-        st.last_error = read_text(r[12]);
-      }
-
-      auto success = tx.exec_params("SELECT " + micros("max(finished_at)") + " FROM " + s +
-                                        ".sync_runs WHERE source = $1 AND stream = $2 AND "
-                                        "status = 'succeeded'",
-                                    k.source, k.stream);
-      st.last_success_at = read_time(success[0][0]);
-
-      // Only tables sluice defines are counted: the name ends up in SQL text.
-      if (!k.table.empty() && tables::find(k.table) != nullptr) {
-        auto rows = tx.exec_params("SELECT count(*) FROM " + s + "." + quote_identifier(k.table) +
-                                       " WHERE source = $1 AND deleted_at IS NULL",
-                                   k.source);
-        st.rows = rows[0][0].as<std::int64_t>();
-      }
-
-      auto lease = tx.exec_params("SELECT holder FROM " + s +
-                                      ".leases WHERE source = $1 AND expires_at > now()",
-                                  k.source);
-      if (!lease.empty()) st.lease_holder = read_text(lease[0][0]);
-      out.push_back(std::move(st));
-    }
+    for (const auto& k : status_keys(tx, impl_->schema, configured))
+      out.push_back(read_status(tx, impl_->schema, k));
     return out;
   });
 }

@@ -39,8 +39,8 @@ struct stream_status {
                last_warnings = 0, last_requests = 0, last_throttled = 0;
   std::string last_error;
   std::optional<timestamp> last_success_at;
-  std::int64_t rows = 0;      // live rows of this source in the stream's table
-  std::string lease_holder;   // empty when no live lease
+  std::int64_t rows = 0;     // live rows of this source in the stream's table
+  std::string lease_holder;  // empty when no live lease
 };
 
 class state {

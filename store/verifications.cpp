@@ -87,24 +87,24 @@ void verification_store::finish(const verification& v) {
                         "ranges_probed = $5, ranges_drifted = $6, rows_repaired = $7, "
                         "rows_deleted = $8, requests = $9, error = $10, details = $11::jsonb "
                         "WHERE id = $1",
-                    v.id, v.outcome, v.api_count, v.table_count, v.ranges_probed,
-                    v.ranges_drifted, v.rows_repaired, v.rows_deleted, v.requests,
+                    v.id, v.outcome, v.api_count, v.table_count, v.ranges_probed, v.ranges_drifted,
+                    v.rows_repaired, v.rows_deleted, v.requests,
                     text_or_null(utf8_safe(redact(v.error), 2000)), text_or_null(v.details));
     tx.commit();
   });
 }
 
 std::optional<verification> verification_store::latest(std::string_view source,
-                                                        std::string_view stream) {
-  return impl_->conn->run("cannot read verifications",
-                          [&](pqxx::connection& c) -> std::optional<verification> {
-    pqxx::nontransaction tx(c);
-    auto r = tx.exec_params("SELECT " + impl::columns() + " FROM " + impl_->table +
-                                " WHERE stream = $2 AND source = $1 ORDER BY id DESC LIMIT 1",
-                            std::string(source), std::string(stream));
-    if (r.empty()) return std::nullopt;
-    return impl::read(r[0]);
-  });
+                                                       std::string_view stream) {
+  return impl_->conn->run(
+      "cannot read verifications", [&](pqxx::connection& c) -> std::optional<verification> {
+        pqxx::nontransaction tx(c);
+        auto r = tx.exec_params("SELECT " + impl::columns() + " FROM " + impl_->table +
+                                    " WHERE stream = $2 AND source = $1 ORDER BY id DESC LIMIT 1",
+                                std::string(source), std::string(stream));
+        if (r.empty()) return std::nullopt;
+        return impl::read(r[0]);
+      });
 }
 
 std::optional<timestamp> verification_store::last_finished(std::string_view source) {

@@ -90,7 +90,7 @@ void writer_connection::repeat(bool repeat_in_doubt, const std::function<void()>
       lost = "lost during COMMIT: " + one_line(redact_secrets(e.what(), db_.url));
     } catch (const error& e) {
       if (e.kind() != error_kind::database || conn_) throw;  // a refused lease, a missing job
-      lost = e.what();                                        // connecting failed
+      lost = e.what();                                       // connecting failed
     } catch (const std::exception& e) {
       if (!connection_lost(e, conn_.get())) throw;
       lost = one_line(redact_secrets(e.what(), db_.url));
@@ -101,7 +101,8 @@ void writer_connection::repeat(bool repeat_in_doubt, const std::function<void()>
     if (!pacing.pause() || (stopping_ && pacing.attempts() > 2))
       throw error(error_kind::database,
                   fmt::format("the database connection was lost and not re-established within "
-                              "{}s: {}", db_.reconnect_for.count() / 1000, lost));
+                              "{}s: {}",
+                              db_.reconnect_for.count() / 1000, lost));
   }
 }
 

@@ -47,8 +47,8 @@ asio::awaitable<void> wait_until(const std::shared_ptr<writer_queue>& c,
                                  const std::shared_ptr<sink_state>& s, Ready ready, Select list) {
   return asio::async_initiate<decltype(asio::use_awaitable), void()>(
       [c, s, ready, list](auto handler) {
-        auto w = std::make_unique<handler_waiter<decltype(handler)>>(std::move(handler),
-                                                                     s->executor);
+        auto w =
+            std::make_unique<handler_waiter<decltype(handler)>>(std::move(handler), s->executor);
         std::unique_lock lock(c->mutex);
         if (ready(*c, *s)) {
           lock.unlock();
@@ -139,8 +139,8 @@ public:
       // Without begin_snapshot nothing was recorded, and whatever an older run left behind
       // would decide what gets deleted.
       if (!state_->in_snapshot)
-        throw std::logic_error("complete_snapshot() of " + state_->source + "/" +
-                               state_->stream + " without begin_snapshot()");
+        throw std::logic_error("complete_snapshot() of " + state_->source + "/" + state_->stream +
+                               " without begin_snapshot()");
       state_->in_snapshot = false;
       state_->snapshot_outcome.reset();
       job j{state_, {}};
@@ -164,8 +164,9 @@ private:
   void check_batch(const record_batch& batch) const {
     const table_def& table = *state_->table;
     if (batch.table != nullptr && batch.table != &table)
-      throw error(error_kind::data, fmt::format("a batch for table {} was written to the sink of {}",
-                                                batch.table->name, table.name));
+      throw error(error_kind::data,
+                  fmt::format("a batch for table {} was written to the sink of {}",
+                              batch.table->name, table.name));
     for (const auto& r : batch.rows) {
       if (r.size() != table.columns.size())
         throw error(error_kind::data, fmt::format("a row for {} has {} cells instead of {}",

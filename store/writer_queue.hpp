@@ -42,9 +42,9 @@ struct sink_state {
   std::string stream;
   const table_def* table = nullptr;
   std::int64_t run_id = 0;
-  std::string lease_holder;                 // sink_options::lease_holder
+  std::string lease_holder;                  // sink_options::lease_holder
   std::optional<std::int64_t> backfill_job;  // sink_options::backfill_job
-  std::string line_prefix;  // the source, COPY-encoded, plus a tab
+  std::string line_prefix;                   // the source, COPY-encoded, plus a tab
 
   // guarded
   write_totals totals;
@@ -56,8 +56,8 @@ struct sink_state {
 };
 
 enum class job_kind {
-  rows,              // a batch: rows and/or a cursor
-  forget_seen,       // begin_snapshot(resume = false)
+  rows,         // a batch: rows and/or a cursor
+  forget_seen,  // begin_snapshot(resume = false)
   complete_snapshot,
 };
 

@@ -36,33 +36,6 @@ inline constexpr std::size_t batch_rows = 1000;
 // once instead of retrying with backoff; other 5xx (503 and the like) are still retried.
 net::request resource_get(std::string url);
 
-// The run loops behind connector::run and connector::check, with the network passed in as `get`
-// (http_client::get in production) so tests drive them against canned answers.
-
-// One GET of an absolute URL; returns the 2xx answer or throws sluice::error.
-using fetch = std::function<boost::asio::awaitable<net::response>(std::string url)>;
-
-struct pull {
-  const source_config& source;
-  std::string resource;  // "contact", ... (= the stream name)
-  sink& out;
-  run_counters& counters;
-  fetch get;
-};
-
-// One snapshot of one resource: begin_snapshot(false), GET <base>/<resource>, the records mapped
-// (task dates read in the source's `timezone`, account_zone.hpp) and written in batches of at
-// most batch_rows, then complete_snapshot(max_delete_fraction) once
-// the whole answer was read without error (an empty list completes too: the store's safety
-// valve decides what absence means). Any failure (a request error, the error envelope, a
-// malformed body or record) throws sluice::error and leaves the snapshot open: nothing is marked
-// deleted. Throws kind config for an unknown resource.
-boost::asio::awaitable<void> pull_resource(pull p);
-
-// GET <base>/customfield (small, unlike /contact): "authenticated; 4 custom fields".
-boost::asio::awaitable<std::string> check_source(std::string source_name, std::string base_url,
-                                                 fetch get);
-
 // A failed request's error, rewritten so that the message names Clevertim's own explanation:
 // http_client's message ends in up to 200 bytes of the body, and Clevertim's error envelope
 // (`{"status":"ERROR","error":"Invalid request"}`) is shown as `Clevertim error: Invalid

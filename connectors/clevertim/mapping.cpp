@@ -9,15 +9,18 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/clevertim/tables.hpp"
 
 namespace sluice::connectors::clevertim {
 namespace {
 
 const resource_info all_resources[] = {
-    {"contact", &tables::crm_contacts},         {"company", &tables::crm_companies},
-    {"case", &tables::crm_cases},               {"opportunity", &tables::crm_opportunities},
-    {"task", &tables::crm_tasks},               {"note", &tables::crm_notes},
+    {"contact", &tables::crm_contacts},
+    {"company", &tables::crm_companies},
+    {"case", &tables::crm_cases},
+    {"opportunity", &tables::crm_opportunities},
+    {"task", &tables::crm_tasks},
+    {"note", &tables::crm_notes},
     {"customfield", &tables::crm_custom_fields},
 };
 
@@ -170,8 +173,7 @@ const resource_info* find_resource(std::string_view name) noexcept {
   return nullptr;
 }
 
-row map_contact(const boost::json::object& record, run_counters& counters,
-                std::string_view text) {
+row map_contact(const boost::json::object& record, run_counters& counters, std::string_view text) {
   auto id = required_id(record, "clevertim contact");
   record_fields fields(record, "clevertim contact " + id, counters, text);
   check_listing(fields, false);
@@ -186,8 +188,7 @@ row map_contact(const boost::json::object& record, run_counters& counters,
   return out.take();
 }
 
-row map_company(const boost::json::object& record, run_counters& counters,
-                std::string_view text) {
+row map_company(const boost::json::object& record, run_counters& counters, std::string_view text) {
   auto id = required_id(record, "clevertim company");
   record_fields fields(record, "clevertim company " + id, counters, text);
   check_listing(fields, true);
@@ -199,8 +200,7 @@ row map_company(const boost::json::object& record, run_counters& counters,
   return out.take();
 }
 
-row map_case(const boost::json::object& record, run_counters& counters,
-             std::string_view text) {
+row map_case(const boost::json::object& record, run_counters& counters, std::string_view text) {
   auto id = required_id(record, "clevertim case");
   record_fields fields(record, "clevertim case " + id, counters, text);
   row_builder out(tables::crm_cases);
@@ -230,8 +230,8 @@ row map_opportunity(const boost::json::object& record, run_counters& counters,
   return out.take();
 }
 
-row map_task(const boost::json::object& record, run_counters& counters,
-             const account_zone& zone, std::string_view text) {
+row map_task(const boost::json::object& record, run_counters& counters, const account_zone& zone,
+             std::string_view text) {
   auto id = required_id(record, "clevertim task");
   record_fields fields(record, "clevertim task " + id, counters, text);
   row_builder out(tables::crm_tasks);
@@ -255,15 +255,15 @@ row map_task(const boost::json::object& record, run_counters& counters,
     if (auto when = modified ? modified : created) {
       out.set("deleted_at", *when);
     } else {
-      counters.warn(fields.label() + ": is_deleted is true but neither lm nor ao gives a time; "
-                                     "stored as live, raw keeps it");
+      counters.warn(fields.label() +
+                    ": is_deleted is true but neither lm nor ao gives a time; "
+                    "stored as live, raw keeps it");
     }
   }
   return out.take();
 }
 
-row map_note(const boost::json::object& record, run_counters& counters,
-             std::string_view text) {
+row map_note(const boost::json::object& record, run_counters& counters, std::string_view text) {
   auto id = required_id(record, "clevertim note");
   record_fields fields(record, "clevertim note " + id, counters, text);
   row_builder out(tables::crm_notes);
@@ -307,9 +307,9 @@ row map_record(const resource_info& resource, const boost::json::object& record,
   throw error(error_kind::config, "clevertim has no resource '" + std::string(resource.name) + "'");
 }
 
-row map_element(const resource_info& resource, const boost::json::value& element,
-                std::size_t index, const body_origin& origin, run_counters& counters,
-                const account_zone& zone, std::string_view text) {
+row map_element(const resource_info& resource, const boost::json::value& element, std::size_t index,
+                const body_origin& origin, run_counters& counters, const account_zone& zone,
+                std::string_view text) {
   // The mapper knows the record, this function knows where it came from: the message says both.
   const auto prefix = [&] { return describe(origin) + ": content[" + std::to_string(index) + "]"; };
   if (!element.is_object())
@@ -327,9 +327,9 @@ void check_envelope(const boost::json::object& members, const body_origin& origi
   if (status != nullptr && status->is_string() && status->get_string() == "OK") return;
   if (status != nullptr && status->is_string() && status->get_string() == "ERROR") {
     const auto* text = members.if_contains("error");
-    std::string why = text == nullptr                ? std::string("(no error text)")
-                      : text->is_string()            ? std::string(text->get_string())
-                                                     : excerpt(*text);
+    std::string why = text == nullptr     ? std::string("(no error text)")
+                      : text->is_string() ? std::string(text->get_string())
+                                          : excerpt(*text);
     throw error(error_kind::client,
                 describe(origin) + ": HTTP " + std::to_string(http_status) +
                     " with status ERROR: Clevertim error: " + why,
@@ -337,8 +337,7 @@ void check_envelope(const boost::json::object& members, const body_origin& origi
   }
   throw error(error_kind::data,
               describe(origin) + ": answer has " +
-                  (status == nullptr ? std::string("no status")
-                                     : "status " + excerpt(*status)) +
+                  (status == nullptr ? std::string("no status") : "status " + excerpt(*status)) +
                   ", expected \"OK\" or \"ERROR\"",
               http_status);
 }

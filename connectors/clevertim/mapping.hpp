@@ -39,8 +39,7 @@ row map_contact(const boost::json::object& record, run_counters& counters,
                 std::string_view text = {});
 row map_company(const boost::json::object& record, run_counters& counters,
                 std::string_view text = {});
-row map_case(const boost::json::object& record, run_counters& counters,
-             std::string_view text = {});
+row map_case(const boost::json::object& record, run_counters& counters, std::string_view text = {});
 // `value` is a decimal in a string ("4500"): numeric text, or NULL with a warning when it is not
 // a decimal number; an empty string is no value.
 row map_opportunity(const boost::json::object& record, run_counters& counters,
@@ -52,8 +51,7 @@ row map_opportunity(const boost::json::object& record, run_counters& counters,
 // `is_deleted: true` means the source deleted the task: deleted_at = `lm` (or `ao` without it).
 row map_task(const boost::json::object& record, run_counters& counters,
              const account_zone& zone = account_zone::utc(), std::string_view text = {});
-row map_note(const boost::json::object& record, run_counters& counters,
-             std::string_view text = {});
+row map_note(const boost::json::object& record, run_counters& counters, std::string_view text = {});
 row map_custom_field(const boost::json::object& record, run_counters& counters,
                      std::string_view text = {});
 
@@ -66,8 +64,8 @@ row map_record(const resource_info& resource, const boost::json::object& record,
 // Element `index` of an answer's `content` list as a row. Throws sluice::error (kind data)
 // naming the source, the URL and the index for an element that is not an object or has no
 // usable id.
-row map_element(const resource_info& resource, const boost::json::value& element,
-                std::size_t index, const body_origin& origin, run_counters& counters,
+row map_element(const resource_info& resource, const boost::json::value& element, std::size_t index,
+                const body_origin& origin, run_counters& counters,
                 const account_zone& zone = account_zone::utc(), std::string_view text = {});
 
 // Checks Clevertim's envelope before any record is used: `"status":"OK"` passes. `"ERROR"`

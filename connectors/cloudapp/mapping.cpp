@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/cloudapp/tables.hpp"
 
 namespace sluice::connectors::cloudapp {
 namespace {
@@ -15,10 +15,9 @@ std::string item_id(const boost::json::object& item) {
   std::optional<std::string> id;
   if (href != nullptr && href->is_string()) id = id_from_href(href->get_string());
   if (!id)
-    throw error(error_kind::data,
-                "cloudapp item without a usable href (" +
-                    (href == nullptr ? std::string("absent") : excerpt(*href)) +
-                    "), so it has no id: " + excerpt(boost::json::value(item)));
+    throw error(error_kind::data, "cloudapp item without a usable href (" +
+                                      (href == nullptr ? std::string("absent") : excerpt(*href)) +
+                                      "), so it has no id: " + excerpt(boost::json::value(item)));
   return *id;
 }
 

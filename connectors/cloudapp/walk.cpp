@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/cloudapp/tables.hpp"
 
 namespace sluice::connectors::cloudapp {
 
@@ -47,8 +47,8 @@ std::optional<record_batch> items_walk::on_page(std::vector<mapped_item> items) 
   if (page_ >= page_limit_)
     throw error(error_kind::data, "cloudapp items: the " + std::string(to_string(listing_)) +
                                       " listing has items on page " + std::to_string(page_) +
-                                      " and no end in sight within " +
-                                      std::to_string(page_limit_) + " pages, stopping");
+                                      " and no end in sight within " + std::to_string(page_limit_) +
+                                      " pages, stopping");
   previous_ids_ = std::move(ids);
   items_read_ += static_cast<std::int64_t>(items.size());
   ++page_;

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 
 namespace sluice::connectors::cloutly {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
-// Cloutly records -> rows (DESIGN 5 and 6, shared/apis/cloutly.md). Pure: no I/O, so every field
-// rule is unit-tested with the vendor's own example (tests/fixtures/cloutly/).
+// Cloutly records -> rows (docs/architecture.md, "Tables" and "Sync semantics"). Pure: no I/O,
+// so every field rule is unit-tested with the vendor's own example (tests/fixtures/cloutly/).
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>

@@ -3,8 +3,7 @@
 #include <string>
 
 #include "connectors/json_body.hpp"
-#include "core/tables.hpp"
-#include "net/http_client.hpp"
+#include "connectors/review_tables.hpp"
 #include "net/query.hpp"
 
 namespace sluice::connectors::cloutly {
@@ -46,8 +45,9 @@ awaitable<verify_report> verify_reviews(verify_run& run) {
   const auto api = co_await listing_size(run);
   if (!api) {
     report.outcome = verify_outcome::unsupported;
-    report.note = "the listing's `total` is absent or counts only the page; full walks every "
-                  "full_refresh_interval are the check";
+    report.note =
+        "the listing's `total` is absent or counts only the page; full walks every "
+        "full_refresh_interval are the check";
     co_return report;
   }
   const std::int64_t table = co_await run.table.count(tables::reviews, row_presence::live);

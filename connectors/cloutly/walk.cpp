@@ -6,7 +6,7 @@
 
 #include "connectors/json_body.hpp"
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 
 namespace sluice::connectors::cloutly {
 namespace {
@@ -103,8 +103,8 @@ reviews_cursor parse_reviews_cursor(const std::optional<std::string>& cursor) {
     const auto* full = walk.if_contains("full");
     if (offset == nullptr || !offset->is_int64() || offset->get_int64() < 0) bad_cursor(*cursor);
     if (full == nullptr || !full->is_bool()) bad_cursor(*cursor);
-    result.walk = walk_progress{offset->get_int64(), time_member(walk, "newest", *cursor),
-                                full->get_bool(), {}};
+    result.walk = walk_progress{
+        offset->get_int64(), time_member(walk, "newest", *cursor), full->get_bool(), {}};
     if (result.walk->full) result.walk->tally = read_tally(walk, *cursor);
   }
   return result;
@@ -134,8 +134,9 @@ std::string backfill_progress_json(const backfill_progress& progress) {
 backfill_progress parse_backfill_progress(const std::optional<std::string>& progress) {
   if (!progress) return {};
   auto bad = [&]() -> error {
-    return error(error_kind::data, "cloutly reviews: stored backfill progress '" + *progress +
-                                       R"(' is not of the form {"offset":<n>,"oldest":"<ISO-8601>"})");
+    return error(error_kind::data,
+                 "cloutly reviews: stored backfill progress '" + *progress +
+                     R"(' is not of the form {"offset":<n>,"oldest":"<ISO-8601>"})");
   };
   boost::json::error_code ec;
   auto value = boost::json::parse(*progress, ec);
@@ -229,8 +230,7 @@ void reviews_walk::check_progress() const {
   if (pages_ <= tally_.read() + extra_pages_allowed && pages_ <= max_pages) return;
   throw error(error_kind::data,
               "cloutly reviews: " + std::to_string(pages_) + " pages read up to offset " +
-                  std::to_string(at_.offset) + " brought only " +
-                  std::to_string(tally_.read()) +
+                  std::to_string(at_.offset) + " brought only " + std::to_string(tally_.read()) +
                   " distinct reviews; the server does not honour `offset`, stopping");
 }
 

@@ -16,8 +16,8 @@ std::int64_t table_prefix::within(const second_span& span) const {
 std::optional<std::int64_t> table_prefix::split(const second_span& span) const {
   auto first = span.lo ? std::upper_bound(times_.begin(), times_.end(), at_second(*span.lo))
                        : times_.begin();
-  auto last = span.hi ? std::upper_bound(times_.begin(), times_.end(), at_second(*span.hi))
-                      : times_.end();
+  auto last =
+      span.hi ? std::upper_bound(times_.begin(), times_.end(), at_second(*span.hi)) : times_.end();
   const auto rows = last - first;
   // An open end is closed first, just outside the rows: the piece beyond holds no rows of ours,
   // so whatever the API counts there is drift that a re-read of that piece alone repairs.
@@ -45,8 +45,7 @@ bool dense(std::int64_t api, std::int64_t table) {
   return std::abs(api - table) >= pages;
 }
 
-bisection::bisection(table_prefix table, second_span root, std::int64_t api_lo,
-                     std::int64_t api_hi)
+bisection::bisection(table_prefix table, second_span root, std::int64_t api_lo, std::int64_t api_hi)
     : table_(std::move(table)) {
   if (root.lo) prefix_[*root.lo] = api_lo;
   if (root.hi) {

@@ -15,9 +15,8 @@
 #include "connectors/partoo/verify.hpp"
 #include "connectors/partoo/walk.hpp"
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "net/http.hpp"
-#include "net/http_client.hpp"
 #include "net/query.hpp"
 
 namespace sluice::connectors::partoo {
@@ -46,14 +45,15 @@ std::string query_text(const net::query_params& query) {
 [[noreturn]] void rethrow_with_origin(const error& e, const body_origin& origin,
                                       const net::query_params& query) {
   throw error(e.kind(), describe(origin) + " (" + query_text(query) + "): " + e.what(),
-              e.http_status());
+              e.http_status(), request_facts{e.attempts(), e.body_excerpt()});
 }
 
 void warn_if_incomplete(const stream_run& run, std::string_view walk, const distinct_tally& tally) {
   if (tally.complete()) return;
-  spdlog::warn("source '{}' {}: read {} distinct records where the first answer counted {}; the "
-               "source changed during the walk or its pages are inconsistent",
-               run.source.name, walk, tally.seen(), *tally.promised());
+  spdlog::warn(
+      "source '{}' {}: read {} distinct records where the first answer counted {}; the "
+      "source changed during the walk or its pages are inconsistent",
+      run.source.name, walk, tally.seen(), *tally.promised());
 }
 
 // Each page's batch is written as soon as it is mapped: write() resumes once the batch is queued,
@@ -64,8 +64,8 @@ awaitable<void> walk_reviews(stream_run& run, reviews_walk& walk, std::string_vi
     auto url = net::make_url(run.source.base_url, "/reviews", query);
     auto answer = co_await run.http.get(url, &run.counters);
     body_origin origin{run.source.name, url};
-    auto page = read_reviews_page(answer.body, answer.header_value("Content-Type"), origin,
-                                  run.counters);
+    auto page =
+        read_reviews_page(answer.body, answer.header_value("Content-Type"), origin, run.counters);
     spdlog::debug("source '{}' {}: {} records for {}", run.source.name, name, page.records.size(),
                   query_text(query));
     std::optional<record_batch> batch;
@@ -91,6 +91,12 @@ awaitable<void> walk_reviews(stream_run& run, reviews_walk& walk, std::string_vi
 // a later update_date (or one lagging by less than the lookback), and the next run's window, from
 // cursor - lookback, still holds it. (Were the order reversed, a cursor moved far ahead by the
 // first walk would make the next run's window start past deletions the second walk never read.)
+void log_backfill(const stream_run& run) {
+  if (run.backfill)
+    spdlog::debug("source '{}' {}: backfill {} from {}", run.source.name, run.stream,
+                  run.cursor ? "resumed" : "started", run.cursor.value_or("the range's start"));
+}
+
 awaitable<void> pull_reviews(stream_run& run) {
   const walk_start start = start_of(run);
   reviews_walk deleted(start, reviews_filter::deleted);
@@ -116,8 +122,8 @@ std::vector<record_batch> walk_businesses_page(stream_run& run, businesses_walk&
                                                const net::response& answer, const std::string& url,
                                                const net::query_params& query) {
   body_origin origin{run.source.name, url};
-  auto page = read_businesses_page(answer.body, answer.header_value("Content-Type"), origin,
-                                   run.counters);
+  auto page =
+      read_businesses_page(answer.body, answer.header_value("Content-Type"), origin, run.counters);
   spdlog::debug("source '{}' businesses: {} records for {}", run.source.name, page.records.size(),
                 query_text(query));
   try {
@@ -138,61 +144,72 @@ awaitable<void> pull_businesses(stream_run& run) {
     } else {
       answer = co_await run.http.get(url, &run.counters);
     }
-    auto batches = answer ? walk_businesses_page(run, walk, *answer, url, query)
-                          : walk.on_page_refused();
+    auto batches =
+        answer ? walk_businesses_page(run, walk, *answer, url, query) : walk.on_page_refused();
     for (auto& batch : batches) co_await run.out.write(std::move(batch));
   }
   warn_if_incomplete(run, "businesses", walk.tally());
 }
 
-class partoo_connector final : public connector {
+// Reviews re-read a range by update_date (filtered on both ends); the cursor is the walk's
+// update_date (walk.hpp). Verification: counts, bisection and range repair (verify.hpp).
+class reviews_stream final : public stream {
 public:
-  explicit partoo_connector(const source_config& source)
-      : source_name_(source.name), base_url_(source.base_url) {}
+  reviews_stream() : stream({"reviews", &tables::reviews, stream_mode::incremental, false, true}) {}
 
-  // Both streams can re-read a range: reviews by update_date (filtered on both ends), businesses
-  // by modified (filtered from `since`; see businesses_walk).
-  std::vector<stream_spec> streams() const override {
-    return {{"reviews", &tables::reviews, stream_mode::incremental, false, true},
-            {"businesses", &tables::businesses, stream_mode::incremental, false, true}};
+  awaitable<std::optional<std::string>> pull(stream_run& run) override {
+    log_backfill(run);
+    co_await pull_reviews(run);
+    co_return std::nullopt;
   }
 
-  awaitable<write_totals> run(stream_run& run) override {
-    if (run.backfill)
-      spdlog::debug("source '{}' {}: backfill {} from {}", run.source.name, run.stream,
-                    run.cursor ? "resumed" : "started", run.cursor.value_or("the range's start"));
-    if (run.stream == "reviews") {
-      co_await pull_reviews(run);
-    } else if (run.stream == "businesses") {
-      co_await pull_businesses(run);
-    } else {
-      throw error(error_kind::config, "source '" + run.source.name + "': partoo has no stream '" +
-                                          run.stream + "' (streams: reviews, businesses)");
-    }
-    co_return co_await run.out.flush();
-  }
-
-  // Counts, bisection and range repair: connectors/partoo/verify.hpp.
-  awaitable<verify_report> verify(verify_run& run) override {
-    if (run.stream == "reviews") co_return co_await verify_reviews(run);
-    if (run.stream == "businesses") co_return co_await verify_businesses(run);
-    co_return co_await connector::verify(run);
-  }
-
-  // Never throws: a cursor that does not parse (or any failure) is just no time.
-  std::optional<timestamp> cursor_time(std::string_view stream,
-                                       const std::string& cursor) const override {
+  std::optional<timestamp> cursor_time(const std::string& cursor) const noexcept override {
     try {
-      if (stream == "reviews") return parse_reviews_cursor(cursor);
-      if (stream == "businesses") {
-        if (auto parsed = parse_businesses_cursor(cursor)) return parsed->modified;
-      }
+      return parse_reviews_cursor(cursor);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+
+  awaitable<verify_report> verify(verify_run& run) override {
+    co_return co_await verify_reviews(run);
+  }
+};
+
+// Businesses re-read a range by modified (filtered from `since`; see businesses_walk).
+class businesses_stream final : public stream {
+public:
+  businesses_stream()
+      : stream({"businesses", &tables::businesses, stream_mode::incremental, false, true}) {}
+
+  awaitable<std::optional<std::string>> pull(stream_run& run) override {
+    log_backfill(run);
+    co_await pull_businesses(run);
+    co_return std::nullopt;
+  }
+
+  std::optional<timestamp> cursor_time(const std::string& cursor) const noexcept override {
+    try {
+      if (auto parsed = parse_businesses_cursor(cursor)) return parsed->modified;
     } catch (const std::exception&) {
     }
     return std::nullopt;
   }
 
-  awaitable<std::string> check(net::http_client& http, run_counters& counters) override {
+  awaitable<verify_report> verify(verify_run& run) override {
+    co_return co_await verify_businesses(run);
+  }
+};
+
+class partoo_connector final : public connector {
+public:
+  explicit partoo_connector(const source_config& source)
+      : connector("partoo"), source_name_(source.name), base_url_(source.base_url) {
+    add(std::make_unique<reviews_stream>());
+    add(std::make_unique<businesses_stream>());
+  }
+
+  awaitable<std::string> check(fetcher http, run_counters& counters) override {
     auto url = net::make_url(base_url_, "/reviews", {{"per_page", "1"}});
     auto answer = co_await http.get(url, &counters);
     body_origin origin{source_name_, url};

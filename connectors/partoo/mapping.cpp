@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 
 namespace sluice::connectors::partoo {
 namespace {
@@ -23,28 +23,33 @@ std::optional<std::string> platform(const record_fields& fields) {
 // the business's own name) and the customer's own comments (written under the review's author
 // name, before or under the answer). So: not a suggestion, not written by the review's author,
 // and with some content (the vendor's example thread holds empty `{}` replies).
-bool is_business_answer(const boost::json::object& comment, const std::optional<std::string>& reviewer) {
+bool is_business_answer(const boost::json::object& comment,
+                        const std::optional<std::string>& reviewer) {
   const auto* suggestion = comment.if_contains("is_reply_suggestion");
   if (suggestion != nullptr && suggestion->is_bool() && suggestion->get_bool()) return false;
   const auto* content = comment.if_contains("content");
   if (content == nullptr || content->is_null()) return false;
   const auto* author = comment.if_contains("author_name");
-  return !(reviewer && author != nullptr && author->is_string() && author->get_string() == *reviewer);
+  return !(reviewer && author != nullptr && author->is_string() &&
+           author->get_string() == *reviewer);
 }
 
 // The business's answer in a reply thread: the first comment, in thread order (each comment
 // before its nested `replies`), that is_business_answer accepts; not simply the first comment.
 // `comments` is a single object in some versions of the vendor's documentation and an array in
 // others; `depth` bounds the nesting a hostile answer could send.
-const boost::json::object* business_answer(const boost::json::value& thread, const record_fields& fields,
-                                           const std::optional<std::string>& reviewer, int depth = 0) {
+const boost::json::object* business_answer(const boost::json::value& thread,
+                                           const record_fields& fields,
+                                           const std::optional<std::string>& reviewer,
+                                           int depth = 0) {
   if (depth > 8) return nullptr;
   if (thread.is_object()) {
     const auto& comment = thread.get_object();
     if (is_business_answer(comment, reviewer)) return &comment;
     const auto* replies = comment.if_contains("replies");
-    return replies != nullptr && replies->is_array() ? business_answer(*replies, fields, reviewer, depth + 1)
-                                                     : nullptr;
+    return replies != nullptr && replies->is_array()
+               ? business_answer(*replies, fields, reviewer, depth + 1)
+               : nullptr;
   }
   if (!thread.is_array()) {
     fields.warn("comments", thread, "is neither a comment object nor an array of them");
@@ -64,7 +69,8 @@ const boost::json::object* business_answer(const boost::json::value& thread, con
 // deleted, at delete_date if it has one, else at update_date; a review without a state is deleted
 // when it has a delete_date; any other state is live, even with a stale delete_date left over
 // from before a restore. nullopt (live) clears deleted_at on upsert.
-std::optional<timestamp> deleted_at(const record_fields& fields, const std::optional<std::string>& state,
+std::optional<timestamp> deleted_at(const record_fields& fields,
+                                    const std::optional<std::string>& state,
                                     timestamp update_date) {
   auto delete_date = fields.time("delete_date");  // read anyway: an odd value counts a warning
   if (state && *state != "deleted") return std::nullopt;
@@ -202,20 +208,18 @@ page<Record> read_page(std::string_view body, std::string_view content_type,
 
 page<mapped_review> read_reviews_page(std::string_view body, std::string_view content_type,
                                       const body_origin& origin, run_counters& counters) {
-  return read_page<mapped_review>(
-      body, content_type, origin, "reviews",
-      [&](const boost::json::object& r, std::string_view text) {
-        return map_review(r, counters, text);
-      });
+  return read_page<mapped_review>(body, content_type, origin, "reviews",
+                                  [&](const boost::json::object& r, std::string_view text) {
+                                    return map_review(r, counters, text);
+                                  });
 }
 
 page<mapped_business> read_businesses_page(std::string_view body, std::string_view content_type,
                                            const body_origin& origin, run_counters& counters) {
-  return read_page<mapped_business>(
-      body, content_type, origin, "businesses",
-      [&](const boost::json::object& b, std::string_view text) {
-        return map_business(b, counters, text);
-      });
+  return read_page<mapped_business>(body, content_type, origin, "businesses",
+                                    [&](const boost::json::object& b, std::string_view text) {
+                                      return map_business(b, counters, text);
+                                    });
 }
 
 }  // namespace sluice::connectors::partoo

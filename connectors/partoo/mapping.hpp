@@ -1,6 +1,6 @@
 #pragma once
-// Partoo records -> rows (DESIGN 5 and 6). Pure: no I/O, so every field rule is unit-tested with
-// the vendor's own examples (tests/fixtures/partoo/).
+// Partoo records -> rows (docs/architecture.md, "Tables" and "Sync semantics"). Pure: no I/O,
+// so every field rule is unit-tested with the vendor's own examples (tests/fixtures/partoo/).
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>

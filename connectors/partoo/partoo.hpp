@@ -1,5 +1,5 @@
 #pragma once
-// Partoo (shared/apis/partoo.md): reviews, incremental by update_date; businesses, by modified.
+// Partoo: reviews, incremental by update_date; businesses, by modified.
 #include <memory>
 
 #include "connectors/connector.hpp"

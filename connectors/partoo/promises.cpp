@@ -15,8 +15,8 @@ timestamp clock_rule::for_paging(timestamp t) const noexcept {
 void warn_future(run_counters* counters, std::string_view what, std::string_view id,
                  std::string_view field, timestamp t) {
   if (counters == nullptr) return;
-  counters->warn("partoo " + std::string(what) + " " + std::string(id) + ": " +
-                 std::string(field) + " " + format_timestamp(t) +
+  counters->warn("partoo " + std::string(what) + " " + std::string(id) + ": " + std::string(field) +
+                 " " + format_timestamp(t) +
                  " lies in the future; stored, but the cursor does not move past now");
 }
 
@@ -40,8 +40,9 @@ void check_update_order(std::span<const timestamp> dates, std::span<const std::s
       continue;
     }
     throw error(error_kind::data,
-                "partoo " + std::string(stream) + ": the answer is not in update_date order: record " +
-                    ids[i] + " at " + format_timestamp(dates[i]) + " " + problem +
+                "partoo " + std::string(stream) +
+                    ": the answer is not in update_date order: record " + ids[i] + " at " +
+                    format_timestamp(dates[i]) + " " + problem +
                     "; the server ignores order_by=update_date, so no cursor can be trusted; "
                     "stopping before the cursor passes unread records");
   }

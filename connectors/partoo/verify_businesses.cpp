@@ -10,8 +10,7 @@
 #include "connectors/partoo/verify.hpp"
 #include "connectors/partoo/walk.hpp"
 #include "core/error.hpp"
-#include "core/tables.hpp"
-#include "net/http_client.hpp"
+#include "connectors/review_tables.hpp"
 #include "net/query.hpp"
 
 namespace sluice::connectors::partoo {
@@ -137,8 +136,8 @@ awaitable<verify_report> verify_businesses(verify_run& run) {
   report.api_count = co_await count_businesses(run);
   report.table_count = co_await run.table.count(tables::businesses, row_presence::live);
   ++report.ranges_probed;
-  report.outcome = *report.api_count == *report.table_count ? verify_outcome::repaired
-                                                            : verify_outcome::drift;
+  report.outcome =
+      *report.api_count == *report.table_count ? verify_outcome::repaired : verify_outcome::drift;
   report.note = "read as a snapshot: " + std::to_string(read.distinct) + " businesses, " +
                 std::to_string(marks.deleted) + " marked deleted";
   if (marks.suspicious) report.note += "; safety valve held: " + marks.reason;

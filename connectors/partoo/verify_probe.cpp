@@ -6,7 +6,6 @@
 #include "connectors/json_body.hpp"
 #include "connectors/partoo/bisect.hpp"
 #include "core/error.hpp"
-#include "net/http_client.hpp"
 
 namespace sluice::connectors::partoo {
 namespace {
@@ -56,7 +55,8 @@ awaitable<count_answer> count_reviews(verify_run& run, net::query_params filter)
   if (!list.empty() && list.front().is_object()) {
     const auto& first = list.front().get_object();
     if (const auto* id = first.if_contains("id")) out.first_id = id_text(*id);
-    if (const auto* date = first.if_contains("update_date")) out.first_update = timestamp_value(*date);
+    if (const auto* date = first.if_contains("update_date"))
+      out.first_update = timestamp_value(*date);
     out.first_deleted = is_deleted(first);
   }
   co_return out;

@@ -6,7 +6,6 @@
 
 #include "connectors/partoo/mapping.hpp"
 #include "connectors/partoo/walk.hpp"
-#include "net/http_client.hpp"
 #include "net/query.hpp"
 
 namespace sluice::connectors::partoo {
@@ -17,8 +16,8 @@ boost::asio::awaitable<span_read> read_span(verify_run& run, std::optional<times
   // One second past the end: the walk stops after the first page reaching its end, and records
   // sharing the end's exact instant may continue on the next page. The extra second is read and
   // written too (current data); only the span itself is ever marked.
-  start.backfill = backfill_range{since, until ? std::optional(*until + std::chrono::seconds{1})
-                                               : std::nullopt};
+  start.backfill =
+      backfill_range{since, until ? std::optional(*until + std::chrono::seconds{1}) : std::nullopt};
   start.counters = &run.counters;
   reviews_walk walk(start, deleted_search ? reviews_filter::deleted : reviews_filter::none);
   span_read out;

@@ -12,7 +12,7 @@
 #include "connectors/partoo/verify_probe.hpp"
 #include "connectors/partoo/verify_read.hpp"
 #include "connectors/partoo/walk.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 
 namespace sluice::connectors::partoo {
 namespace {
@@ -34,7 +34,8 @@ std::optional<timestamp> bound_instant(std::optional<std::int64_t> second) {
 second_span verified_span(const source_config& source, std::optional<timestamp> committed) {
   second_span root;
   if (source.start_date)
-    root.lo = std::chrono::ceil<std::chrono::seconds>(*source.start_date).time_since_epoch().count();
+    root.lo =
+        std::chrono::ceil<std::chrono::seconds>(*source.start_date).time_since_epoch().count();
   if (committed) root.hi = second_of(*committed);
   return root;
 }
@@ -55,8 +56,7 @@ struct span_counts {
 };
 
 // The verified span's counts, API and table, taken now.
-awaitable<span_counts> count_span(verify_run& run, const second_span& root,
-                                  row_presence presence) {
+awaitable<span_counts> count_span(verify_run& run, const second_span& root, row_presence presence) {
   auto times = co_await run.table.times(tables::reviews, "updated_at", presence);
   span_counts out;
   out.table = table_prefix(std::move(times)).within(root);
@@ -159,8 +159,10 @@ boost::json::object details(const second_span& root, const localized& found,
   boost::json::array spans;
   for (std::size_t i = 0; i < found.drifted.size() && i < max_listed_spans; ++i) {
     const auto& s = found.drifted[i];
-    spans.push_back({{"after", when(s.span.lo)}, {"up_to", when(s.span.hi)},
-                     {"api", s.api}, {"table", s.table}});
+    spans.push_back({{"after", when(s.span.lo)},
+                     {"up_to", when(s.span.hi)},
+                     {"api", s.api},
+                     {"table", s.table}});
   }
   d["drifted"] = std::move(spans);
   if (fixed) {
@@ -196,14 +198,15 @@ awaitable<verify_report> verify_reviews(verify_run& run) {
   report.ranges_drifted = static_cast<std::int64_t>(found.drifted.size());
   if (found.drifted.empty()) {
     report.outcome = found.root_matched ? verify_outcome::matched : verify_outcome::drift;
-    report.note = found.root_matched ? found.search.how
-                                     : "the API's counts changed while they were taken";
+    report.note =
+        found.root_matched ? found.search.how : "the API's counts changed while they were taken";
     report.details = serialize(details(root, found, nullptr));
     co_return report;
   }
   if (run.dry_run) {
     report.outcome = verify_outcome::drift;
-    report.note = std::to_string(found.drifted.size()) + " span(s) disagree; dry run, nothing changed";
+    report.note =
+        std::to_string(found.drifted.size()) + " span(s) disagree; dry run, nothing changed";
     report.details = serialize(details(root, found, nullptr));
     co_return report;
   }

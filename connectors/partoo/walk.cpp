@@ -7,7 +7,7 @@
 
 #include "connectors/json_body.hpp"
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 
 namespace sluice::connectors::partoo {
 namespace {
@@ -254,9 +254,8 @@ businesses_walk::businesses_walk(const walk_start& start)
   high_water_ = parse_businesses_cursor(start.cursor);
   if (high_water_ && high_water_->modified > clock_.now()) high_water_->modified = clock_.now();
   auto committed = high_water_ ? std::optional(high_water_->modified) : std::nullopt;
-  at_.bound = start.backfill
-                  ? later(start.backfill->since, committed)
-                  : start_bound(committed, start.full, start.start_date, start.lookback);
+  at_.bound = start.backfill ? later(start.backfill->since, committed)
+                             : start_bound(committed, start.full, start.start_date, start.lookback);
   if (at_.bound) at_.bound = std::min(*at_.bound, clock_.now());
   // The wire form is the server's habit, known from the last run even when --full drops the bound.
   if (high_water_) at_.form = high_water_->form;

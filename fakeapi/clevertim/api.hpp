@@ -10,8 +10,8 @@
 
 namespace sluice::fakeapi::clevertim {
 
-// Generates the data set and registers /clevertim/api/... and /_control/clevertim/...; the answer owns the state those
-// routes refer to.
+// Generates the data set and registers /clevertim/api/... and /_control/clevertim/...; the answer
+// owns the state those routes refer to.
 vendor_state install(router& routes, options opts);
 
 }  // namespace sluice::fakeapi::clevertim

@@ -138,7 +138,9 @@ record make_record(prng& rng, resource r, micros added, data_set& data) {
   next += 1 + rng.below(3);
   rec.id = next;
   rec.added = added;
-  rec.modified = rng.percent(40) ? added : added + static_cast<micros>(rng.below(200 * day_seconds)) * micros_per_second;
+  rec.modified = rng.percent(40) ? added
+                                 : added + static_cast<micros>(rng.below(200 * day_seconds)) *
+                                               micros_per_second;
   rec.salt = rng.next();
   return rec;
 }
@@ -147,7 +149,8 @@ void link(prng& rng, resource r, record& rec, const data_set& data) {
   switch (r) {
     case resource::contact: {
       const auto& companies = data.records[index(resource::company)];
-      if (!companies.empty() && rng.percent(70)) rec.company = companies[rng.below(companies.size())].id;
+      if (!companies.empty() && rng.percent(70))
+        rec.company = companies[rng.below(companies.size())].id;
       break;
     }
     case resource::company: break;

@@ -18,11 +18,14 @@ counts read_counts(const boost::json::object& body, std::string_view key) {
   const auto* value = body.if_contains(key);
   if (value == nullptr || value->is_null()) return out;
   if (!value->is_object()) {
-    throw reply_error(json_reply(400, errors_json(std::string(key) + " must be an object of counts per resource")));
+    throw reply_error(json_reply(
+        400, errors_json(std::string(key) + " must be an object of counts per resource")));
   }
   for (const auto& entry : value->get_object()) {
     const auto r = resource_named(entry.key());
-    if (!r) throw reply_error(json_reply(400, errors_json("unknown resource '" + std::string(entry.key()) + "'")));
+    if (!r)
+      throw reply_error(
+          json_reply(400, errors_json("unknown resource '" + std::string(entry.key()) + "'")));
     out[index(*r)] = read_count(entry.value(), std::string(key) + "." + std::string(entry.key()));
   }
   return out;
@@ -43,20 +46,22 @@ reply store::mutate(const request& req) {
   const counts add_counts = read_counts(body, "add");
   const std::uint64_t seed = read_count(body, "seed", 1);
   for (const auto n : add_counts) {
-    if (n > max_added_per_mutation) throw reply_error(json_reply(400, errors_json("add counts must be at most 1000000")));
+    if (n > max_added_per_mutation)
+      throw reply_error(json_reply(400, errors_json("add counts must be at most 1000000")));
   }
 
   per_resource<std::vector<std::uint64_t>> removed;
   per_resource<std::vector<std::uint64_t>> updated;
   per_resource<std::vector<std::uint64_t>> added;
-  for (const auto r : all_resources) remove_and_update(r, remove[index(r)], update[index(r)], seed, removed, updated);
+  for (const auto r : all_resources)
+    remove_and_update(r, remove[index(r)], update[index(r)], seed, removed, updated);
   // Parents before children, so added records can point at records added in the same mutation.
   for (const auto r : add_order) added[index(r)] = add(r, add_counts[index(r)], seed);
 
   json_writer w;
   w.begin_object();
-  const std::array<std::pair<std::string_view, const per_resource<std::vector<std::uint64_t>>*>, 3> actions{{
-      {"removed", &removed}, {"updated", &updated}, {"added", &added}}};
+  const std::array<std::pair<std::string_view, const per_resource<std::vector<std::uint64_t>>*>, 3>
+      actions{{{"removed", &removed}, {"updated", &updated}, {"added", &added}}};
   for (const auto& [action, ids] : actions) {
     w.key(action).begin_object();
     for (const auto r : all_resources) write_ids(w, name_of(r), (*ids)[index(r)]);
@@ -66,8 +71,8 @@ reply store::mutate(const request& req) {
   return json_reply(200, w.take());
 }
 
-void store::remove_and_update(resource r, std::uint64_t remove_count, std::uint64_t update_count, std::uint64_t seed,
-                              per_resource<std::vector<std::uint64_t>>& removed,
+void store::remove_and_update(resource r, std::uint64_t remove_count, std::uint64_t update_count,
+                              std::uint64_t seed, per_resource<std::vector<std::uint64_t>>& removed,
                               per_resource<std::vector<std::uint64_t>>& updated) {
   auto& records = data_.records[index(r)];
   const std::size_t removing = std::min<std::uint64_t>(remove_count, records.size());
@@ -86,7 +91,8 @@ void store::remove_and_update(resource r, std::uint64_t remove_count, std::uint6
     ++rec.revision;
     updated[index(r)].push_back(rec.id);
   }
-  std::vector<std::uint32_t> doomed(victims.begin(), victims.begin() + static_cast<std::ptrdiff_t>(removing));
+  std::vector<std::uint32_t> doomed(victims.begin(),
+                                    victims.begin() + static_cast<std::ptrdiff_t>(removing));
   std::sort(doomed.begin(), doomed.end());
   for (const auto position : doomed) removed[index(r)].push_back(records[position].id);
   erase_positions(records, doomed);

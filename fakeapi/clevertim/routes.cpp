@@ -23,7 +23,8 @@ constexpr std::string_view control_prefix = "/_control/clevertim/";
 std::optional<std::uint64_t> parse_id(std::string_view text) {
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value == 0) return std::nullopt;
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value == 0)
+    return std::nullopt;
   return value;
 }
 
@@ -68,7 +69,8 @@ std::optional<reply> authenticate(const store& s, const request& req) {
       while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
       if (const auto credentials = decode_base64(value)) {
         const auto colon = credentials->find(':');
-        if (colon != std::string::npos && std::string_view(*credentials).substr(0, colon) == s.token() &&
+        if (colon != std::string::npos &&
+            std::string_view(*credentials).substr(0, colon) == s.token() &&
             std::string_view(*credentials).substr(colon + 1) == "X") {
           return std::nullopt;
         }
@@ -112,24 +114,33 @@ vendor_state install(router& routes, options opts) {
   scope.authenticate = [&s](const request& req) { return authenticate(s, req); };
   scope.not_found = [](const request&) { return error_reply(404, "Resource not found"); };
   // The API is read-only here: every other verb on a resource is "not supported".
-  scope.method_not_allowed = [](const request&) { return error_reply(501, "Operation not supported"); };
+  scope.method_not_allowed = [](const request&) {
+    return error_reply(501, "Operation not supported");
+  };
   for (const auto r : all_resources) {
     const std::string path = std::string(api_prefix) + std::string(name_of(r));
     const std::string stats = "clevertim." + std::string(name_of(r));
-    scope.routes.push_back({verb::get, path, stats, [&s, r](const request&) { return read_all(s, r); }});
     scope.routes.push_back(
-        {verb::get, path + "/", stats + ".one", [&s, r](const request& req) { return read_one(s, r, req); }, true});
+        {verb::get, path, stats, [&s, r](const request&) { return read_all(s, r); }});
+    scope.routes.push_back({verb::get, path + "/", stats + ".one",
+                            [&s, r](const request& req) { return read_one(s, r, req); }, true});
     routes.add_control(verb::get, std::string(control_prefix) + std::string(name_of(r)),
                        [&s, r](const request&) { return s.dump(r); });
   }
   routes.add_scope(std::move(scope));
 
-  routes.add_control(verb::post, std::string(control_prefix) + "mutate", [&s](const request& req) { return s.mutate(req); });
-  routes.add_control(verb::get, std::string(control_prefix) + "fail", [&s](const request&) { return s.failures(); });
-  routes.add_control(verb::post, std::string(control_prefix) + "fail", [&s](const request& req) { return s.fail(req); });
-  routes.add_control(verb::post, std::string(control_prefix) + "empty", [&s](const request& req) { return s.set_empty(req); });
-  routes.add_control(verb::get, std::string(control_prefix) + "timezone", [&s](const request&) { return s.timezone(); });
-  routes.add_control(verb::post, std::string(control_prefix) + "timezone", [&s](const request& req) { return s.set_timezone(req); });
+  routes.add_control(verb::post, std::string(control_prefix) + "mutate",
+                     [&s](const request& req) { return s.mutate(req); });
+  routes.add_control(verb::get, std::string(control_prefix) + "fail",
+                     [&s](const request&) { return s.failures(); });
+  routes.add_control(verb::post, std::string(control_prefix) + "fail",
+                     [&s](const request& req) { return s.fail(req); });
+  routes.add_control(verb::post, std::string(control_prefix) + "empty",
+                     [&s](const request& req) { return s.set_empty(req); });
+  routes.add_control(verb::get, std::string(control_prefix) + "timezone",
+                     [&s](const request&) { return s.timezone(); });
+  routes.add_control(verb::post, std::string(control_prefix) + "timezone",
+                     [&s](const request& req) { return s.set_timezone(req); });
   routes.add_control(verb::post, std::string(control_prefix) + "task_dates",
                      [&s](const request& req) { return s.pin_task_dates(req); });
   return state;

@@ -27,10 +27,13 @@ std::string_view default_error(unsigned status) {
 resource read_resource(const boost::json::object& body) {
   const auto* value = body.if_contains("resource");
   if (value == nullptr || !value->is_string()) {
-    throw reply_error(json_reply(400, errors_json("resource must be one of contact, company, case, opportunity, task, note, customfield")));
+    throw reply_error(json_reply(400, errors_json("resource must be one of contact, company, case, "
+                                                  "opportunity, task, note, customfield")));
   }
   const auto r = resource_named(value->get_string());
-  if (!r) throw reply_error(json_reply(400, errors_json("unknown resource '" + std::string(value->get_string()) + "'")));
+  if (!r)
+    throw reply_error(json_reply(
+        400, errors_json("unknown resource '" + std::string(value->get_string()) + "'")));
   return *r;
 }
 
@@ -72,8 +75,9 @@ const std::string& store::listing(resource r) {
 
 const record* store::find(resource r, std::uint64_t id) const {
   const auto& records = data_.records[index(r)];
-  const auto it = std::lower_bound(records.begin(), records.end(), id,
-                                   [](const record& rec, std::uint64_t value) { return rec.id < value; });
+  const auto it =
+      std::lower_bound(records.begin(), records.end(), id,
+                       [](const record& rec, std::uint64_t value) { return rec.id < value; });
   return it == records.end() || it->id != id ? nullptr : &*it;
 }
 
@@ -98,11 +102,13 @@ reply store::fail(const request& req) {
   const resource r = read_resource(body);
   failure rule;
   const std::uint64_t status = read_count(body, "status", 503);
-  if (status < 400 || status > 599) throw reply_error(json_reply(400, errors_json("status must be 400..599")));
+  if (status < 400 || status > 599)
+    throw reply_error(json_reply(400, errors_json("status must be 400..599")));
   rule.status = static_cast<unsigned>(status);
   rule.remaining = read_count(body, "times", 1);
   if (const auto* error = body.if_contains("error"); error != nullptr && !error->is_null()) {
-    if (!error->is_string()) throw reply_error(json_reply(400, errors_json("error must be a string")));
+    if (!error->is_string())
+      throw reply_error(json_reply(400, errors_json("error must be a string")));
     rule.error = std::string(error->get_string());
   } else {
     rule.error = std::string(default_error(rule.status));
@@ -121,7 +127,8 @@ reply store::set_empty(const request& req) {
   const resource r = read_resource(body);
   bool empty = true;
   if (const auto* value = body.if_contains("empty"); value != nullptr && !value->is_null()) {
-    if (!value->is_bool()) throw reply_error(json_reply(400, errors_json("empty must be a boolean")));
+    if (!value->is_bool())
+      throw reply_error(json_reply(400, errors_json("empty must be a boolean")));
     empty = value->get_bool();
   }
   empty_[index(r)] = empty;
@@ -141,7 +148,8 @@ reply store::timezone() const {
 reply store::set_timezone(const request& req) {
   const auto body = parse_json_object(req);
   const auto* name = body.if_contains("timezone");
-  if (name == nullptr || !name->is_string()) throw reply_error(json_reply(400, errors_json("timezone must be a string")));
+  if (name == nullptr || !name->is_string())
+    throw reply_error(json_reply(400, errors_json("timezone must be a string")));
   try {
     zone_ = account_clock(name->get_string());
   } catch (const std::invalid_argument& e) {
@@ -174,8 +182,8 @@ std::optional<pinned_date> read_pinned_date(const boost::json::object& body, std
     }
     if (i == fields.size()) return pinned_date{std::nullopt, fields};
   }
-  throw reply_error(json_reply(400, errors_json(std::string(key) +
-                                                " must be null, an ISO instant or {y, mo, d, h, mi}")));
+  throw reply_error(json_reply(
+      400, errors_json(std::string(key) + " must be null, an ISO instant or {y, mo, d, h, mi}")));
 }
 
 }  // namespace
@@ -193,7 +201,8 @@ reply store::pin_task_dates(const request& req) {
   cache_[index(resource::task)].reset();
   json_writer w;
   w.begin_object().key("status").string("OK").key("content").begin_array();
-  writer().write_task(w, *std::find_if(tasks.begin(), tasks.end(), [id](const record& rec) { return rec.id == id; }));
+  writer().write_task(w, *std::find_if(tasks.begin(), tasks.end(),
+                                       [id](const record& rec) { return rec.id == id; }));
   w.end_array().end_object();
   return json_reply(200, w.take());
 }

@@ -20,7 +20,7 @@ namespace sluice::fakeapi::clevertim {
 reply error_reply(unsigned status, std::string_view message);
 
 class store {
- public:
+public:
   explicit store(options opts);
 
   const std::string& token() const { return options_.token; }
@@ -43,7 +43,7 @@ class store {
   reply set_timezone(const request& req);
   reply pin_task_dates(const request& req);
 
- private:
+private:
   struct failure {
     unsigned status = 503;
     std::string error;
@@ -51,8 +51,8 @@ class store {
   };
 
   // Removes and updates victims of one resource; answers the ids under index(r).
-  void remove_and_update(resource r, std::uint64_t remove_count, std::uint64_t update_count, std::uint64_t seed,
-                         per_resource<std::vector<std::uint64_t>>& removed,
+  void remove_and_update(resource r, std::uint64_t remove_count, std::uint64_t update_count,
+                         std::uint64_t seed, per_resource<std::vector<std::uint64_t>>& removed,
                          per_resource<std::vector<std::uint64_t>>& updated);
   std::vector<std::uint64_t> add(resource r, std::uint64_t count, std::uint64_t seed);
 

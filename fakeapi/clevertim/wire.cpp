@@ -13,7 +13,8 @@ namespace {
 
 unsigned digits_at(std::string_view text, std::size_t pos, std::size_t n) {
   unsigned value = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) value = value * 10 + static_cast<unsigned>(text[i] - '0');
+  for (std::size_t i = pos; i < pos + n; ++i)
+    value = value * 10 + static_cast<unsigned>(text[i] - '0');
   return value;
 }
 
@@ -80,7 +81,8 @@ void write_comments(json_writer& w, prng& rng, micros after) {
 
 }  // namespace
 
-void record_writer::write_links(json_writer& w, const std::unordered_map<std::uint64_t, id_lists>& links,
+void record_writer::write_links(json_writer& w,
+                                const std::unordered_map<std::uint64_t, id_lists>& links,
                                 std::uint64_t id, bool with_cases) {
   static const id_lists none;
   const auto it = links.find(id);
@@ -123,7 +125,9 @@ void record_writer::write_custom_values(json_writer& w, resource r, std::uint64_
       }
       case 4: w.boolean(rng.percent(50)); break;
       default:
-        w.string(format_iso_date(range_begin + static_cast<micros>(rng.below(6 * 365 * day_seconds)) * micros_per_second));
+        w.string(
+            format_iso_date(range_begin + static_cast<micros>(rng.below(6 * 365 * day_seconds)) *
+                                              micros_per_second));
         break;
     }
   }
@@ -200,12 +204,13 @@ void record_writer::write_party(json_writer& w, resource r, const record& rec) c
 
 // E-mail addresses, phone numbers and web site, drawn after the name (the order matters: one
 // generator draws every field).
-void record_writer::write_party_contacts(json_writer& w, prng& rng, bool company, const std::string& local,
-                                         const std::string& site) const {
+void record_writer::write_party_contacts(json_writer& w, prng& rng, bool company,
+                                         const std::string& local, const std::string& site) const {
   w.key("email").begin_array();
   const std::uint64_t emails = rng.percent(15) ? 0 : 1 + rng.below(2);
   for (std::uint64_t k = 0; k < emails; ++k) {
-    w.string(local + (k == 0 ? "" : std::to_string(k + 1)) + "@" + std::string(pick(domains, rng.next())));
+    w.string(local + (k == 0 ? "" : std::to_string(k + 1)) + "@" +
+             std::string(pick(domains, rng.next())));
   }
   w.end_array();
 
@@ -214,14 +219,15 @@ void record_writer::write_party_contacts(json_writer& w, prng& rng, bool company
   for (std::uint64_t k = 0; k < phones; ++k) {
     w.begin_object();
     w.key("type").string(pick(phone_types, rng.next()));
-    w.key("no").string(std::string(pick(country_codes, rng.next())) + " " + random_digits(rng.next(), 3) + " " +
-                       random_digits(rng.next(), 6));
+    w.key("no").string(std::string(pick(country_codes, rng.next())) + " " +
+                       random_digits(rng.next(), 3) + " " + random_digits(rng.next(), 6));
     w.end_object();
   }
   w.end_array();
 
   w.key("website").begin_array();
-  if (company ? rng.percent(85) : rng.percent(25)) w.string("https://www." + site + ".example.com/");
+  if (company ? rng.percent(85) : rng.percent(25))
+    w.string("https://www." + site + ".example.com/");
   w.end_array();
 }
 
@@ -269,7 +275,8 @@ void record_writer::write_task(json_writer& w, const record& rec) const {
   // On a quarter hour within two months of creation; some tasks have no start, some no end,
   // and a deadline may come without a start.
   const micros quarter = 900 * micros_per_second;
-  const micros start = (rec.added / quarter + 1 + static_cast<micros>(rng.below(60 * 96))) * quarter;
+  const micros start =
+      (rec.added / quarter + 1 + static_cast<micros>(rng.below(60 * 96))) * quarter;
   const bool has_start = rng.percent(85);
   const bool has_end = has_start ? rng.percent(70) : rng.percent(40);
   const micros end = start + static_cast<micros>(1 + rng.below(16)) * quarter;
@@ -286,12 +293,22 @@ void record_writer::write_task(json_writer& w, const record& rec) const {
   w.end_object();
 }
 
-void record_writer::write_task_date(json_writer& w, std::string_view key, std::optional<micros> generated,
-                                           const std::optional<pinned_date>& pinned) const {
+void record_writer::write_task_date(json_writer& w, std::string_view key,
+                                    std::optional<micros> generated,
+                                    const std::optional<pinned_date>& pinned) const {
   if (pinned && pinned->wall) {
     const auto& f = *pinned->wall;
     w.key(key).begin_object();
-    w.key("y").number(f[0]).key("mo").number(f[1]).key("d").number(f[2]).key("h").number(f[3]).key("mi").number(f[4]);
+    w.key("y")
+        .number(f[0])
+        .key("mo")
+        .number(f[1])
+        .key("d")
+        .number(f[2])
+        .key("h")
+        .number(f[3])
+        .key("mi")
+        .number(f[4]);
     w.end_object();
     return;
   }

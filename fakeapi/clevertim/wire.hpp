@@ -16,14 +16,14 @@ namespace sluice::fakeapi::clevertim {
 using task_pins = std::unordered_map<std::uint64_t, task_pin>;  // by task id
 
 class record_writer {
- public:
+public:
   record_writer(const data_set& data, const account_clock& zone, const task_pins& pins)
       : data_(data), zone_(zone), pins_(pins) {}
 
   void write_record(json_writer& w, resource r, const record& rec) const;
   void write_task(json_writer& w, const record& rec) const;
 
- private:
+private:
   void write_party(json_writer& w, resource r, const record& rec) const;
   void write_party_contacts(json_writer& w, prng& rng, bool company, const std::string& local,
                             const std::string& site) const;
@@ -35,8 +35,8 @@ class record_writer {
   void write_customfield(json_writer& w, const record& rec) const;
   void write_common(json_writer& w, resource r, const record& rec) const;
   void write_custom_values(json_writer& w, resource r, std::uint64_t salt) const;
-  static void write_links(json_writer& w, const std::unordered_map<std::uint64_t, id_lists>& links, std::uint64_t id,
-                          bool with_cases);
+  static void write_links(json_writer& w, const std::unordered_map<std::uint64_t, id_lists>& links,
+                          std::uint64_t id, bool with_cases);
 
   const data_set& data_;
   const account_clock& zone_;

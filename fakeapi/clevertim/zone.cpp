@@ -12,7 +12,8 @@ account_clock::account_clock(std::string_view zone_name) : name_(zone_name) {
   try {
     zone_ = date::locate_zone(name_);
   } catch (const std::exception&) {
-    throw std::invalid_argument("unknown time zone '" + name_ + "' (an IANA name such as Europe/Paris)");
+    throw std::invalid_argument("unknown time zone '" + name_ +
+                                "' (an IANA name such as Europe/Paris)");
   }
 }
 

@@ -14,7 +14,7 @@ class time_zone;
 namespace sluice::fakeapi::clevertim {
 
 class account_clock {
- public:
+public:
   // An IANA name ("Europe/Paris"); "UTC" needs no tz database. Throws std::invalid_argument for a
   // name the tz database does not know.
   explicit account_clock(std::string_view zone_name = "UTC");
@@ -25,7 +25,7 @@ class account_clock {
   // (format_iso(..., 0)) are the wall-clock fields.
   micros wall_time(micros utc) const;
 
- private:
+private:
   std::string name_;
   const date::time_zone* zone_ = nullptr;  // nullptr: UTC
 };

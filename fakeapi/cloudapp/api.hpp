@@ -9,8 +9,8 @@
 
 namespace sluice::fakeapi::cloudapp {
 
-// Generates the data set and registers /cloudapp/... and /_control/cloudapp/...; the answer owns the state those
-// routes refer to.
+// Generates the data set and registers /cloudapp/... and /_control/cloudapp/...; the answer owns
+// the state those routes refer to.
 vendor_state install(router& routes, options opts);
 
 }  // namespace sluice::fakeapi::cloudapp

@@ -7,8 +7,8 @@ namespace sluice::fakeapi::cloudapp {
 void add_options(CLI::App& app, options& opts) {
   add_size(app, "--cloudapp-items", opts.items, "generated live CloudApp items");
   add_size(app, "--cloudapp-trashed", opts.trashed, "generated CloudApp items in the trash");
-  add_size(app, "--cloudapp-max-per-page", opts.max_per_page, "cap applied silently to CloudApp's per_page parameter",
-           1);
+  add_size(app, "--cloudapp-max-per-page", opts.max_per_page,
+           "cap applied silently to CloudApp's per_page parameter", 1);
   add_text(app, "--cloudapp-user", opts.user, "expected Digest user name, lower-cased", "EMAIL");
   add_text(app, "--cloudapp-password", opts.password, "expected Digest password", "PASS");
   add_count(app, "--cloudapp-nonce-uses", opts.nonce_uses,
@@ -17,7 +17,8 @@ void add_options(CLI::App& app, options& opts) {
   app.add_option_function<std::string>(
          "--cloudapp-algorithm",
          [&opts](const std::string& name) {
-           opts.algorithm = name == "MD5" || name == "md5" ? digest_algorithm::md5 : digest_algorithm::sha256;
+           opts.algorithm =
+               name == "MD5" || name == "md5" ? digest_algorithm::md5 : digest_algorithm::sha256;
          },
          "MD5 (default) or SHA-256")
       ->check(CLI::IsMember({"MD5", "md5", "SHA-256", "sha-256"}))

@@ -133,7 +133,8 @@ digest_guard::digest_guard(const options& opts)
       algorithm_(opts.algorithm),
       tricky_challenge_(opts.tricky_challenge),
       nonce_uses_(opts.nonce_uses),
-      opaque_(hex_digest(digest_algorithm::md5, "sluice-fakeapi-opaque-" + std::to_string(opts.seed))) {}
+      opaque_(hex_digest(digest_algorithm::md5,
+                         "sluice-fakeapi-opaque-" + std::to_string(opts.seed))) {}
 
 reply digest_guard::challenge(bool stale) {
   std::string nonce = random_nonce();
@@ -155,12 +156,14 @@ std::string digest_guard::challenge_value(std::string_view nonce, bool stale) co
     // field, commas and escaped quotes inside quoted strings, Digest neither first nor last, a
     // qop list, and parameters in an unusual order.
     return R"(Basic realm="Files, \"legacy\" area", Digest realm=")" + std::string(realm) +
-           R"(", domain="/cloudapp/", nonce=")" + std::string(nonce) + R"(", qop="auth,auth-int", opaque=")" +
-           opaque_ + "\", algorithm=" + std::string(algorithm) + (stale ? ", stale=true" : "") +
+           R"(", domain="/cloudapp/", nonce=")" + std::string(nonce) +
+           R"(", qop="auth,auth-int", opaque=")" + opaque_ +
+           "\", algorithm=" + std::string(algorithm) + (stale ? ", stale=true" : "") +
            R"(, Newauth realm="apps", type=1, title="Login to \"apps\"")";
   }
-  return "Digest realm=\"" + std::string(realm) + "\", qop=\"auth\", algorithm=" + std::string(algorithm) +
-         ", nonce=\"" + std::string(nonce) + "\", opaque=\"" + opaque_ + "\"" + (stale ? ", stale=true" : "");
+  return "Digest realm=\"" + std::string(realm) +
+         "\", qop=\"auth\", algorithm=" + std::string(algorithm) + ", nonce=\"" +
+         std::string(nonce) + "\", opaque=\"" + opaque_ + "\"" + (stale ? ", stale=true" : "");
 }
 
 std::optional<reply> digest_guard::authenticate(const request& req) {
@@ -173,36 +176,45 @@ std::optional<reply> digest_guard::authenticate(const request& req) {
     if (it == credentials->end()) return std::nullopt;
     return std::string_view(it->second);
   };
-  for (const auto* required : {"username", "realm", "nonce", "uri", "response", "qop", "nc", "cnonce", "opaque"}) {
+  for (const auto* required :
+       {"username", "realm", "nonce", "uri", "response", "qop", "nc", "cnonce", "opaque"}) {
     if (!param(required)) return challenge(false);
   }
   // An absent algorithm means MD5 (RFC 7616 section 3.3).
-  if (!iequals(param("algorithm").value_or("MD5"), algorithm_name(algorithm_))) return challenge(false);
+  if (!iequals(param("algorithm").value_or("MD5"), algorithm_name(algorithm_)))
+    return challenge(false);
   const std::string_view qop = *param("qop");
   const bool auth_int = qop == "auth-int";
-  if (*param("realm") != realm || *param("opaque") != opaque_ || (qop != "auth" && !(auth_int && tricky_challenge_))) {
+  if (*param("realm") != realm || *param("opaque") != opaque_ ||
+      (qop != "auth" && !(auth_int && tricky_challenge_))) {
     return challenge(false);
   }
   const auto count = parse_nonce_count(*param("nc"));
   if (!count) return challenge(false);
   // RFC 7616 section 3.4.6: the uri must designate the requested resource.
   if (*param("uri") != req.http.target()) {
-    return reply{400, "text/plain; charset=utf-8", "Bad Request: digest uri does not match the request target", {}};
+    return reply{400,
+                 "text/plain; charset=utf-8",
+                 "Bad Request: digest uri does not match the request target",
+                 {}};
   }
   if (*param("username") != user_) return challenge(false);
   if (!digest_matches(req, *credentials)) return challenge(false);
   return use_nonce(*param("nonce"), *count);
 }
 
-bool digest_guard::digest_matches(const request& req, const std::map<std::string, std::string>& credentials) const {
+bool digest_guard::digest_matches(const request& req,
+                                  const std::map<std::string, std::string>& credentials) const {
   const auto& c = credentials;
   const digest_algorithm a = algorithm_;
   const std::string& qop = c.at("qop");
-  const std::string ha1 = hex_digest(a, c.at("username") + ":" + std::string(realm) + ":" + password_);
+  const std::string ha1 =
+      hex_digest(a, c.at("username") + ":" + std::string(realm) + ":" + password_);
   std::string a2 = std::string(req.http.method_string()) + ":" + c.at("uri");
   if (qop == "auth-int") a2 += ":" + hex_digest(a, req.http.body());
-  const std::string expected = hex_digest(
-      a, ha1 + ":" + c.at("nonce") + ":" + c.at("nc") + ":" + c.at("cnonce") + ":" + qop + ":" + hex_digest(a, a2));
+  const std::string expected =
+      hex_digest(a, ha1 + ":" + c.at("nonce") + ":" + c.at("nc") + ":" + c.at("cnonce") + ":" +
+                        qop + ":" + hex_digest(a, a2));
   return c.at("response") == expected;
 }
 

@@ -22,13 +22,13 @@ std::string hex_digest(digest_algorithm algorithm, std::string_view data);
 std::optional<std::map<std::string, std::string>> parse_digest_credentials(std::string_view text);
 
 class digest_guard {
- public:
+public:
   explicit digest_guard(const options& opts);
 
   // nullopt when the request carries valid credentials; otherwise the 401 challenge (or a 400).
   std::optional<reply> authenticate(const request& req);
 
- private:
+private:
   struct nonce_state {
     std::uint64_t uses = 0;
     std::uint32_t last_count = 0;  // nc must exceed it
@@ -37,7 +37,8 @@ class digest_guard {
   reply challenge(bool stale);
   std::string challenge_value(std::string_view nonce, bool stale) const;
   // Whether `response` is the digest of the request under these credentials.
-  bool digest_matches(const request& req, const std::map<std::string, std::string>& credentials) const;
+  bool digest_matches(const request& req,
+                      const std::map<std::string, std::string>& credentials) const;
   // Counts a use of the nonce; nullopt when it may be used, else the challenge to answer.
   std::optional<reply> use_nonce(std::string_view nonce, std::uint32_t count);
 

@@ -14,7 +14,8 @@ using namespace std::string_view_literals;
 // Names include non-ASCII, emoji and characters JSON must escape, so clients' decoding and
 // storage are exercised.
 constexpr std::array image_names{
-    "diagram – final (v2).png"sv, "Zoë's \"whiteboard\".jpg"sv, "スクリーンショット.png"sv, "logo@2x.png"sv,
+    "diagram – final (v2).png"sv, "Zoë's \"whiteboard\".jpg"sv,
+    "スクリーンショット.png"sv,   "logo@2x.png"sv,
     "photo 🌅 sunset.jpeg"sv,
 };
 
@@ -26,13 +27,15 @@ struct bookmark {
 constexpr std::array bookmarks{
     bookmark{"CloudApp", "http://getcloudapp.com"},
     bookmark{"Google", "http://google.com"},
-    bookmark{"Zoë's \"favourite\" recipes", "https://recipes.example.com/zo%C3%AB?tab=fav&sort=new"},
+    bookmark{"Zoë's \"favourite\" recipes",
+             "https://recipes.example.com/zo%C3%AB?tab=fav&sort=new"},
     bookmark{"日本語のページ", "https://example.jp/%E3%83%9A%E3%83%BC%E3%82%B8"},
     bookmark{"Build status\tmain", "https://ci.example.com/job/main/"},
     bookmark{"Share C:\\Users\\Public", "https://files.example.com/share?path=C%3A%5CUsers"},
 };
 
-constexpr std::array text_names{"notes.txt"sv, "README.md"sv, "todo – Montag.txt"sv, "log \"prod\".txt"sv, "snippet.rb"sv};
+constexpr std::array text_names{"notes.txt"sv, "README.md"sv, "todo – Montag.txt"sv,
+                                "log \"prod\".txt"sv, "snippet.rb"sv};
 constexpr std::array archive_names{"backup-2023.zip"sv, "Project \"Alpha\".tar.gz"sv, "fonts.7z"sv};
 constexpr std::array audio_names{"voice memo.m4a"sv, "Café ambience.mp3"sv, "podcast-ep12.ogg"sv};
 constexpr std::array video_names{"demo.mp4"sv, "Zoë's birthday 🎂.mov"sv, "bug repro.webm"sv};
@@ -69,10 +72,11 @@ std::string screen_shot_name(micros created, std::string_view kind, std::string_
 
 item_type random_type(prng& rng) {
   static constexpr std::array<item_type, 20> weighted{
-      item_type::image,   item_type::image,    item_type::image,    item_type::image,  item_type::image,
-      item_type::image,   item_type::image,    item_type::image,    item_type::bookmark, item_type::bookmark,
-      item_type::bookmark, item_type::bookmark, item_type::text,    item_type::text,   item_type::archive,
-      item_type::audio,   item_type::video,    item_type::video,    item_type::unknown, item_type::archive,
+      item_type::image,    item_type::image,    item_type::image,    item_type::image,
+      item_type::image,    item_type::image,    item_type::image,    item_type::image,
+      item_type::bookmark, item_type::bookmark, item_type::bookmark, item_type::bookmark,
+      item_type::text,     item_type::text,     item_type::archive,  item_type::audio,
+      item_type::video,    item_type::video,    item_type::unknown,  item_type::archive,
   };
   return weighted[rng.below(weighted.size())];
 }
@@ -94,7 +98,8 @@ std::vector<micros> creation_seconds(std::uint64_t seed, std::size_t n) {
 
 // The trash: a deterministic choice among all items, trashed after their last update. Answers
 // the latest instant the data set holds.
-micros fill_trash(std::uint64_t seed, std::vector<item>& items, std::size_t trashed, micros newest) {
+micros fill_trash(std::uint64_t seed, std::vector<item>& items, std::size_t trashed,
+                  micros newest) {
   prng choose(mix64(seed, 0x7a5));
   std::vector<std::uint32_t> all(items.size());
   std::iota(all.begin(), all.end(), 0U);
@@ -139,7 +144,9 @@ item make_item(prng& rng, std::uint64_t id, micros created) {
   it.is_private = rng.percent(70);
   it.subscribed = rng.percent(20);
   // Screenshots get looked at; archives rarely.
-  const std::uint64_t reach = it.type == item_type::image ? 500 : it.type == item_type::archive ? 20 : 150;
+  const std::uint64_t reach = it.type == item_type::image     ? 500
+                              : it.type == item_type::archive ? 20
+                                                              : 150;
   it.views = rng.percent(15) ? 0 : static_cast<std::int64_t>(rng.below(reach));
   return it;
 }
@@ -160,17 +167,20 @@ generated generate_items(const options& opts) {
     item& it = out.items[i];
     prng rng(mix64(opts.seed, mix64(0x0bd, i)));
     // Renamed or re-uploaded later, but never after the newest creation (where the clock starts).
-    if (rng.percent(30)) it.updated = std::min(newest, it.created + static_cast<micros>(rng.below(30 * 86'400)) * micros_per_second);
+    if (rng.percent(30))
+      it.updated = std::min(
+          newest, it.created + static_cast<micros>(rng.below(30 * 86'400)) * micros_per_second);
   }
   out.clock_start = fill_trash(opts.seed, out.items, opts.trashed, newest) + micros_per_second;
   ++out.next_id;
   return out;
 }
 
-
 std::string slug(const item& it) { return random_base62(mix64(it.salt, 2), 12); }
 
-std::string_view bookmark_url(const item& it) { return pick(bookmarks, mix64(it.salt, 1) >> 8).url; }
+std::string_view bookmark_url(const item& it) {
+  return pick(bookmarks, mix64(it.salt, 1) >> 8).url;
+}
 
 std::string_view source_of(const item& it) { return pick(sources, mix64(it.salt, 5)); }
 

@@ -22,7 +22,7 @@ inline constexpr std::uint64_t first_item_id = 1'000;
 item make_item(prng& rng, std::uint64_t id, micros created);
 
 struct generated {
-  std::vector<item> items;  // sorted by (created, id)
+  std::vector<item> items;                // sorted by (created, id)
   std::uint64_t next_id = first_item_id;  // the next id an added item may take
   micros clock_start = 0;                 // after every generated instant
 };

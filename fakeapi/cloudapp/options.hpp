@@ -10,9 +10,9 @@ enum class digest_algorithm { md5, sha256 };
 
 struct options {
   std::uint64_t seed = 1;
-  std::size_t items = 100;        // live items
-  std::size_t trashed = 10;       // items in the trash
-  std::size_t max_per_page = 30;  // larger `per_page`s are capped silently
+  std::size_t items = 100;               // live items
+  std::size_t trashed = 10;              // items in the trash
+  std::size_t max_per_page = 30;         // larger `per_page`s are capped silently
   std::string user = "ops@example.com";  // compared lower-cased, as CloudApp's clients send it
   std::string password = "cloudapp-test-password";
   std::uint64_t nonce_uses = 5;  // successful uses of a nonce before it goes stale; 0 = never

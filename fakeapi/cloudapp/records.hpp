@@ -9,8 +9,8 @@
 namespace sluice::fakeapi::cloudapp {
 
 enum class item_type : std::uint8_t { image, bookmark, text, archive, audio, video, unknown };
-inline constexpr std::array<std::string_view, 7> type_names{"image", "bookmark", "text", "archive",
-                                                           "audio", "video",    "unknown"};
+inline constexpr std::array<std::string_view, 7> type_names{
+    "image", "bookmark", "text", "archive", "audio", "video", "unknown"};
 
 // Compact: names and URLs are derived from `salt` when serialized.
 struct item {

@@ -29,13 +29,15 @@ constexpr std::string_view account_stats_path = "/cloudapp/account/stats";
 // does not offer.
 bool accepts_json(const request& req) {
   const auto it = req.http.find(http::field::accept);
-  return it != req.http.end() && ascii_lower(it->value()).find("application/json") != std::string::npos;
+  return it != req.http.end() &&
+         ascii_lower(it->value()).find("application/json") != std::string::npos;
 }
 
 std::optional<reply> authenticate(digest_guard& guard, const request& req) {
   // Routing comes first, as in Rails: unknown paths are 404 whether authenticated or not.
   const std::string_view path = req.url.encoded_path();
-  if (req.http.method() != verb::get || (path != items_path && path != account_path && path != account_stats_path)) {
+  if (req.http.method() != verb::get ||
+      (path != items_path && path != account_path && path != account_stats_path)) {
     return std::nullopt;
   }
   return guard.authenticate(req);
@@ -55,7 +57,8 @@ reply items(store& s, const request& req) {
     const auto value = parse_int(*text);
     if (!value || *value < 1) return unprocessable("per_page must be a positive integer");
     // Capped silently: a short page does not mean the end.
-    per_page = static_cast<std::size_t>(std::min<std::int64_t>(*value, static_cast<std::int64_t>(s.settings().max_per_page)));
+    per_page = static_cast<std::size_t>(
+        std::min<std::int64_t>(*value, static_cast<std::int64_t>(s.settings().max_per_page)));
   }
   const auto deleted = req.param("deleted");
   const bool trashed = deleted && (*deleted == "true" || *deleted == "1");
@@ -72,13 +75,16 @@ reply items(store& s, const request& req) {
   const auto& positions = s.listing(trashed, type);
   const std::size_t total = positions.size();
   const auto skipped = static_cast<std::uint64_t>(page - 1);
-  const std::size_t begin = skipped > total / per_page ? total : std::min(total, static_cast<std::size_t>(skipped) * per_page);
+  const std::size_t begin = skipped > total / per_page
+                                ? total
+                                : std::min(total, static_cast<std::size_t>(skipped) * per_page);
   const std::size_t end = std::min(total, begin + per_page);
 
   json_writer w;
   w.reserve(2 + (end - begin) * 900);
   w.begin_array();
-  for (std::size_t k = begin; k < end; ++k) write_item(w, s.items()[positions[total - 1 - k]], !s.settings().omit_deleted_at);
+  for (std::size_t k = begin; k < end; ++k)
+    write_item(w, s.items()[positions[total - 1 - k]], !s.settings().omit_deleted_at);
   w.end_array();
   return json_reply(200, w.take());
 }
@@ -88,7 +94,8 @@ reply account(const store& s, const request& req) {
   if (!accepts_json(req)) return html_reply(406, not_acceptable_page);
   prng rng(mix64(s.settings().seed, 0xacc));
   const auto id = static_cast<std::int64_t>(100'000 + rng.below(900'000));
-  const micros created = range_begin - static_cast<micros>(1 + rng.below(400 * 86'400)) * micros_per_second;
+  const micros created =
+      range_begin - static_cast<micros>(1 + rng.below(400 * 86'400)) * micros_per_second;
   json_writer w;
   w.begin_object();
   w.key("id").number(id);
@@ -148,11 +155,16 @@ vendor_state install(router& routes, options opts) {
                           [&s](const request& req) { return account_stats(s, req); }});
   routes.add_scope(std::move(scope));
 
-  routes.add_control(verb::get, "/_control/cloudapp/items", [&s](const request&) { return s.all_items(); });
-  routes.add_control(verb::post, "/_control/cloudapp/mutate", [&s](const request& req) { return s.mutate(req); });
-  routes.add_control(verb::post, "/_control/cloudapp/bump_views", [&s](const request& req) { return s.bump_views(req); });
-  routes.add_control(verb::get, "/_control/cloudapp/options", [&s](const request&) { return s.switches(); });
-  routes.add_control(verb::post, "/_control/cloudapp/options", [&s](const request& req) { return s.set_switches(req); });
+  routes.add_control(verb::get, "/_control/cloudapp/items",
+                     [&s](const request&) { return s.all_items(); });
+  routes.add_control(verb::post, "/_control/cloudapp/mutate",
+                     [&s](const request& req) { return s.mutate(req); });
+  routes.add_control(verb::post, "/_control/cloudapp/bump_views",
+                     [&s](const request& req) { return s.bump_views(req); });
+  routes.add_control(verb::get, "/_control/cloudapp/options",
+                     [&s](const request&) { return s.switches(); });
+  routes.add_control(verb::post, "/_control/cloudapp/options",
+                     [&s](const request& req) { return s.set_switches(req); });
   return state;
 }
 

@@ -23,7 +23,8 @@ store::store(options opts) : options_(std::move(opts)) {
 }
 
 const std::vector<std::uint32_t>& store::listing(bool trashed, std::optional<item_type> type) {
-  if (!cache_.valid || cache_.trashed != trashed || cache_.type != type || cache_.generation != generation_) {
+  if (!cache_.valid || cache_.trashed != trashed || cache_.type != type ||
+      cache_.generation != generation_) {
     cache_.positions.clear();
     for (std::size_t i = 0; i < items_.size(); ++i) {
       const item& it = items_[i];
@@ -94,7 +95,8 @@ reply store::mutate(const request& req) {
   prng rng(mix64(options_.seed, mix64(0x6d7574, seed)));
   std::vector<std::uint32_t> live;
   std::vector<std::uint32_t> in_trash;
-  for (std::uint32_t i = 0; i < items_.size(); ++i) (items_[i].trashed ? in_trash : live).push_back(i);
+  for (std::uint32_t i = 0; i < items_.size(); ++i)
+    (items_[i].trashed ? in_trash : live).push_back(i);
   auto restoring = rng.pick_distinct(in_trash, restore_count);
   auto trashing = rng.pick_distinct(live, trash_count);
   std::vector<bool> taken(items_.size(), false);
@@ -106,7 +108,8 @@ reply store::mutate(const request& req) {
   }
   auto removing = rng.pick_distinct(std::move(rest), remove_count);
   // Reported newest first, like the listing.
-  for (auto* positions : {&restoring, &trashing, &removing}) std::sort(positions->begin(), positions->end(), std::greater<>());
+  for (auto* positions : {&restoring, &trashing, &removing})
+    std::sort(positions->begin(), positions->end(), std::greater<>());
 
   json_writer w;
   w.begin_object();
@@ -177,11 +180,13 @@ reply store::switches() const {
 // Behaviour switches at run time; absent keys keep their current value.
 reply store::set_switches(const request& req) {
   const auto body = parse_json_object(req);
-  for (const auto& [key, target] : {std::pair<std::string_view, bool*>{"omit_deleted_at", &options_.omit_deleted_at},
-                                    std::pair<std::string_view, bool*>{"bump_on_list", &options_.bump_on_list}}) {
+  for (const auto& [key, target] :
+       {std::pair<std::string_view, bool*>{"omit_deleted_at", &options_.omit_deleted_at},
+        std::pair<std::string_view, bool*>{"bump_on_list", &options_.bump_on_list}}) {
     const auto* value = body.if_contains(key);
     if (value == nullptr) continue;
-    if (!value->is_bool()) throw reply_error(json_reply(400, errors_json(std::string(key) + " must be a boolean")));
+    if (!value->is_bool())
+      throw reply_error(json_reply(400, errors_json(std::string(key) + " must be a boolean")));
     *target = value->get_bool();
   }
   return switches();

@@ -15,7 +15,7 @@
 namespace sluice::fakeapi::cloudapp {
 
 class store {
- public:
+public:
   explicit store(options opts);
 
   const std::vector<item>& items() const { return items_; }
@@ -34,7 +34,7 @@ class store {
   reply switches() const;
   reply set_switches(const request& req);
 
- private:
+private:
   // The view counters of a third of the live items move; answers their ids, newest first.
   std::vector<std::uint64_t> bump(std::uint64_t seed);
   std::vector<std::uint64_t> restore(const std::vector<std::uint32_t>& positions);

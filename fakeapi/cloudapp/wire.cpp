@@ -36,9 +36,12 @@ void write_urls(json_writer& w, const item& it, const std::string& name, bool is
 }  // namespace
 
 const std::string_view not_found_page =
-    "<!DOCTYPE html>\n<html>\n<head>\n  <title>The page you were looking for doesn't exist (404)</title>\n"
-    "</head>\n<body>\n  <div class=\"dialog\">\n    <h1>The page you were looking for doesn't exist.</h1>\n"
-    "    <p>You may have mistyped the address or the page may have moved.</p>\n  </div>\n</body>\n</html>\n";
+    "<!DOCTYPE html>\n<html>\n<head>\n  <title>The page you were looking for doesn't exist "
+    "(404)</title>\n"
+    "</head>\n<body>\n  <div class=\"dialog\">\n    <h1>The page you were looking for doesn't "
+    "exist.</h1>\n"
+    "    <p>You may have mistyped the address or the page may have moved.</p>\n  "
+    "</div>\n</body>\n</html>\n";
 
 const std::string_view not_acceptable_page =
     "<!DOCTYPE html>\n<html>\n<head>\n  <title>Not Acceptable (406)</title>\n</head>\n<body>\n"

@@ -9,8 +9,8 @@
 
 namespace sluice::fakeapi::cloutly {
 
-// Generates the data set and registers /cloutly/api/v1/... and /_control/cloutly/...; the answer owns the state those
-// routes refer to.
+// Generates the data set and registers /cloutly/api/v1/... and /_control/cloutly/...; the answer
+// owns the state those routes refer to.
 vendor_state install(router& routes, options opts);
 
 }  // namespace sluice::fakeapi::cloutly

@@ -9,7 +9,8 @@ namespace sluice::fakeapi::cloutly {
 void add_options(CLI::App& app, options& opts) {
   add_size(app, "--cloutly-reviews", opts.reviews, "generated Cloutly reviews");
   add_size(app, "--cloutly-businesses", opts.businesses, "generated Cloutly businesses");
-  add_size(app, "--cloutly-max-limit", opts.max_limit, "cap applied silently to Cloutly's limit parameter", 1);
+  add_size(app, "--cloutly-max-limit", opts.max_limit,
+           "cap applied silently to Cloutly's limit parameter", 1);
   add_count(app, "--cloutly-arrive-every", opts.arrive_every,
             "every Nth Cloutly /reviews request first adds new reviews (0 = off)");
   app.add_option("--cloutly-arrive-count", opts.arrive_count, "reviews added per arrival")

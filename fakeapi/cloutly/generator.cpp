@@ -50,21 +50,23 @@ constexpr std::array edited_replies{
 };
 
 constexpr std::array first_names{
-    "Tim"sv,   "Tara"sv,  "Zoë"sv,   "José"sv, "Björn"sv, "Chloé"sv, "Liam"sv,    "Olivia"sv,
-    "Noah"sv,  "Amelia"sv, "Jack"sv, "Aroha"sv, "Mei"sv,   "Sofia"sv, "Mohamed"sv, "Ana"sv,
+    "Tim"sv,  "Tara"sv,   "Zoë"sv,  "José"sv,  "Björn"sv, "Chloé"sv, "Liam"sv,    "Olivia"sv,
+    "Noah"sv, "Amelia"sv, "Jack"sv, "Aroha"sv, "Mei"sv,   "Sofia"sv, "Mohamed"sv, "Ana"sv,
 };
 
 constexpr std::array last_names{
-    "Crowel"sv, "Smith"sv, "O'Brien"sv, "Müller"sv, "García"sv, "Nguyễn"sv, "Williams"sv,
-    "Brown"sv,  "Taylor"sv, "Wilson"sv, "Martin"sv, "Lefèvre"sv, "Chen"sv, "Kowalski"sv,
+    "Crowel"sv, "Smith"sv,  "O'Brien"sv, "Müller"sv, "García"sv,  "Nguyễn"sv, "Williams"sv,
+    "Brown"sv,  "Taylor"sv, "Wilson"sv,  "Martin"sv, "Lefèvre"sv, "Chen"sv,   "Kowalski"sv,
 };
 
 constexpr std::array business_kinds{
-    "Dental"sv, "Café"sv, "Bakery"sv, "Plumbing"sv, "Physio"sv, "Real Estate"sv, "Auto Repairs"sv, "Florist"sv,
+    "Dental"sv, "Café"sv,        "Bakery"sv,       "Plumbing"sv,
+    "Physio"sv, "Real Estate"sv, "Auto Repairs"sv, "Florist"sv,
 };
 
 constexpr std::array business_places{
-    "Harbourside"sv, "Sunrise"sv, "Bob's \"Best\""sv, "Northside"sv, "Zoë's"sv, "Riverbank"sv, "Bondi"sv,
+    "Harbourside"sv, "Sunrise"sv,   "Bob's \"Best\""sv, "Northside"sv,
+    "Zoë's"sv,       "Riverbank"sv, "Bondi"sv,
 };
 
 struct place {
@@ -75,12 +77,16 @@ struct place {
 };
 
 constexpr std::array places{
-    place{"Sydney", "2000", "AU", "Australia/Sydney"},   place{"Melbourne", "3000", "AU", "Australia/Melbourne"},
-    place{"Auckland", "1010", "NZ", "Pacific/Auckland"}, place{"London", "EC1A 1BB", "GB", "Europe/London"},
-    place{"Austin", "78701", "US", "America/Chicago"},   place{"Montréal", "H2X 1Y4", "CA", "America/Toronto"},
+    place{"Sydney", "2000", "AU", "Australia/Sydney"},
+    place{"Melbourne", "3000", "AU", "Australia/Melbourne"},
+    place{"Auckland", "1010", "NZ", "Pacific/Auckland"},
+    place{"London", "EC1A 1BB", "GB", "Europe/London"},
+    place{"Austin", "78701", "US", "America/Chicago"},
+    place{"Montréal", "H2X 1Y4", "CA", "America/Toronto"},
 };
 
-constexpr std::array streets{"George Street"sv, "Queen Street"sv, "High Street"sv, "Rue Sainte-Catherine"sv, "Main St"sv};
+constexpr std::array streets{"George Street"sv, "Queen Street"sv, "High Street"sv,
+                             "Rue Sainte-Catherine"sv, "Main St"sv};
 
 // The creation instants of n reviews, ascending: distinct milliseconds, except a few deliberate
 // ties (about one pair per hundred reviews, and one triple), so clients meet equal createdAt
@@ -111,9 +117,12 @@ std::vector<micros> creation_instants(std::uint64_t seed, std::size_t n) {
 // Whether the review was answered and edited, and its status to match.
 void draw_history(prng& rng, review& r, micros created, micros latest_update) {
   r.updated = created;
-  if (rng.percent(50)) r.updated = created + static_cast<micros>(rng.below(30 * one_day / micros_per_milli)) * micros_per_milli;
+  if (rng.percent(50))
+    r.updated = created +
+                static_cast<micros>(rng.below(30 * one_day / micros_per_milli)) * micros_per_milli;
   if (r.has_response) {
-    r.response_date = created + static_cast<micros>(rng.below(10 * one_day / micros_per_milli)) * micros_per_milli;
+    r.response_date = created + static_cast<micros>(rng.below(10 * one_day / micros_per_milli)) *
+                                    micros_per_milli;
     r.updated = std::max(r.updated, r.response_date);
     r.status = rng.percent(80) ? review_status::responded : review_status::resolved;
   } else {
@@ -144,7 +153,10 @@ business make_business(prng& rng, std::size_t index) {
     if (rng.percent(odds[i])) b.sources = static_cast<std::uint8_t>(b.sources | (1U << i));
   }
   if (b.sources == 0) b.sources = static_cast<std::uint8_t>(1U << (index % platform_count));
-  b.created = business_epoch + static_cast<micros>(rng.below(static_cast<std::uint64_t>(range_begin - business_epoch) / micros_per_milli)) * micros_per_milli;
+  b.created = business_epoch +
+              static_cast<micros>(rng.below(
+                  static_cast<std::uint64_t>(range_begin - business_epoch) / micros_per_milli)) *
+                  micros_per_milli;
   b.salt = rng.next();
   return b;
 }
@@ -162,7 +174,8 @@ std::vector<business> generate_businesses(const options& opts) {
 
 std::string business_name(prng& rng) { return two_words(rng, business_places, business_kinds); }
 
-review make_review(prng& rng, micros created, micros latest_update, const std::vector<business>& businesses) {
+review make_review(prng& rng, micros created, micros latest_update,
+                   const std::vector<business>& businesses) {
   review r;
   r.id = uuid(rng);
   r.created = created;
@@ -178,7 +191,8 @@ review make_review(prng& rng, micros created, micros latest_update, const std::v
     if ((sources & (1U << i)) != 0) connected.push_back(static_cast<platform>(i));
   }
   r.source = connected[rng.below(connected.size())];
-  static constexpr std::array<std::uint8_t, 20> weighted{1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5};
+  static constexpr std::array<std::uint8_t, 20> weighted{1, 1, 2, 2, 3, 3, 3, 4, 4, 4,
+                                                         4, 4, 5, 5, 5, 5, 5, 5, 5, 5};
   r.rating = weighted[rng.below(weighted.size())];
   r.has_text = rng.percent(88);
   r.has_email = rng.percent(30);
@@ -209,9 +223,13 @@ std::vector<review> generate_reviews(const options& opts, const std::vector<busi
   return reviews;
 }
 
-std::string author_name(std::uint64_t salt) { return full_name(mix64(salt, 6), first_names, last_names); }
+std::string author_name(std::uint64_t salt) {
+  return full_name(mix64(salt, 6), first_names, last_names);
+}
 
-std::string review_text(std::uint64_t text_seed) { return sentences(text_seed, plain_sentences, tricky_sentences); }
+std::string review_text(std::uint64_t text_seed) {
+  return sentences(text_seed, plain_sentences, tricky_sentences);
+}
 
 std::string source_feedback_id(const review& r) {
   const std::uint64_t seed = mix64(r.salt, 1);
@@ -228,11 +246,16 @@ std::string source_feedback_id(const review& r) {
 std::string review_url(const review& r) {
   const std::string feedback = source_feedback_id(r);
   switch (r.source) {
-    case platform::google: return "https://search.google.com/local/reviews?placeid=ChIJ" + random_base62(mix64(r.salt, 2), 23);
+    case platform::google:
+      return "https://search.google.com/local/reviews?placeid=ChIJ" +
+             random_base62(mix64(r.salt, 2), 23);
     case platform::facebook: return "https://www.facebook.com/" + feedback;
     case platform::trustpilot: return "https://www.trustpilot.com/reviews/" + feedback;
-    case platform::yelp: return "https://www.yelp.com/biz/" + random_base62(mix64(r.salt, 2), 12) + "?hrid=" + feedback;
-    case platform::tripadvisor: return "https://www.tripadvisor.com/ShowUserReviews-r" + feedback + ".html";
+    case platform::yelp:
+      return "https://www.yelp.com/biz/" + random_base62(mix64(r.salt, 2), 12) +
+             "?hrid=" + feedback;
+    case platform::tripadvisor:
+      return "https://www.tripadvisor.com/ShowUserReviews-r" + feedback + ".html";
   }
   return {};
 }
@@ -241,11 +264,13 @@ std::string_view sentiment(std::uint8_t rating) {
   return rating >= 4 ? "positive" : rating == 3 ? "neutral" : "negative";
 }
 
-std::string customer_email(std::uint64_t salt) { return "customer." + random_digits(mix64(salt, 11), 6) + "@example.com"; }
+std::string customer_email(std::uint64_t salt) {
+  return "customer." + random_digits(mix64(salt, 11), 6) + "@example.com";
+}
 
 std::string customer_phone(std::uint64_t salt) {
-  return "+61 4" + random_digits(mix64(salt, 12), 2) + " " + random_digits(mix64(salt, 13), 3) + " " +
-         random_digits(mix64(salt, 14), 3);
+  return "+61 4" + random_digits(mix64(salt, 12), 2) + " " + random_digits(mix64(salt, 13), 3) +
+         " " + random_digits(mix64(salt, 14), 3);
 }
 
 std::string customer_photo(std::uint64_t salt) {

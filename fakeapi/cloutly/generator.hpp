@@ -30,7 +30,8 @@ std::string business_name(prng& rng);
 
 // A review created at `created`, of a live business and one of its connected sources; edits
 // and replies never later than `latest_update`.
-review make_review(prng& rng, micros created, micros latest_update, const std::vector<business>& businesses);
+review make_review(prng& rng, micros created, micros latest_update,
+                   const std::vector<business>& businesses);
 // Every review of the data set, sorted by (created, id).
 std::vector<review> generate_reviews(const options& opts, const std::vector<business>& businesses);
 

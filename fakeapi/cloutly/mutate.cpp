@@ -67,9 +67,11 @@ std::vector<std::string> store::update_reviews(const std::vector<std::uint32_t>&
     review& r = reviews_[position];
     const micros now = clock_.tick();
     if (r.has_response) {
-      r.response_seed = (mix64(r.response_seed, static_cast<std::uint64_t>(now)) & ~std::uint64_t{1}) |
-                        ((r.response_seed & 1) ^ 1);
-      r.status = r.status == review_status::resolved ? review_status::responded : review_status::resolved;
+      r.response_seed =
+          (mix64(r.response_seed, static_cast<std::uint64_t>(now)) & ~std::uint64_t{1}) |
+          ((r.response_seed & 1) ^ 1);
+      r.status =
+          r.status == review_status::resolved ? review_status::responded : review_status::resolved;
     } else {
       r.has_response = true;
       r.response_seed = mix64(r.response_seed, static_cast<std::uint64_t>(now)) & ~std::uint64_t{1};
@@ -93,8 +95,9 @@ std::vector<std::string> store::archive_reviews(const std::vector<std::uint32_t>
   return archived;
 }
 
-std::vector<std::uint32_t> store::pick_to_archive(prng& rng, const std::vector<std::uint32_t>& taken,
-                                                               std::uint64_t count) const {
+std::vector<std::uint32_t> store::pick_to_archive(prng& rng,
+                                                  const std::vector<std::uint32_t>& taken,
+                                                  std::uint64_t count) const {
   if (count == 0) return {};
   std::vector<bool> excluded(reviews_.size(), false);
   for (const auto position : taken) excluded[position] = true;
@@ -115,7 +118,8 @@ reply store::mutate_businesses(const request& req) {
   const std::uint64_t seed = read_count(body, "seed", 1);
   check_added(add_count, "add");
   prng rng(mix64(options_.seed, mix64(0xb0b, seed)));
-  auto [updating, removing] = pick_two_groups(rng, live_businesses(businesses_), update_count, delete_count);
+  auto [updating, removing] =
+      pick_two_groups(rng, live_businesses(businesses_), update_count, delete_count);
   std::sort(updating.begin(), updating.end());
   std::sort(removing.begin(), removing.end());
 

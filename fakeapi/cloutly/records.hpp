@@ -11,7 +11,6 @@
 
 namespace sluice::fakeapi::cloutly {
 
-
 enum class platform : std::uint8_t { google, facebook, trustpilot, yelp, tripadvisor };
 inline constexpr std::size_t platform_count = 5;
 
@@ -23,12 +22,12 @@ struct review {
   std::string id;  // uuid
   micros created = 0;
   micros updated = 0;
-  micros response_date = 0;        // meaningful when has_response
-  std::uint64_t salt = 0;          // identity: author, contact details, platform ids, links
-  std::uint64_t text_seed = 0;     // the review's wording
-  std::uint64_t response_seed = 0; // the reply's wording; changes when the reply is edited
-  std::uint32_t business = 0;      // index into businesses_, which never shrinks
-  std::uint8_t rating = 5;         // 1..5
+  micros response_date = 0;         // meaningful when has_response
+  std::uint64_t salt = 0;           // identity: author, contact details, platform ids, links
+  std::uint64_t text_seed = 0;      // the review's wording
+  std::uint64_t response_seed = 0;  // the reply's wording; changes when the reply is edited
+  std::uint32_t business = 0;       // index into businesses_, which never shrinks
+  std::uint8_t rating = 5;          // 1..5
   platform source = platform::google;
   review_status status = review_status::fresh;
   bool has_text = true;
@@ -51,9 +50,10 @@ struct business {
   bool removed = false;    // hard deleted: gone from every listing, kept so reviews can refer to it
 };
 
-inline constexpr std::array<std::string_view, platform_count> platform_names{"google", "facebook", "trustpilot", "yelp",
-                                                                            "tripadvisor"};
-inline constexpr std::array<std::string_view, 4> status_names{"New", "Viewed", "Responded", "Resolved"};
+inline constexpr std::array<std::string_view, platform_count> platform_names{
+    "google", "facebook", "trustpilot", "yelp", "tripadvisor"};
+inline constexpr std::array<std::string_view, 4> status_names{"New", "Viewed", "Responded",
+                                                              "Resolved"};
 
 // Positions in `businesses` of those not removed.
 std::vector<std::uint32_t> live_businesses(const std::vector<business>& businesses);

@@ -23,7 +23,9 @@ std::string message_json(std::string_view message) {
   return w.take();
 }
 
-reply_error bad_request(std::string_view message) { return reply_error(json_reply(400, message_json(message))); }
+reply_error bad_request(std::string_view message) {
+  return reply_error(json_reply(400, message_json(message)));
+}
 
 std::optional<reply> authenticate(const store& s, const request& req) {
   const auto it = req.http.find("x-api-key");  // Beast compares field names case-insensitively
@@ -45,7 +47,8 @@ page_request parse_page_request(const request& req, std::size_t max_limit) {
     const auto value = parse_int(*text);
     if (!value || *value < 1) throw bad_request("limit must be a positive integer");
     // Capped silently: clients must advance by what they received, not by what they asked.
-    q.limit = static_cast<std::size_t>(std::min<std::int64_t>(*value, static_cast<std::int64_t>(max_limit)));
+    q.limit = static_cast<std::size_t>(
+        std::min<std::int64_t>(*value, static_cast<std::int64_t>(max_limit)));
   }
   if (const auto text = req.param("offset")) {
     const auto value = parse_int(*text);
@@ -60,7 +63,8 @@ page_request parse_page_request(const request& req, std::size_t max_limit) {
     }
   }
   if (const auto text = req.param("showOnWidget")) {
-    if (*text != "true" && *text != "false") throw bad_request("showOnWidget must be true or false");
+    if (*text != "true" && *text != "false")
+      throw bad_request("showOnWidget must be true or false");
     q.filter.show_on_widget = *text == "true";
   }
   q.filter.business_id = req.param("businessId");
@@ -79,7 +83,8 @@ reply reviews(store& s, const request& req) {
   std::size_t reported = total;
   const total_count counts = s.listing_settings().total;
   if (counts == total_count::page) reported = end - begin;
-  if (counts == total_count::account) reported = q.filter.any() ? s.account_matches(q.filter) : s.reviews().size();
+  if (counts == total_count::account)
+    reported = q.filter.any() ? s.account_matches(q.filter) : s.reviews().size();
 
   json_writer w;
   w.reserve(64 + (end - begin) * 1200);
@@ -120,15 +125,22 @@ vendor_state install(router& routes, options opts) {
                           [&s](const request&) { return businesses(s); }});
   routes.add_scope(std::move(scope));
 
-  routes.add_control(verb::get, "/_control/cloutly/reviews", [&s](const request&) { return s.all_reviews(); });
-  routes.add_control(verb::get, "/_control/cloutly/businesses", [&s](const request&) { return s.all_businesses(); });
-  routes.add_control(verb::post, "/_control/cloutly/mutate", [&s](const request& req) { return s.mutate(req); });
+  routes.add_control(verb::get, "/_control/cloutly/reviews",
+                     [&s](const request&) { return s.all_reviews(); });
+  routes.add_control(verb::get, "/_control/cloutly/businesses",
+                     [&s](const request&) { return s.all_businesses(); });
+  routes.add_control(verb::post, "/_control/cloutly/mutate",
+                     [&s](const request& req) { return s.mutate(req); });
   routes.add_control(verb::post, "/_control/cloutly/businesses/mutate",
                      [&s](const request& req) { return s.mutate_businesses(req); });
-  routes.add_control(verb::get, "/_control/cloutly/arrivals", [&s](const request&) { return s.arrivals(); });
-  routes.add_control(verb::post, "/_control/cloutly/arrivals", [&s](const request& req) { return s.set_arrivals(req); });
-  routes.add_control(verb::get, "/_control/cloutly/listing", [&s](const request&) { return s.listing(); });
-  routes.add_control(verb::post, "/_control/cloutly/listing", [&s](const request& req) { return s.set_listing(req); });
+  routes.add_control(verb::get, "/_control/cloutly/arrivals",
+                     [&s](const request&) { return s.arrivals(); });
+  routes.add_control(verb::post, "/_control/cloutly/arrivals",
+                     [&s](const request& req) { return s.set_arrivals(req); });
+  routes.add_control(verb::get, "/_control/cloutly/listing",
+                     [&s](const request&) { return s.listing(); });
+  routes.add_control(verb::post, "/_control/cloutly/listing",
+                     [&s](const request& req) { return s.set_listing(req); });
   return state;
 }
 

@@ -71,13 +71,15 @@ selection store::select(const review_filter& filter) {
   return {&positions, lo, positions.size()};
 }
 
-const std::vector<std::uint32_t>& store::matching(std::size_t lo, std::size_t hi, const review_filter& filter) {
+const std::vector<std::uint32_t>& store::matching(std::size_t lo, std::size_t hi,
+                                                  const review_filter& filter) {
   if (!cache_.valid || cache_.lo != lo || cache_.hi != hi || !(cache_.filter == filter) ||
       cache_.generation != generation_) {
     cache_.positions.clear();
     for (std::size_t i = lo; i < hi; ++i) {
       const review& r = reviews_[i];
-      if (matches(r, businesses_[r.business], filter)) cache_.positions.push_back(static_cast<std::uint32_t>(i));
+      if (matches(r, businesses_[r.business], filter))
+        cache_.positions.push_back(static_cast<std::uint32_t>(i));
     }
     cache_.lo = lo;
     cache_.hi = hi;
@@ -89,16 +91,17 @@ const std::vector<std::uint32_t>& store::matching(std::size_t lo, std::size_t hi
 }
 
 std::size_t store::account_matches(const review_filter& filter) const {
-  return static_cast<std::size_t>(std::count_if(reviews_.begin(), reviews_.end(), [&](const review& r) {
-    return matches(r, businesses_[r.business], filter);
-  }));
+  return static_cast<std::size_t>(
+      std::count_if(reviews_.begin(), reviews_.end(),
+                    [&](const review& r) { return matches(r, businesses_[r.business], filter); }));
 }
 
 reply store::all_reviews() const {
   json_writer w;
   w.reserve(reviews_.size() * 1200 + 2);
   w.begin_array();
-  for (auto it = reviews_.rbegin(); it != reviews_.rend(); ++it) write_review(w, *it, businesses_[it->business]);
+  for (auto it = reviews_.rbegin(); it != reviews_.rend(); ++it)
+    write_review(w, *it, businesses_[it->business]);
   w.end_array();
   return json_reply(200, w.take());
 }
@@ -170,7 +173,8 @@ reply store::set_listing(const request& req) {
   config.businesses_empty = businesses == "empty";
   // Absent: what the command line chose (--cloutly-total).
   const auto total = read_word(body, "total");
-  const auto named = total ? std::find(total_names.begin(), total_names.end(), *total) : total_names.end();
+  const auto named =
+      total ? std::find(total_names.begin(), total_names.end(), *total) : total_names.end();
   if (total && named == total_names.end()) {
     throw reply_error(json_reply(400, errors_json("total must be listing, page or account")));
   }

@@ -44,7 +44,7 @@ struct selection {
 };
 
 class store {
- public:
+public:
   explicit store(options opts);
 
   const std::vector<review>& reviews() const { return reviews_; }
@@ -68,7 +68,7 @@ class store {
   reply listing() const;
   reply set_listing(const request& req);
 
- private:
+private:
   // Appends `count` brand-new reviews (newest of all, so the ascending order holds).
   std::vector<std::string> add_reviews(std::uint64_t count, prng& rng);
   // `count` positions of reviews not yet archived and not in `taken`, newest first.
@@ -77,7 +77,8 @@ class store {
   std::vector<std::string> update_reviews(const std::vector<std::uint32_t>& positions);
   std::vector<std::string> archive_reviews(const std::vector<std::uint32_t>& positions);
   // Positions in reviews_ (ascending) of the listing's candidates in [lo, hi), before paging.
-  const std::vector<std::uint32_t>& matching(std::size_t lo, std::size_t hi, const review_filter& filter);
+  const std::vector<std::uint32_t>& matching(std::size_t lo, std::size_t hi,
+                                             const review_filter& filter);
 
   options options_;
   std::vector<business> businesses_;  // never shrinks: removed ones stay, flagged

@@ -17,8 +17,9 @@ void add_options(CLI::App& app, options& opts) {
       ->type_name("hide|include");
   add_switch(app, "--partoo-extra-states", opts.switches.extra_states,
              "some reviews in pending_/treated_auto_reply (default on; =false turns it off)");
-  add_switch(app, "--partoo-reply-threads", opts.switches.reply_threads,
-             "reply suggestions and customers' comments in threads (default on; =false turns it off)");
+  add_switch(
+      app, "--partoo-reply-threads", opts.switches.reply_threads,
+      "reply suggestions and customers' comments in threads (default on; =false turns it off)");
   add_switch(app, "--partoo-ignore-per-page", opts.switches.ignore_per_page,
              "GET /reviews answers 30 per page whatever per_page says");
   add_switch(app, "--partoo-ignore-order-by", opts.switches.ignore_order_by,

@@ -35,8 +35,9 @@ constexpr std::array tricky_sentences{
 };
 
 constexpr std::array titles{
-    "Super expérience"sv, "Décevant"sv, "Un \"must\" du quartier"sv, "Bon mais cher"sv,
-    "À éviter"sv,         "Parfait 👌"sv, "Correct"sv,
+    "Super expérience"sv, "Décevant"sv, "Un \"must\" du quartier"sv,
+    "Bon mais cher"sv,    "À éviter"sv, "Parfait 👌"sv,
+    "Correct"sv,
 };
 
 constexpr std::array replies{
@@ -62,8 +63,9 @@ constexpr std::array customer_comments{
 constexpr std::array reply_authors{"Le responsable"sv, "Service client"sv, "L'équipe"sv};
 
 constexpr std::array first_names{
-    "Marie"sv, "Jean"sv,  "Françoise"sv, "Zoë"sv,   "José"sv,    "Björn"sv, "Émilie"sv, "Nathalie"sv,
-    "Pierre"sv, "Chloé"sv, "Lucas"sv,    "Inès"sv,  "Mohamed"sv, "Sofia"sv, "Ana"sv,    "Kévin"sv,
+    "Marie"sv,   "Jean"sv,     "Françoise"sv, "Zoë"sv,   "José"sv,  "Björn"sv,
+    "Émilie"sv,  "Nathalie"sv, "Pierre"sv,    "Chloé"sv, "Lucas"sv, "Inès"sv,
+    "Mohamed"sv, "Sofia"sv,    "Ana"sv,       "Kévin"sv,
 };
 
 constexpr std::array last_names{
@@ -71,14 +73,17 @@ constexpr std::array last_names{
     "Nguyễn"sv, "Petit"sv,   "Durand"sv, "Leroy"sv,  "Moreau"sv,  "Rousseau"sv, "Fontaine"sv,
 };
 
-constexpr std::array pseudonyms{"Castorche"sv, "Un client \"fidèle\""sv, "jp_75"sv, "A Google User"sv};
+constexpr std::array pseudonyms{"Castorche"sv, "Un client \"fidèle\""sv, "jp_75"sv,
+                                "A Google User"sv};
 
 constexpr std::array business_kinds{
-    "Boulangerie"sv, "Café"sv, "Librairie"sv, "Pharmacie"sv, "Garage"sv, "Fromagerie"sv, "Brasserie"sv, "Épicerie"sv,
+    "Boulangerie"sv, "Café"sv,       "Librairie"sv, "Pharmacie"sv,
+    "Garage"sv,      "Fromagerie"sv, "Brasserie"sv, "Épicerie"sv,
 };
 
 constexpr std::array business_places{
-    "du Marché"sv, "de la Gare"sv, "Saint-Michel"sv, "des Arts"sv, "Côté Jardin"sv, "Chez Léon"sv, "Le Moulin"sv,
+    "du Marché"sv,   "de la Gare"sv, "Saint-Michel"sv, "des Arts"sv,
+    "Côté Jardin"sv, "Chez Léon"sv,  "Le Moulin"sv,
 };
 
 struct city {
@@ -87,12 +92,14 @@ struct city {
 };
 
 constexpr std::array cities{
-    city{"Paris", "75011"},   city{"Lyon", "69002"},     city{"Marseille", "13001"}, city{"Saint-Étienne", "42000"},
-    city{"Nantes", "44000"},  city{"Lille", "59000"},    city{"Bordeaux", "33000"},  city{"Besançon", "25000"},
+    city{"Paris", "75011"},         city{"Lyon", "69002"},     city{"Marseille", "13001"},
+    city{"Saint-Étienne", "42000"}, city{"Nantes", "44000"},   city{"Lille", "59000"},
+    city{"Bordeaux", "33000"},      city{"Besançon", "25000"},
 };
 
 constexpr std::array streets{
-    "rue de la Paix"sv, "avenue Jean Jaurès"sv, "boulevard Voltaire"sv, "place de l'Église"sv, "rue des Écoles"sv,
+    "rue de la Paix"sv,    "avenue Jean Jaurès"sv, "boulevard Voltaire"sv,
+    "place de l'Église"sv, "rue des Écoles"sv,
 };
 
 }  // namespace
@@ -114,10 +121,14 @@ business make_business(std::uint64_t seed, std::size_t i) {
   b.city = c.name;
   b.zipcode = c.zipcode;
   b.group_id = 100 + static_cast<std::int64_t>(rng.below(5));
-  b.created = business_epoch + static_cast<micros>(rng.below(static_cast<std::uint64_t>(range_begin - business_epoch) / 2));
+  b.created =
+      business_epoch +
+      static_cast<micros>(rng.below(static_cast<std::uint64_t>(range_begin - business_epoch) / 2));
   // Before the reviews' range, so the fake clock (after the newest review) is always later.
-  b.modified = b.created + static_cast<micros>(rng.below(static_cast<std::uint64_t>(range_begin - b.created)));
-  b.gmb_location = "accounts/" + random_digits(rng.next(), 21) + "/locations/" + random_digits(rng.next(), 20);
+  b.modified = b.created +
+               static_cast<micros>(rng.below(static_cast<std::uint64_t>(range_begin - b.created)));
+  b.gmb_location =
+      "accounts/" + random_digits(rng.next(), 21) + "/locations/" + random_digits(rng.next(), 20);
   b.facebook_page = random_digits(rng.next(), 15);
   return b;
 }
@@ -130,16 +141,20 @@ review make_review(prng& rng, std::int64_t id, micros update_date, std::size_t b
   r.salt = rng.next();
   r.text_seed = rng.next();
   const auto platform_roll = rng.below(100);
-  r.platform = platform_roll < 78 ? partner::google : platform_roll < 90 ? partner::facebook : partner::tripadvisor;
+  r.platform = platform_roll < 78   ? partner::google
+               : platform_roll < 90 ? partner::facebook
+                                    : partner::tripadvisor;
   r.business = static_cast<std::uint32_t>(rng.below(business_count));
   r.update_date = update_date;
-  r.date = rng.percent(40) ? update_date : update_date - static_cast<micros>(rng.below(120 * one_day));
+  r.date =
+      rng.percent(40) ? update_date : update_date - static_cast<micros>(rng.below(120 * one_day));
   const auto offset_roll = rng.below(100);
   r.offset_minutes = offset_roll < 80 ? 120 : offset_roll < 90 ? 0 : -300;
   if (r.platform == partner::facebook) {
     r.recommended = rng.percent(80) ? 1 : 0;
   } else {
-    static constexpr std::array<std::uint8_t, 20> weighted{1, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5};
+    static constexpr std::array<std::uint8_t, 20> weighted{1, 1, 2, 2, 3, 3, 3, 4, 4, 4,
+                                                           4, 4, 5, 5, 5, 5, 5, 5, 5, 5};
     r.rating = weighted[rng.below(weighted.size())];
   }
   r.has_title = r.platform == partner::tripadvisor && rng.percent(85);
@@ -148,11 +163,15 @@ review make_review(prng& rng, std::int64_t id, micros update_date, std::size_t b
   const auto tag_count = rng.below(3);
   if (tag_count >= 1) r.tags[0] = static_cast<std::uint8_t>(1 + rng.below(tags_table.size()));
   if (tag_count == 2) {
-    r.tags[1] = static_cast<std::uint8_t>(1 + (r.tags[0] + rng.below(tags_table.size() - 1)) % tags_table.size());
+    r.tags[1] = static_cast<std::uint8_t>(1 + (r.tags[0] + rng.below(tags_table.size() - 1)) %
+                                                  tags_table.size());
   }
   const auto comment_roll = rng.below(100);
-  r.comments = comment_roll < 40 ? comment_shape::array : comment_roll < 50 ? comment_shape::object : comment_shape::none;
-  r.comment_date = r.date + static_cast<micros>(rng.below(static_cast<std::uint64_t>(r.update_date - r.date) + 1));
+  r.comments = comment_roll < 40   ? comment_shape::array
+               : comment_roll < 50 ? comment_shape::object
+                                   : comment_shape::none;
+  r.comment_date = r.date + static_cast<micros>(
+                                rng.below(static_cast<std::uint64_t>(r.update_date - r.date) + 1));
   if (rng.percent(3)) {
     r.state = review_state::deleted;
     r.has_delete_date = true;
@@ -173,7 +192,9 @@ std::vector<review> generate_reviews(const options& opts) {
   for (std::size_t i = 0; i < n; ++i) {
     const auto id = static_cast<std::int64_t>(i + 1);
     prng rng(mix64(opts.seed, static_cast<std::uint64_t>(id)));
-    const micros update = range_begin + static_cast<micros>(rng.below(static_cast<std::uint64_t>(range_end - range_begin)));
+    const micros update =
+        range_begin +
+        static_cast<micros>(rng.below(static_cast<std::uint64_t>(range_end - range_begin)));
     reviews.push_back(make_review(rng, id, update, business_count));
   }
   if (opts.tie_block == 0 || n == 0) return reviews;
@@ -223,12 +244,15 @@ std::string comment_partner_id(const review& r, const business& b) {
 std::string review_link(const review& r, const business& b) {
   switch (r.platform) {
     case partner::google:
-      return "https://search.google.com/local/reviews?placeid=ChIJ" + random_base62(mix64(r.salt, 4), 23);
+      return "https://search.google.com/local/reviews?placeid=ChIJ" +
+             random_base62(mix64(r.salt, 4), 23);
     case partner::facebook:
-      return "https://www.facebook.com/" + b.facebook_page + "/posts/" + random_digits(mix64(r.salt, 4), 16);
+      return "https://www.facebook.com/" + b.facebook_page + "/posts/" +
+             random_digits(mix64(r.salt, 4), 16);
     case partner::tripadvisor:
-      return "https://www.tripadvisor.fr/ShowUserReviews-g187147-d" + random_digits(mix64(r.salt, 5), 7) +
-             "-r" + random_digits(mix64(r.salt, 4), 9) + ".html";
+      return "https://www.tripadvisor.fr/ShowUserReviews-g187147-d" +
+             random_digits(mix64(r.salt, 5), 7) + "-r" + random_digits(mix64(r.salt, 4), 9) +
+             ".html";
   }
   return {};
 }
@@ -239,7 +263,9 @@ std::string author_name(std::uint64_t salt) {
   return full_name(h, first_names, last_names);
 }
 
-std::string content_text(std::uint64_t text_seed) { return sentences(text_seed, plain_sentences, tricky_sentences); }
+std::string content_text(std::uint64_t text_seed) {
+  return sentences(text_seed, plain_sentences, tricky_sentences);
+}
 
 std::string_view title_text(std::uint64_t text_seed) { return pick(titles, mix64(text_seed, 2)); }
 
@@ -249,7 +275,9 @@ std::string_view business_reply_text(std::uint64_t salt) { return pick(replies, 
 
 std::string_view suggestion_text(std::uint64_t salt) { return pick(suggestions, mix64(salt, 10)); }
 
-std::string_view customer_comment_text(std::uint64_t salt) { return pick(customer_comments, mix64(salt, 11)); }
+std::string_view customer_comment_text(std::uint64_t salt) {
+  return pick(customer_comments, mix64(salt, 11));
+}
 
 std::uint8_t different_rating(std::uint8_t old_rating, prng& rng) {
   return static_cast<std::uint8_t>((old_rating - 1 + 1 + rng.below(4)) % 5 + 1);

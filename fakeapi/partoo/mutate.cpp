@@ -15,13 +15,21 @@ namespace {
 
 // POST /_control/partoo/mutate: a typo must not pass for a mutation that changed nothing.
 void check_mutation_keys(const boost::json::object& body) {
-  static constexpr std::array keys{"update"sv,   "add"sv,           "delete"sv,
-                                   "restore"sv,  "seed"sv,          "backdate"sv,
-                                   "backdate_hours"sv, "purge"sv,   "future"sv,
-                                   "restore_stale"sv,  "delete_without_state"sv};
+  static constexpr std::array keys{"update"sv,
+                                   "add"sv,
+                                   "delete"sv,
+                                   "restore"sv,
+                                   "seed"sv,
+                                   "backdate"sv,
+                                   "backdate_hours"sv,
+                                   "purge"sv,
+                                   "future"sv,
+                                   "restore_stale"sv,
+                                   "delete_without_state"sv};
   for (const auto& [key, value] : body) {
     if (std::find(keys.begin(), keys.end(), std::string_view(key)) == keys.end()) {
-      throw reply_error(json_reply(400, errors_json("unknown mutation '" + std::string(key) + "'")));
+      throw reply_error(
+          json_reply(400, errors_json("unknown mutation '" + std::string(key) + "'")));
     }
   }
 }
@@ -55,7 +63,8 @@ reply store::mutate(const request& req) {
   m.future_count = read_count(body, "future", 0);
   if (m.add_count > max_added_per_mutation || m.backdate_count > max_added_per_mutation ||
       m.future_count > max_added_per_mutation) {
-    throw reply_error(json_reply(400, errors_json("add, backdate and future must be at most 1000000")));
+    throw reply_error(
+        json_reply(400, errors_json("add, backdate and future must be at most 1000000")));
   }
   if (m.backdate_hours > 24 * 365 * 10) {
     throw reply_error(json_reply(400, errors_json("backdate_hours must be at most 87600")));
@@ -97,7 +106,8 @@ reply store::apply(const mutation& m) {
   // same victims whether or not these are asked for too.
   prng more(mix64(options_.seed, mix64(0x6d7575, m.seed)));
   std::vector<std::int64_t> touched = updated;
-  for (const auto* ids : {&removed, &restored}) touched.insert(touched.end(), ids->begin(), ids->end());
+  for (const auto* ids : {&removed, &restored})
+    touched.insert(touched.end(), ids->begin(), ids->end());
   std::sort(touched.begin(), touched.end());
   mutate_more(m, more, touched, w);
   w.end_object();
@@ -106,13 +116,15 @@ reply store::apply(const mutation& m) {
 }
 
 // `touched`: ids this mutation already changed (sorted); each review changes once per mutation.
-void store::mutate_more(const mutation& m, prng& rng, std::vector<std::int64_t>& touched, json_writer& w) {
+void store::mutate_more(const mutation& m, prng& rng, std::vector<std::int64_t>& touched,
+                        json_writer& w) {
   const auto& body = m.body;
   // Late arrivals: new reviews whose update_date lies in the past (Partoo fetches the platforms
   // about daily, and update_date may be the platform's own date), below a client's cursor.
   std::vector<std::int64_t> backdated;
   const micros back = static_cast<micros>(m.backdate_hours) * 3600 * micros_per_second;
-  for (std::uint64_t k = 0; k < m.backdate_count; ++k) backdated.push_back(add_review(rng, clock_.tick() - back));
+  for (std::uint64_t k = 0; k < m.backdate_count; ++k)
+    backdated.push_back(add_review(rng, clock_.tick() - back));
   write_ids(w, "backdated", backdated);
 
   // Dated in the future: 9999-12-31T23:00:00-05:00, which is past the year 9999 in UTC.
@@ -124,27 +136,31 @@ void store::mutate_more(const mutation& m, prng& rng, std::vector<std::int64_t>&
   write_ids(w, "future", future);
 
   // Silent hard deletion: gone from every answer, as if it had never existed.
-  std::vector<std::int64_t> purged = pick_reviews(rng, read_count(body, "purge", 0), false, touched);
+  std::vector<std::int64_t> purged =
+      pick_reviews(rng, read_count(body, "purge", 0), false, touched);
   for (const auto id : purged) purge_review(id);
   write_ids(w, "purged", purged);
 
   // Deleted with a delete_date and `"state": null`.
-  std::vector<std::int64_t> stateless = pick_reviews(rng, read_count(body, "delete_without_state", 0), false, touched);
+  std::vector<std::int64_t> stateless =
+      pick_reviews(rng, read_count(body, "delete_without_state", 0), false, touched);
   for (const auto id : stateless) delete_review(id, review_state::none);
   write_ids(w, "deleted_without_state", stateless);
 
   // Restored (state treated again) with the old delete_date left in place.
-  std::vector<std::int64_t> stale = pick_reviews(rng, read_count(body, "restore_stale", 0), true, touched);
+  std::vector<std::int64_t> stale =
+      pick_reviews(rng, read_count(body, "restore_stale", 0), true, touched);
   for (const auto id : stale) restore_review(id, true);
   write_ids(w, "restored_stale", stale);
 }
 
 // `count` distinct live (or deleted) reviews not yet touched, in id order; adds them to `touched`.
 std::vector<std::int64_t> store::pick_reviews(prng& rng, std::uint64_t count, bool deleted,
-                                                          std::vector<std::int64_t>& touched) {
+                                              std::vector<std::int64_t>& touched) {
   std::vector<std::int64_t> candidates;
   for (const auto& r : reviews_) {
-    if (!r.purged && is_deleted(r) == deleted && !std::binary_search(touched.begin(), touched.end(), r.id)) {
+    if (!r.purged && is_deleted(r) == deleted &&
+        !std::binary_search(touched.begin(), touched.end(), r.id)) {
       candidates.push_back(r.id);
     }
   }
@@ -169,7 +185,8 @@ void store::update_review(std::int64_t id, prng& rng) {
   reindex(r);
 }
 
-std::int64_t store::add_review(prng& rng, micros update_date, std::optional<std::int16_t> offset_minutes) {
+std::int64_t store::add_review(prng& rng, micros update_date,
+                               std::optional<std::int16_t> offset_minutes) {
   const auto id = static_cast<std::int64_t>(reviews_.size() + 1);
   prng add_rng(mix64(rng.next(), static_cast<std::uint64_t>(id)));
   review r = make_review(add_rng, id, update_date, businesses_.size());

@@ -13,7 +13,8 @@ namespace sluice::fakeapi::partoo {
 namespace {
 
 // The comma-separated list of state__in; every element must be a state the API knows.
-std::optional<std::vector<std::string>> states_param(const request& req, error_fields& field_errors) {
+std::optional<std::vector<std::string>> states_param(const request& req,
+                                                     error_fields& field_errors) {
   const auto text = req.param("state__in");
   if (!text) return std::nullopt;
   std::vector<std::string> states;
@@ -60,7 +61,8 @@ void read_page_shape(const request& req, error_fields& field_errors, review_quer
 std::string errors_json_field(const error_fields& errors) {
   json_writer w;
   w.begin_object().key("errors").begin_object().key("json").begin_object();
-  for (const auto& [field, message] : errors) w.key(field).begin_array().string(message).end_array();
+  for (const auto& [field, message] : errors)
+    w.key(field).begin_array().string(message).end_array();
   w.end_object().end_object().end_object();
   return w.take();
 }
@@ -86,7 +88,8 @@ review_query parse_review_query(const request& req) {
   review_query q;
   q.page = page_param(req, field_errors, 1);
   read_page_shape(req, field_errors, q);
-  for (const auto& [name, bound] : {std::pair{"update_date__gte", &q.gte}, std::pair{"update_date__lte", &q.lte}}) {
+  for (const auto& [name, bound] :
+       {std::pair{"update_date__gte", &q.gte}, std::pair{"update_date__lte", &q.lte}}) {
     if (const auto text = req.param(name)) {
       *bound = parse_naive_utc(*text);
       if (!*bound) field_errors[name] = "Not a valid datetime.";

@@ -87,8 +87,8 @@ inline bool is_deleted(const review& r) {
   return r.state == review_state::deleted || (r.state == review_state::none && r.has_delete_date);
 }
 
-inline constexpr std::array known_states{"treated"sv, "not_treated"sv, "deleted"sv, "pending_auto_reply"sv,
-                                  "treated_auto_reply"sv};
+inline constexpr std::array known_states{"treated"sv, "not_treated"sv, "deleted"sv,
+                                         "pending_auto_reply"sv, "treated_auto_reply"sv};
 
 // The state as the API shows it; empty for null. With extra states on, about one review in six
 // of those (not) treated shows the automatic-reply variant instead: the review's identity decides,

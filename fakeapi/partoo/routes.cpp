@@ -77,7 +77,8 @@ reply business_search(const store& s, const request& req) {
     if (!gte || s.businesses()[index].modified >= *gte) matching.push_back(index);
   }
   const std::size_t count = matching.size();
-  const std::size_t pages = std::max<std::size_t>(1, (count + business_page_size - 1) / business_page_size);
+  const std::size_t pages =
+      std::max<std::size_t>(1, (count + business_page_size - 1) / business_page_size);
   // The last page's number: pages when they count from 1, pages - 1 when from 0.
   const auto max_page = static_cast<std::int64_t>(pages) - 1 + first_page;
   std::size_t begin = count;
@@ -93,7 +94,8 @@ reply business_search(const store& s, const request& req) {
   w.key("max_page").number(max_page);
   w.key("count").number(static_cast<std::int64_t>(count));
   w.key("businesses").begin_array();
-  for (std::size_t k = begin; k < end; ++k) write_business(w, s.businesses()[matching[k]], s.org_id());
+  for (std::size_t k = begin; k < end; ++k)
+    write_business(w, s.businesses()[matching[k]], s.org_id());
   w.end_array();
   w.end_object();
   return json_reply(200, w.take());
@@ -108,20 +110,29 @@ vendor_state install(router& routes, options opts) {
   scope.prefix = "/partoo/";
   scope.name = "partoo";
   scope.authenticate = [&s](const request& req) { return authenticate(s, req); };
-  scope.not_found = [](const request&) { return json_reply(404, errors_json("Resource not found")); };
+  scope.not_found = [](const request&) {
+    return json_reply(404, errors_json("Resource not found"));
+  };
   scope.routes.push_back({verb::get, "/partoo/v2/reviews", "partoo.reviews",
                           [&s](const request& req) { return reviews(s, req); }});
   scope.routes.push_back({verb::get, "/partoo/v2/business/search", "partoo.business_search",
                           [&s](const request& req) { return business_search(s, req); }});
   routes.add_scope(std::move(scope));
 
-  routes.add_control(verb::get, "/_control/partoo/reviews", [&s](const request& req) { return s.all_reviews(req); });
-  routes.add_control(verb::get, "/_control/partoo/settings", [&s](const request&) { return s.settings(); });
-  routes.add_control(verb::post, "/_control/partoo/settings", [&s](const request& req) { return s.change_settings(req); });
-  routes.add_control(verb::get, "/_control/partoo/requests", [&s](const request&) { return s.request_log(); });
-  routes.add_control(verb::post, "/_control/partoo/requests/reset", [&s](const request&) { return s.reset_request_log(); });
-  routes.add_control(verb::get, "/_control/partoo/businesses", [&s](const request&) { return s.all_businesses(); });
-  routes.add_control(verb::post, "/_control/partoo/mutate", [&s](const request& req) { return s.mutate(req); });
+  routes.add_control(verb::get, "/_control/partoo/reviews",
+                     [&s](const request& req) { return s.all_reviews(req); });
+  routes.add_control(verb::get, "/_control/partoo/settings",
+                     [&s](const request&) { return s.settings(); });
+  routes.add_control(verb::post, "/_control/partoo/settings",
+                     [&s](const request& req) { return s.change_settings(req); });
+  routes.add_control(verb::get, "/_control/partoo/requests",
+                     [&s](const request&) { return s.request_log(); });
+  routes.add_control(verb::post, "/_control/partoo/requests/reset",
+                     [&s](const request&) { return s.reset_request_log(); });
+  routes.add_control(verb::get, "/_control/partoo/businesses",
+                     [&s](const request&) { return s.all_businesses(); });
+  routes.add_control(verb::post, "/_control/partoo/mutate",
+                     [&s](const request& req) { return s.mutate(req); });
   routes.add_control(verb::post, "/_control/partoo/businesses/mutate",
                      [&s](const request& req) { return s.mutate_businesses(req); });
   return state;

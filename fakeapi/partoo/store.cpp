@@ -19,7 +19,8 @@ store::store(options opts) : options_(std::move(opts)), switches_(options_.switc
   org_id_ = 1000 + static_cast<std::int64_t>(mix64(options_.seed, 0x0c9) % 9000);
   if (options_.businesses == 0 && options_.reviews != 0) options_.businesses = 1;
   businesses_.reserve(options_.businesses);
-  for (std::size_t i = 0; i < options_.businesses; ++i) businesses_.push_back(make_business(options_.seed, i));
+  for (std::size_t i = 0; i < options_.businesses; ++i)
+    businesses_.push_back(make_business(options_.seed, i));
   reviews_ = generate_reviews(options_);
   build_index();
   micros latest = range_begin;
@@ -46,28 +47,36 @@ std::size_t store::index_position(micros update_date, std::int64_t id) const {
 }
 
 void store::unindex(const review& r) {
-  by_update_.erase(by_update_.begin() + static_cast<std::ptrdiff_t>(index_position(r.update_date, r.id)));
+  by_update_.erase(by_update_.begin() +
+                   static_cast<std::ptrdiff_t>(index_position(r.update_date, r.id)));
 }
 
 void store::reindex(const review& r) {
-  by_update_.insert(by_update_.begin() + static_cast<std::ptrdiff_t>(index_position(r.update_date, r.id)),
-                    static_cast<std::uint32_t>(r.id - 1));
+  by_update_.insert(
+      by_update_.begin() + static_cast<std::ptrdiff_t>(index_position(r.update_date, r.id)),
+      static_cast<std::uint32_t>(r.id - 1));
 }
 
 bool store::visible(const review& r, const review_query& q) const {
   if (!q.states) return switches_.deleted == deleted_search::include || !is_deleted(r);
-  const std::string_view state = is_deleted(r) ? "deleted"sv : shown_state(r, switches_.extra_states);
+  const std::string_view state =
+      is_deleted(r) ? "deleted"sv : shown_state(r, switches_.extra_states);
   return std::find(q.states->begin(), q.states->end(), state) != q.states->end();
 }
 
 const std::vector<std::uint32_t>& store::matching(std::size_t lo, std::size_t hi,
-                                                              const review_query& q) {
-  std::string key = q.states ? "in:" : switches_.deleted == deleted_search::include ? "all" : "live";
+                                                  const review_query& q) {
+  std::string key = q.states                                       ? "in:"
+                    : switches_.deleted == deleted_search::include ? "all"
+                                                                   : "live";
   if (q.states) {
     for (const auto& s : *q.states) key += s + ",";
   }
-  key += q.ordering == review_order::id ? "/id" : q.ordering == review_order::ascending ? "/asc" : "/desc";
-  if (cache_.valid && cache_.lo == lo && cache_.hi == hi && cache_.generation == generation_ && cache_.key == key) {
+  key += q.ordering == review_order::id          ? "/id"
+         : q.ordering == review_order::ascending ? "/asc"
+                                                 : "/desc";
+  if (cache_.valid && cache_.lo == lo && cache_.hi == hi && cache_.generation == generation_ &&
+      cache_.key == key) {
     return cache_.indexes;
   }
   cache_.indexes.clear();
@@ -99,12 +108,14 @@ const std::vector<std::uint32_t>& store::select(const review_query& q) {
   std::size_t hi = by_update_.size();
   if (q.gte) {
     lo = static_cast<std::size_t>(
-        std::partition_point(first, by_update_.end(), [&](std::uint32_t i) { return reviews_[i].update_date < *q.gte; }) -
+        std::partition_point(first, by_update_.end(),
+                             [&](std::uint32_t i) { return reviews_[i].update_date < *q.gte; }) -
         first);
   }
   if (q.lte) {
     hi = static_cast<std::size_t>(
-        std::partition_point(first, by_update_.end(), [&](std::uint32_t i) { return reviews_[i].update_date <= *q.lte; }) -
+        std::partition_point(first, by_update_.end(),
+                             [&](std::uint32_t i) { return reviews_[i].update_date <= *q.lte; }) -
         first);
   }
   hi = std::max(hi, lo);

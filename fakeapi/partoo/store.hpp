@@ -34,7 +34,7 @@ struct review_query {
 };
 
 class store {
- public:
+public:
   explicit store(options opts);
 
   const std::vector<review>& reviews() const { return reviews_; }
@@ -42,7 +42,9 @@ class store {
   const switch_set& switches() const { return switches_; }
   const std::string& api_key() const { return options_.api_key; }
   std::int64_t org_id() const { return org_id_; }
-  review_context context_of(const review& r) const { return {businesses_[r.business], org_id_, switches_}; }
+  review_context context_of(const review& r) const {
+    return {businesses_[r.business], org_id_, switches_};
+  }
 
   // Indexes into reviews() of what the query selects (date range, state filter or the default
   // search), in the query's order; cached, since a walk asks the same range page after page.
@@ -63,7 +65,7 @@ class store {
   reply mutate(const request& req);
   reply mutate_businesses(const request& req);
 
- private:
+private:
   struct mutation;  // a parsed POST /_control/partoo/mutate (mutate.cpp)
   reply apply(const mutation& m);
 
@@ -75,11 +77,13 @@ class store {
   bool visible(const review& r, const review_query& q) const;
   const std::vector<std::uint32_t>& matching(std::size_t lo, std::size_t hi, const review_query& q);
 
-  void mutate_more(const mutation& m, prng& rng, std::vector<std::int64_t>& touched, json_writer& w);
+  void mutate_more(const mutation& m, prng& rng, std::vector<std::int64_t>& touched,
+                   json_writer& w);
   std::vector<std::int64_t> pick_reviews(prng& rng, std::uint64_t count, bool deleted,
                                          std::vector<std::int64_t>& touched);
   void update_review(std::int64_t id, prng& rng);
-  std::int64_t add_review(prng& rng, micros update_date, std::optional<std::int16_t> offset_minutes = std::nullopt);
+  std::int64_t add_review(prng& rng, micros update_date,
+                          std::optional<std::int16_t> offset_minutes = std::nullopt);
   void delete_review(std::int64_t id, review_state state);
   void restore_review(std::int64_t id, bool keep_delete_date);
   void purge_review(std::int64_t id);
@@ -88,7 +92,7 @@ class store {
   options options_;
   std::int64_t org_id_ = 0;
   std::vector<business> businesses_;
-  std::vector<review> reviews_;            // by id: reviews_[id - 1]
+  std::vector<review> reviews_;           // by id: reviews_[id - 1]
   std::vector<std::uint32_t> by_update_;  // indexes into reviews_, sorted by (update_date, id)
   fake_clock clock_;
 

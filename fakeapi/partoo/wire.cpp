@@ -24,10 +24,8 @@ thread thread_of(const review& r, bool reply_threads) {
   }
   const auto roll = mix64(r.salt, 0x7e4d) % 100;
   switch (r.comments) {
-    case comment_shape::none:
-      return roll < 10 ? thread{false, {k::customer}, false} : thread{};
-    case comment_shape::object:
-      return {true, {roll < 20 ? k::suggestion : k::business}, false};
+    case comment_shape::none: return roll < 10 ? thread{false, {k::customer}, false} : thread{};
+    case comment_shape::object: return {true, {roll < 20 ? k::suggestion : k::business}, false};
     case comment_shape::array:
       if (roll < 15) return {false, {k::suggestion}, false};
       if (roll < 30) return {false, {k::customer, k::business}, false};
@@ -39,13 +37,16 @@ thread thread_of(const review& r, bool reply_threads) {
 }
 
 // parent_id 0 is null; `reply`, when set, is written as the comment's one nested reply.
-void write_comment(json_writer& w, const review& r, const business& b, comment_kind kind, std::int64_t parent_id,
-                   const comment_kind* reply) {
+void write_comment(json_writer& w, const review& r, const business& b, comment_kind kind,
+                   std::int64_t parent_id, const comment_kind* reply) {
   // A customer's comment comes before the business's answer.
-  const micros at = kind == comment_kind::customer ? std::max(r.date, r.comment_date - 3600 * micros_per_second)
-                                                   : r.comment_date;
+  const micros at = kind == comment_kind::customer
+                        ? std::max(r.date, r.comment_date - 3600 * micros_per_second)
+                        : r.comment_date;
   const std::string when = format_iso(at, r.offset_minutes);
-  const std::int64_t base = kind == comment_kind::business ? 1'000'000 : kind == comment_kind::suggestion ? 2'000'000 : 3'000'000;
+  const std::int64_t base = kind == comment_kind::business     ? 1'000'000
+                            : kind == comment_kind::suggestion ? 2'000'000
+                                                               : 3'000'000;
   w.begin_object();
   w.key("id").number(base + r.id);
   w.key("partner_id").string(comment_partner_id(r, b));
@@ -95,7 +96,8 @@ void write_thread(json_writer& w, const review& r, const business& b, bool reply
     return;
   }
   w.begin_array();
-  for (const auto kind : t.top) write_comment(w, r, b, kind, 0, t.customer_reply ? &customer : nullptr);
+  for (const auto kind : t.top)
+    write_comment(w, r, b, kind, 0, t.customer_reply ? &customer : nullptr);
   w.end_array();
 }
 
@@ -144,7 +146,8 @@ void write_review_details(json_writer& w, const review& r, const review_context&
 
 std::optional<std::string_view> business_reply(const review& r, const switch_set& switches) {
   const thread t = thread_of(r, switches.reply_threads);
-  if (std::find(t.top.begin(), t.top.end(), comment_kind::business) == t.top.end()) return std::nullopt;
+  if (std::find(t.top.begin(), t.top.end(), comment_kind::business) == t.top.end())
+    return std::nullopt;
   return business_reply_text(r.salt);
 }
 
@@ -174,7 +177,14 @@ void write_review(json_writer& w, const review& r, const review_context& context
   for (const auto t : r.tags) {
     if (t == 0) continue;
     const tag& info = tags_table[t - 1];
-    w.begin_object().key("id").number(info.id).key("label").string(info.label).key("color").string(info.color).end_object();
+    w.begin_object()
+        .key("id")
+        .number(info.id)
+        .key("label")
+        .string(info.label)
+        .key("color")
+        .string(info.color)
+        .end_object();
   }
   w.end_array();
   w.end_object();

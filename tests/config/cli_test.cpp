@@ -1,4 +1,4 @@
-// parse_command_line: the command line of DESIGN.md section 3.
+// parse_command_line: the command line (docs/architecture.md, "Commands").
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -29,8 +29,8 @@ std::string usage_error_of(std::vector<std::string> args) {
 }
 
 TEST(cli, sync_with_every_option) {
-  auto cl = parse({"sync", "-c", "/etc/x.toml", "--source", "a", "--source=b", "--stream", "reviews",
-                   "--full"});
+  auto cl = parse({"sync", "-c", "/etc/x.toml", "--source", "a", "--source=b", "--stream",
+                   "reviews", "--full"});
   EXPECT_EQ(cl.cmd, cmd::sync);
   EXPECT_EQ(cl.config, "/etc/x.toml");
   EXPECT_EQ(cl.sources, (std::vector<std::string>{"a", "b"}));
@@ -113,7 +113,8 @@ TEST(cli, bad_usage) {
   // backfill and reset name exactly one source.
   EXPECT_THAT(usage_error_of({"backfill"}), HasSubstr("--source"));
   EXPECT_THAT(usage_error_of({"reset"}), HasSubstr("--source"));
-  EXPECT_THAT(usage_error_of({"backfill", "--source", "a", "--source", "b"}), HasSubstr("--source"));
+  EXPECT_THAT(usage_error_of({"backfill", "--source", "a", "--source", "b"}),
+              HasSubstr("--source"));
   EXPECT_THAT(usage_error_of({"run", "--full"}), HasSubstr("--full"));
 }
 
@@ -138,15 +139,17 @@ TEST(cli, run_backfill_reset) {
 
 TEST(cli, no_command_lists_the_commands) {
   auto message = usage_error_of({});
-  EXPECT_THAT(message, HasSubstr("a command is required: run, sync, backfill, check, status, reset, migrate"));
+  EXPECT_THAT(
+      message,
+      HasSubstr("a command is required: run, sync, backfill, check, status, reset, migrate"));
   EXPECT_THAT(usage_error_of({"-c", "x.toml"}), HasSubstr("a command is required"));
 }
 
 TEST(cli, help_and_version) {
   auto help = parse({"--help"});
   EXPECT_EQ(help.cmd, cmd::help);
-  for (const char* word : {"run", "sync", "backfill", "check", "status", "reset", "migrate", "--log-level", "--log-format",
-                           "--version", "SLUICE_CONFIG"})
+  for (const char* word : {"run", "sync", "backfill", "check", "status", "reset", "migrate",
+                           "--log-level", "--log-format", "--version", "SLUICE_CONFIG"})
     EXPECT_THAT(help.help_text, HasSubstr(word));
 
   auto sync_help = parse({"sync", "--help"});

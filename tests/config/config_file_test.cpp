@@ -43,13 +43,14 @@ TEST(config_file, a_device_is_refused) {
 TEST(config_file, a_file_over_one_mebibyte_is_refused) {
   temp_dir dir;
   auto file = dir.write("sluice.toml", "# " + std::string(max_config_bytes, 'x') + "\n");
-  EXPECT_THAT(error_of(file), HasSubstr("cannot read configuration file: larger than 1048576 bytes"));
+  EXPECT_THAT(error_of(file),
+              HasSubstr("cannot read configuration file: larger than 1048576 bytes"));
 }
 
 TEST(config_file, a_secret_file_that_is_a_device_is_refused) {
   temp_dir dir;
-  auto file = dir.write("sluice.toml",
-                        "[sources.eu]\nkind = \"partoo\"\napi_key_file = \"/dev/zero\"\n");
+  auto file =
+      dir.write("sluice.toml", "[sources.eu]\nkind = \"partoo\"\napi_key_file = \"/dev/zero\"\n");
   EXPECT_THAT(error_of(file), HasSubstr("sources.eu.api_key_file: cannot read /dev/zero: not a "
                                         "regular file"));
 }
@@ -64,7 +65,8 @@ TEST(config_file, a_dotted_key_of_35000_segments_is_refused) {
 
 TEST(config_file, deeply_nested_arrays_are_refused) {
   temp_dir dir;
-  auto file = dir.write("sluice.toml", "x = " + std::string(10'000, '[') + std::string(10'000, ']'));
+  auto file =
+      dir.write("sluice.toml", "x = " + std::string(10'000, '[') + std::string(10'000, ']'));
   EXPECT_THAT(error_of(file), HasSubstr("line 1: keys or values nest deeper than 64 levels"));
 }
 
@@ -73,8 +75,10 @@ TEST(config_file, ordinary_values_with_dots_and_brackets_pass) {
   std::string floats = "[";
   for (int i = 0; i < 500; ++i) floats += "1.5, ";
   floats += "2.5]";
-  auto text = "# a.b.c.d [[[[\nurl = \"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g."
-              "h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j\"\nvalues = " + floats + "\n";
+  auto text =
+      "# a.b.c.d [[[[\nurl = \"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g."
+      "h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j\"\nvalues = " +
+      floats + "\n";
   EXPECT_NO_THROW(check_config_depth(text, dir.path() / "x.toml"));
 }
 

@@ -22,9 +22,8 @@ using testing::temp_dir;
 // A value different from the default for every declared key. A key declared without one here
 // fails `every_key_has_a_changed_value`: whoever adds a key must show that a reload sees it.
 const std::map<std::string, std::string> database_changes = {
-    {"url", "\"dbname=other\""},       {"schema", "\"other\""},
-    {"lock_timeout", "\"6s\""},        {"statement_timeout", "\"6m\""},
-    {"reconnect_for", "\"61s\""},
+    {"url", "\"dbname=other\""},     {"schema", "\"other\""},      {"lock_timeout", "\"6s\""},
+    {"statement_timeout", "\"6m\""}, {"reconnect_for", "\"61s\""},
 };
 const std::map<std::string, std::string> daemon_changes = {
     {"listen", "\"127.0.0.1:9999\""}, {"instance", "\"node-b\""}, {"lease_ttl", "\"31s\""}};
@@ -90,9 +89,12 @@ TEST_F(config_keys_test, every_credential_of_every_kind_is_declared) {
 }
 
 TEST_F(config_keys_test, every_key_has_a_changed_value) {
-  for (const auto& k : database_keys()) EXPECT_TRUE(database_changes.count(std::string(k.name))) << k.name;
-  for (const auto& k : daemon_keys()) EXPECT_TRUE(daemon_changes.count(std::string(k.name))) << k.name;
-  for (const auto& k : source_keys()) EXPECT_TRUE(source_changes.count(std::string(k.name))) << k.name;
+  for (const auto& k : database_keys())
+    EXPECT_TRUE(database_changes.count(std::string(k.name))) << k.name;
+  for (const auto& k : daemon_keys())
+    EXPECT_TRUE(daemon_changes.count(std::string(k.name))) << k.name;
+  for (const auto& k : source_keys())
+    EXPECT_TRUE(source_changes.count(std::string(k.name))) << k.name;
 }
 
 TEST_F(config_keys_test, a_change_to_a_database_or_daemon_key_needs_a_restart) {
@@ -133,7 +135,8 @@ TEST_F(config_keys_test, declared_defaults_are_the_defaults) {
     for (const auto& k : keys) {
       if (k.default_value.empty()) continue;
       auto implicit = section(load(head));
-      auto explicit_ = section(load(head + std::string(k.name) + " = " + std::string(k.default_value) + "\n"));
+      auto explicit_ =
+          section(load(head + std::string(k.name) + " = " + std::string(k.default_value) + "\n"));
       EXPECT_TRUE(k.same(implicit, explicit_)) << k.name << " = " << k.default_value;
     }
   };
@@ -154,7 +157,8 @@ TEST_F(config_keys_test, a_default_instance_name_asks_for_no_restart) {
 }
 
 TEST_F(config_keys_test, secret_keys) {
-  for (auto key : {"url", "api_key", "username", "password"}) EXPECT_TRUE(is_secret_key(key)) << key;
+  for (auto key : {"url", "api_key", "username", "password"})
+    EXPECT_TRUE(is_secret_key(key)) << key;
   for (auto key : {"schema", "url_env", "api_key_file", "base_url", "kind"})
     EXPECT_FALSE(is_secret_key(key)) << key;
 }

@@ -22,8 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using ::testing::StartsWith;
 using testing::scoped_env;
+using ::testing::StartsWith;
 using testing::temp_dir;
 
 // The minimum a source needs; tests append the keys they exercise.
@@ -31,7 +31,9 @@ constexpr const char* partoo_source = "[sources.reviews-eu]\nkind = \"partoo\"\n
 
 class config_test : public ::testing::Test {
 protected:
-  std::filesystem::path write(const std::string& content) { return dir_.write("sluice.toml", content); }
+  std::filesystem::path write(const std::string& content) {
+    return dir_.write("sluice.toml", content);
+  }
 
   config load(const std::string& content) { return load_config(write(content)); }
 
@@ -70,7 +72,8 @@ instance = "node-a"
 
 [sources.reviews-eu]
 kind = "partoo"
-api_key_file = ")" + key_file.string() + R"("
+api_key_file = ")" +
+                  key_file.string() + R"("
 base_url = "https://partoo.example/api/v2/"
 rate_limit = "120/min"
 interval = "5m"
@@ -78,7 +81,8 @@ lookback = "30m"
 full_refresh_interval = "12h"
 start_date = "2015-01-01T00:00:00Z"
 streams = ["reviews"]
-ca_file = ")" + ca.string() + R"("
+ca_file = ")" + ca.string() +
+                  R"("
 timeout = "45s"
 max_delete_fraction = 0.25
 verify_interval = "0"
@@ -201,8 +205,9 @@ TEST_F(config_test, the_first_unknown_key_in_the_file_is_reported) {
 // -- type and value errors ------------------------------------------------------------------------
 
 TEST_F(config_test, bad_duration) {
-  EXPECT_EQ(error_of("[sources.crm]\nkind = \"partoo\"\napi_key = \"k\"\ninterval = \"15 minutes\"\n"),
-            at(4, 12) + "sources.crm.interval: invalid duration \"15 minutes\" (use 30s, 15m, 1h, 7d)");
+  EXPECT_EQ(
+      error_of("[sources.crm]\nkind = \"partoo\"\napi_key = \"k\"\ninterval = \"15 minutes\"\n"),
+      at(4, 12) + "sources.crm.interval: invalid duration \"15 minutes\" (use 30s, 15m, 1h, 7d)");
   EXPECT_THAT(error_of(std::string(partoo_source) + "timeout = 60\n"),
               HasSubstr("sources.reviews-eu.timeout: expected a duration string such as \"15m\", "
                         "got an integer"));
@@ -256,7 +261,8 @@ TEST_F(config_test, start_date_as_text_or_toml_date_time) {
 
 TEST_F(config_test, kind_is_required_and_must_be_registered) {
   std::string known;  // every registered kind, in registry order
-  for (const auto& k : connectors::all_kinds()) known += (known.empty() ? "" : ", ") + std::string(k.kind);
+  for (const auto& k : connectors::all_kinds())
+    known += (known.empty() ? "" : ", ") + std::string(k.kind);
   EXPECT_NE(known.find("partoo"), std::string::npos);
   EXPECT_NE(known.find("cloutly"), std::string::npos);
   EXPECT_EQ(error_of("[sources.x]\napi_key = \"k\"\n"),
@@ -268,9 +274,10 @@ TEST_F(config_test, kind_is_required_and_must_be_registered) {
 }
 
 TEST_F(config_test, source_names) {
-  EXPECT_EQ(error_of("[sources.\"eu reviews\"]\nkind = \"partoo\"\napi_key = \"k\"\n"),
-            at(1, 10) +
-                "sources.\"eu reviews\": invalid source name (use letters, digits, '_', '.' and '-')");
+  EXPECT_EQ(
+      error_of("[sources.\"eu reviews\"]\nkind = \"partoo\"\napi_key = \"k\"\n"),
+      at(1, 10) +
+          "sources.\"eu reviews\": invalid source name (use letters, digits, '_', '.' and '-')");
   EXPECT_THAT(error_of("[sources]\nx = 1\n"),
               HasSubstr("sources.x: expected a table, got an integer"));
   EXPECT_THAT(error_of("sources = 1\n"), HasSubstr("sources: expected a table, got an integer"));
@@ -319,7 +326,8 @@ TEST_F(config_test, ca_file_must_exist_relative_to_the_config) {
               HasSubstr("is not a regular file"));
 }
 
-// -- credentials ------------------------------------------------------------------------------------
+// -- credentials
+// ------------------------------------------------------------------------------------
 
 constexpr const char* partoo_head = "[sources.p]\nkind = \"partoo\"\n";
 
@@ -333,8 +341,9 @@ TEST_F(config_test, api_key_from_environment) {
 
 TEST_F(config_test, api_key_env_must_be_set_and_non_empty) {
   scoped_env unset("SLUICE_TEST_UNSET_KEY", std::nullopt);
-  EXPECT_EQ(error_of(std::string(partoo_head) + "api_key_env = \"SLUICE_TEST_UNSET_KEY\"\n"),
-            at(3, 15) + "sources.p.api_key_env: environment variable SLUICE_TEST_UNSET_KEY is not set");
+  EXPECT_EQ(
+      error_of(std::string(partoo_head) + "api_key_env = \"SLUICE_TEST_UNSET_KEY\"\n"),
+      at(3, 15) + "sources.p.api_key_env: environment variable SLUICE_TEST_UNSET_KEY is not set");
   scoped_env empty("SLUICE_TEST_EMPTY_KEY", "");
   EXPECT_THAT(error_of(std::string(partoo_head) + "api_key_env = \"SLUICE_TEST_EMPTY_KEY\"\n"),
               HasSubstr("environment variable SLUICE_TEST_EMPTY_KEY is empty"));
@@ -356,12 +365,13 @@ TEST_F(config_test, api_key_from_file_strips_trailing_newlines) {
 
 TEST_F(config_test, api_key_file_errors_name_the_path) {
   auto missing = (dir_.path() / "absent").string();
-  EXPECT_EQ(error_of(std::string(partoo_head) + "api_key_file = \"absent\"\n"),
-            at(3, 16) + "sources.p.api_key_file: cannot read " + missing +
-                ": No such file or directory");
+  EXPECT_EQ(
+      error_of(std::string(partoo_head) + "api_key_file = \"absent\"\n"),
+      at(3, 16) + "sources.p.api_key_file: cannot read " + missing + ": No such file or directory");
   dir_.write("blank", "\n\n");
-  EXPECT_THAT(error_of(std::string(partoo_head) + "api_key_file = \"blank\"\n"),
-              HasSubstr("sources.p.api_key_file: " + (dir_.path() / "blank").string() + " is empty"));
+  EXPECT_THAT(
+      error_of(std::string(partoo_head) + "api_key_file = \"blank\"\n"),
+      HasSubstr("sources.p.api_key_file: " + (dir_.path() / "blank").string() + " is empty"));
 }
 
 TEST_F(config_test, exactly_one_form_of_a_credential) {
@@ -371,7 +381,8 @@ TEST_F(config_test, exactly_one_form_of_a_credential) {
             at(4, 1) +
                 "sources.p.api_key_env: api_key is already given; use only one of api_key, "
                 "api_key_env, api_key_file");
-  EXPECT_EQ(error_of(partoo_head), at(1, 1) + "sources.p: missing api_key (or api_key_env, api_key_file)");
+  EXPECT_EQ(error_of(partoo_head),
+            at(1, 1) + "sources.p: missing api_key (or api_key_env, api_key_file)");
   EXPECT_THAT(error_of(std::string(partoo_head) + "api_key = \"\"\n"),
               HasSubstr("sources.p.api_key: must not be empty"));
 }
@@ -402,12 +413,14 @@ TEST_F(config_test, secret_values_never_appear_in_errors) {
       {std::string(partoo_head) + "password = \"" + secret_text + "\"\n", secret_text},
       {"[database]\nurl = \"postgresql://u:" + secret_text + "@db/x\"\nschema = \"Bad\"\n",
        secret_text},
-      {"[database]\nurl = \"postgresql://u:" + secret_text + "@db/x\"\nurl_env = \"SLUICE_TEST_SECRET\"\n",
+      {"[database]\nurl = \"postgresql://u:" + secret_text +
+           "@db/x\"\nurl_env = \"SLUICE_TEST_SECRET\"\n",
        secret_text},
       {"[database]\nurl = 5" + std::string("123456789") + "\n", "5123456789"},
       {std::string(partoo_head) + "api_key = \"k\"\nbase_url = \"ftp://u:" + secret_text + "@h\"\n",
        secret_text},
-      {std::string(partoo_head) + "api_key = \"k\"\nbase_url = \"https://u:" + secret_text + "@h\"\n",
+      {std::string(partoo_head) + "api_key = \"k\"\nbase_url = \"https://u:" + secret_text +
+           "@h\"\n",
        secret_text},
   };
   for (const auto& [content, value] : cases) {
@@ -417,7 +430,8 @@ TEST_F(config_test, secret_values_never_appear_in_errors) {
   }
 }
 
-// -- streams ----------------------------------------------------------------------------------------
+// -- streams
+// ----------------------------------------------------------------------------------------
 
 TEST_F(config_test, streams_are_checked_against_the_connector) {
   EXPECT_EQ(load(std::string(partoo_source) + "streams = [\"businesses\", \"reviews\"]\n")
@@ -432,8 +446,9 @@ TEST_F(config_test, streams_are_checked_against_the_connector) {
               HasSubstr("sources.reviews-eu.streams[1]: stream \"reviews\" is listed twice"));
   EXPECT_THAT(error_of(std::string(partoo_source) + "streams = []\n"),
               HasSubstr("sources.reviews-eu.streams: is empty"));
-  EXPECT_THAT(error_of(std::string(partoo_source) + "streams = \"reviews\"\n"),
-              HasSubstr("sources.reviews-eu.streams: expected an array of stream names, got a string"));
+  EXPECT_THAT(
+      error_of(std::string(partoo_source) + "streams = \"reviews\"\n"),
+      HasSubstr("sources.reviews-eu.streams: expected an array of stream names, got a string"));
   EXPECT_THAT(error_of(std::string(partoo_source) + "streams = [1]\n"),
               HasSubstr("sources.reviews-eu.streams[0]: expected a string, got an integer"));
 }
@@ -544,7 +559,8 @@ TEST_F(config_test, example_configuration_loads) {
   ASSERT_FALSE(example.empty()) << example_file;
   auto key = dir_.write("partoo-key", "example-key\n");
   testing::scoped_env cloutly_key("CLOUTLY_API_KEY", "cloutly-example-key");
-  auto cfg = load(replace_all(example, "/run/credentials/sluice.service/sluice_partoo", key.string()));
+  auto cfg =
+      load(replace_all(example, "/run/credentials/sluice.service/sluice_partoo", key.string()));
   ASSERT_EQ(cfg.sources.size(), 2u);
   EXPECT_EQ(cfg.sources[0].kind, "partoo");
   EXPECT_EQ(cfg.sources[0].api_key.reveal(), "example-key");
@@ -569,7 +585,8 @@ TEST_F(config_test, example_commented_values_are_the_defaults) {
   ASSERT_NE(uncommented, section);
   auto key = dir_.write("partoo-key", "k\n");
   auto ca = dir_.write("ca.pem", "pem");
-  uncommented = replace_all(uncommented, "/run/credentials/sluice.service/sluice_partoo", key.string());
+  uncommented =
+      replace_all(uncommented, "/run/credentials/sluice.service/sluice_partoo", key.string());
   uncommented = replace_all(uncommented, "/etc/ssl/private-ca.pem", ca.string());
 
   auto documented = load(uncommented).sources.at(0);
@@ -587,7 +604,6 @@ TEST_F(config_test, example_commented_values_are_the_defaults) {
   EXPECT_EQ(documented.ca_file, ca.string());
 }
 
-
 // The example's `key = value` lines (commented or not) per table header (commented or not); the
 // lines above the first header only explain the notation.
 struct example_line {
@@ -595,7 +611,8 @@ struct example_line {
   std::string key;
   std::string value;  // the value's text, without a trailing comment
 };
-std::vector<std::pair<std::string, std::vector<example_line>>> example_sections(const std::string& text) {
+std::vector<std::pair<std::string, std::vector<example_line>>> example_sections(
+    const std::string& text) {
   static const std::regex header(R"(^[# ]*\[([A-Za-z0-9._-]+)\]\s*$)");
   static const std::regex assignment(R"(^[# ]*([a-z_]+)\s*=\s*("[^"]*"|[^ #]+))");
   std::vector<std::pair<std::string, std::vector<example_line>>> sections;
@@ -624,7 +641,8 @@ TEST_F(config_test, example_shows_every_declared_key_and_no_other) {
     const bool is_source = table.starts_with("sources.");
     std::vector<const key_spec<source_config>*> source_specs;
     if (is_source) {
-      auto kind = std::find_if(lines.begin(), lines.end(), [](const auto& l) { return l.key == "kind"; });
+      auto kind =
+          std::find_if(lines.begin(), lines.end(), [](const auto& l) { return l.key == "kind"; });
       ASSERT_NE(kind, lines.end()) << table;
       const auto* info = connectors::find_kind(kind->value.substr(1, kind->value.size() - 2));
       ASSERT_NE(info, nullptr) << table;
@@ -639,10 +657,14 @@ TEST_F(config_test, example_shows_every_declared_key_and_no_other) {
         name = std::string(spec->name);
         if (l.key == spec->name) declared_default = spec->default_value;
       };
-      if (table == "database") note(find_key(every_key(database_keys()), l.key));
-      else if (table == "daemon") note(find_key(every_key(daemon_keys()), l.key));
-      else if (is_source) note(find_key(source_specs, l.key));
-      EXPECT_FALSE(name.empty()) << "line " << l.line << ": " << table << "." << l.key << " is not declared";
+      if (table == "database")
+        note(find_key(every_key(database_keys()), l.key));
+      else if (table == "daemon")
+        note(find_key(every_key(daemon_keys()), l.key));
+      else if (is_source)
+        note(find_key(source_specs, l.key));
+      EXPECT_FALSE(name.empty()) << "line " << l.line << ": " << table << "." << l.key
+                                 << " is not declared";
       if (documents_defaults && !declared_default.empty()) {
         EXPECT_EQ(l.value, declared_default) << "line " << l.line << ": " << table << "." << l.key;
       }
@@ -650,9 +672,12 @@ TEST_F(config_test, example_shows_every_declared_key_and_no_other) {
     }
     if (is_source) first_source = false;
   }
-  for (const auto& k : database_keys()) EXPECT_TRUE(seen.count("database." + std::string(k.name))) << k.name;
-  for (const auto& k : daemon_keys()) EXPECT_TRUE(seen.count("daemon." + std::string(k.name))) << k.name;
-  for (const auto& k : source_keys()) EXPECT_TRUE(seen.count("sources." + std::string(k.name))) << k.name;
+  for (const auto& k : database_keys())
+    EXPECT_TRUE(seen.count("database." + std::string(k.name))) << k.name;
+  for (const auto& k : daemon_keys())
+    EXPECT_TRUE(seen.count("daemon." + std::string(k.name))) << k.name;
+  for (const auto& k : source_keys())
+    EXPECT_TRUE(seen.count("sources." + std::string(k.name))) << k.name;
 }
 
 }  // namespace

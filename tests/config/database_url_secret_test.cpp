@@ -74,8 +74,8 @@ TEST_F(database_url_secret, configuration_errors_never_show_the_password) {
   for (std::size_t i = 0; i < spellings.size(); ++i) {
     forget_registered_secrets();
     // The URL is read, then a later key of the same table is wrong: the error names the key only.
-    auto file = dir_.write("sluice.toml", "[database]\nurl = \"" + spellings[i] +
-                                              "\"\nschema = \"not a schema\"\n");
+    auto file = dir_.write(
+        "sluice.toml", "[database]\nurl = \"" + spellings[i] + "\"\nschema = \"not a schema\"\n");
     try {
       load_config(file);
       ADD_FAILURE() << "spelling #" << i << " loaded";

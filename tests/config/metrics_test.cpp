@@ -16,16 +16,16 @@
 namespace sluice::daemon {
 namespace {
 
-using ::testing::HasSubstr;
 using test::parse_prometheus;
 using test::prometheus_labels;
+using ::testing::HasSubstr;
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
 // Label values that need escaping or are otherwise easy to get wrong.
-const std::vector<std::string> awkward_values = {
-    "plain", "say \"hi\"", "back\\slash", "two\nlines", "ünïcødé ✓ 日本", "", "trailing\\",
-    "\\\"\n", "a,b=c}{"};
+const std::vector<std::string> awkward_values = {"plain",      "say \"hi\"",     "back\\slash",
+                                                 "two\nlines", "ünïcødé ✓ 日本", "",
+                                                 "trailing\\", "\\\"\n",         "a,b=c}{"};
 
 TEST(MetricsRegistry, RendersTheExactExpositionText) {
   metrics_registry m;
@@ -293,8 +293,7 @@ TEST(MetricsRegistry, MisuseIsALogicError) {
   EXPECT_THROW(m.describe("x_total", metric_type::counter, "x", {1}), std::logic_error);
   EXPECT_THROW(m.describe("h2", metric_type::histogram, "x", {2, 1}), std::logic_error);
   EXPECT_THROW(m.describe("h3", metric_type::histogram, "x", {1, 1}), std::logic_error);
-  EXPECT_THROW(m.describe("h4", metric_type::histogram, "x", {std::nan(""), 1}),
-               std::logic_error);
+  EXPECT_THROW(m.describe("h4", metric_type::histogram, "x", {std::nan(""), 1}), std::logic_error);
 
   // None of the failed calls left anything behind.
   auto scrape = parse_prometheus(m.render());
@@ -349,6 +348,7 @@ struct bad_text {
   int line;
 };
 
+// long function: a table of malformed inputs, one line each.
 TEST(PrometheusParser, RejectsMalformedTextNamingTheLine) {
   const std::string g = "# TYPE g gauge\n";
   const std::string h = "# TYPE h histogram\n";
@@ -418,8 +418,7 @@ TEST(PrometheusParser, RejectsMalformedTextNamingTheLine) {
       {"NaN counter", "# TYPE c counter\nc NaN\n", 2},
       // duplicates
       {"duplicate series", g + "g{a=\"1\"} 1\ng{a=\"1\"} 2\n", 3},
-      {"duplicate series, labels reordered", g + "g{a=\"1\",b=\"2\"} 1\ng{b=\"2\",a=\"1\"} 1\n",
-       3},
+      {"duplicate series, labels reordered", g + "g{a=\"1\",b=\"2\"} 1\ng{b=\"2\",a=\"1\"} 1\n", 3},
       {"duplicate unlabelled series", g + "g 1\ng 1\n", 3},
       // histograms
       {"buckets not cumulative",

@@ -34,7 +34,7 @@ TEST(schedule, failures_back_off_doubling_up_to_a_cap) {
   EXPECT_NEAR(mid(1), 900, 60);
   EXPECT_NEAR(mid(2), 1800, 120);
   EXPECT_NEAR(mid(3), 3600, 240);
-  EXPECT_NEAR(mid(4), 7200, 480);   // cap: max(8 * 15 min, 1 h) = 2 h
+  EXPECT_NEAR(mid(4), 7200, 480);  // cap: max(8 * 15 min, 1 h) = 2 h
   EXPECT_NEAR(mid(30), 7200, 480);
   // Short intervals back off to an hour at most.
   EXPECT_LE(seconds(next_run_delay(1s, 40, rng)), 3600 * 1.1);

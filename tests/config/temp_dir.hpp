@@ -14,7 +14,8 @@ namespace sluice::testing {
 class temp_dir {
 public:
   temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-config-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "sluice-config-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }

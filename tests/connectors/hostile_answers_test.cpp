@@ -3,9 +3,6 @@
 // and NULL plus a warning in the typed column, a record with an id PostgreSQL cannot store fails
 // the run naming source, stream, record and field, a record repeated with an older version last
 // keeps the newer one, and no run row is ever left 'running', whatever bytes the error quoted.
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -16,7 +13,7 @@
 
 #include "connectors/partoo/partoo.hpp"
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "net/http_client.hpp"
 #include "net/token_bucket.hpp"
 #include "store/batch_writer.hpp"
@@ -113,13 +110,12 @@ TEST_F(HostileAnswers, OddNumbersAreStoredExactlyAndARepeatedRecordKeepsItsNewes
   // Partoo refuses a page out of update_date order, so the repeated record comes newest last
   // here; the writer's choice by update time is tested with the older version last in the store
   // tests.
-  serve_page(
-      R"({"reviews":[)"
-      R"({"id":2,"update_date":"2024-05-01T00:00:00Z","rating":1e999999},)"
-      R"({"id":1,"update_date":"2024-05-01T00:00:00Z","content":"old","rating":1},)"
-      R"({"id":1,"update_date":"2024-05-02T00:00:00Z","content":"new",)"
-      R"("rating":123456789012345678901234567890,"extra":1e400,"note":"a\u0000b"}],)"
-      R"("max_page":1})");
+  serve_page(R"({"reviews":[)"
+             R"({"id":2,"update_date":"2024-05-01T00:00:00Z","rating":1e999999},)"
+             R"({"id":1,"update_date":"2024-05-01T00:00:00Z","content":"old","rating":1},)"
+             R"({"id":1,"update_date":"2024-05-02T00:00:00Z","content":"new",)"
+             R"("rating":123456789012345678901234567890,"extra":1e400,"note":"a\u0000b"}],)"
+             R"("max_page":1})");
   auto out = run_reviews(db);
   ASSERT_EQ(out.error, "");
   EXPECT_EQ(one(db, "SELECT content FROM reviews WHERE external_id = '1'"), "new");
@@ -155,8 +151,9 @@ TEST_F(HostileAnswers, UnstorableIdsFailTheRunNamingTheRecordAndField) {
             std::string::npos)
       << long_id.error;
   EXPECT_EQ(one(db, "SELECT count(*) FROM reviews"), "0");
-  EXPECT_EQ(one(db, "SELECT count(*) FROM sync_runs WHERE status = 'failed' AND "
-                    "finished_at IS NOT NULL AND error LIKE '%field external_id%'"),
+  EXPECT_EQ(one(db,
+                "SELECT count(*) FROM sync_runs WHERE status = 'failed' AND "
+                "finished_at IS NOT NULL AND error LIKE '%field external_id%'"),
             "2");
 }
 
@@ -169,7 +166,8 @@ TEST_F(HostileAnswers, AnOverlongValueForAnIndexedColumnIsNullWithAWarning) {
   auto out = run_reviews(db);
   ASSERT_EQ(out.error, "");
   EXPECT_EQ(one(db, "SELECT platform FROM reviews WHERE external_id = '7'"), "(null)");
-  EXPECT_EQ(one(db, "SELECT length(raw->>'partner') FROM reviews WHERE external_id = '7'"), "10000");
+  EXPECT_EQ(one(db, "SELECT length(raw->>'partner') FROM reviews WHERE external_id = '7'"),
+            "10000");
   // One per walk that read it (the canned page answers the deleted-reviews walk too).
   EXPECT_GE(out.counters.warnings, 1);
   EXPECT_NE(out.counters.first_warning.find("10000 bytes long"), std::string::npos)

@@ -12,7 +12,9 @@
 #include "connectors/cloutly/mapping.hpp"
 #include "connectors/json_body.hpp"
 #include "connectors/partoo/mapping.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
+#include "connectors/cloudapp/tables.hpp"
+#include "connectors/clevertim/tables.hpp"
 
 namespace sluice::connectors {
 namespace {
@@ -109,8 +111,8 @@ TEST(hostile_numbers, cloutly_page) {
   EXPECT_TRUE(contains(cell_text(r, tables::reviews, "raw"), R"("x":-1e400)"));
   EXPECT_EQ(counters.warnings, 0);
 
-  auto businesses = cloutly::read_businesses(R"([{"id":"b1","n":1e400}])", json_type, origin,
-                                             counters);
+  auto businesses =
+      cloutly::read_businesses(R"([{"id":"b1","n":1e400}])", json_type, origin, counters);
   ASSERT_EQ(businesses.size(), 1u);
   EXPECT_EQ(cell_text(businesses[0], tables::businesses, "raw"), R"({"id":"b1","n":1e400})");
 }

@@ -5,7 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/error.hpp"
-#include "partoo_test_support.hpp"
+#include "tests/connectors/test_support.hpp"
 
 namespace sluice::connectors {
 namespace {

@@ -50,7 +50,8 @@ error failure(std::string_view body, std::string_view content_type = "applicatio
 std::string message_of(std::string_view body) { return failure(body).what(); }
 
 TEST(JsonListBody, ReadsEachElementAsTheParserWould) {
-  const std::string body = R"({"status":"OK","content":[{"id":1,"a":[1,2,{"b":[]}]},{"id":2},[3,[4]],"five",6.5e1,true,null,-7]})";
+  const std::string body =
+      R"({"status":"OK","content":[{"id":1,"a":[1,2,{"b":[]}]},{"id":2},[3,[4]],"five",6.5e1,true,null,-7]})";
   EXPECT_EQ(elements(body), expected(body));
   EXPECT_EQ(elements(body).size(), 8u);
 }
@@ -71,7 +72,9 @@ TEST(JsonListBody, StringsWithBracketsBracesCommasAndEscapedQuotes) {
 }
 
 TEST(JsonListBody, WhitespaceEverywhere) {
-  const std::string body = " \r\n\t{ \"content\" \n:\t[ \n { \"id\" : 1 } \r\n, \t{\"id\":2}\n ] ,\n \"status\" : \"OK\" \n}\n\t ";
+  const std::string body =
+      " \r\n\t{ \"content\" \n:\t[ \n { \"id\" : 1 } \r\n, \t{\"id\":2}\n ] ,\n \"status\" : "
+      "\"OK\" \n}\n\t ";
   EXPECT_EQ(elements(body), expected(body));
   list_body_reader reader(body, "", "content", origin);
   EXPECT_EQ(reader.members().at("status").as_string(), "OK");
@@ -88,7 +91,8 @@ TEST(JsonListBody, StatusAfterContentIsKnownBeforeTheFirstElement) {
 }
 
 TEST(JsonListBody, OtherMembersOfAnyShapeAreParsed) {
-  const std::string body = R"({"meta":{"x":[1,{"y":"]"}]},"content":[1],"n":3,"flag":false,"nothing":null})";
+  const std::string body =
+      R"({"meta":{"x":[1,{"y":"]"}]},"content":[1],"n":3,"flag":false,"nothing":null})";
   list_body_reader reader(body, "application/json", "content", origin);
   EXPECT_EQ(reader.members().at("meta").at("x").as_array().size(), 2u);
   EXPECT_EQ(reader.members().at("n").as_int64(), 3);
@@ -98,7 +102,8 @@ TEST(JsonListBody, OtherMembersOfAnyShapeAreParsed) {
 }
 
 TEST(JsonListBody, EmptyListAndRepeatedEnd) {
-  list_body_reader reader(R"({"status":"OK","content":[ ]})", "application/json", "content", origin);
+  list_body_reader reader(R"({"status":"OK","content":[ ]})", "application/json", "content",
+                          origin);
   EXPECT_EQ(reader.next(), nullptr);
   EXPECT_EQ(reader.next(), nullptr);
   EXPECT_EQ(reader.count(), 0u);
@@ -142,7 +147,8 @@ TEST(JsonListBody, ReaderCanBeMoved) {
 // ---- broken bodies: kind data, source and URL named (never the query), byte offset given
 
 TEST(JsonListBody, TruncatedBodyFailsBeforeAnyElement) {
-  const std::string whole = R"({"status":"OK","content":[{"id":1},{"id":2,"tags":["a","b"]},{"id":3}]})";
+  const std::string whole =
+      R"({"status":"OK","content":[{"id":1},{"id":2,"tags":["a","b"]},{"id":3}]})";
   // Every cut of the body fails in the constructor: nothing is ever handed out.
   for (std::size_t cut = 0; cut < whole.size(); ++cut) {
     auto body = whole.substr(0, cut);
@@ -214,7 +220,8 @@ TEST(JsonListBody, TopLevelMustBeAnObject) {
 }
 
 TEST(JsonListBody, MissingOrWrongListIsADataErrorOnFirstRead) {
-  list_body_reader absent(R"({"status":"ERROR","error":"x"})", "application/json", "content", origin);
+  list_body_reader absent(R"({"status":"ERROR","error":"x"})", "application/json", "content",
+                          origin);
   EXPECT_FALSE(absent.has_list());
   try {
     absent.next();
@@ -244,8 +251,8 @@ TEST(JsonListBody, ContentTypeIsChecked) {
   auto e = failure("<html>Sign in</html>", "text/html; charset=utf-8");
   EXPECT_EQ(e.kind(), error_kind::data);
   EXPECT_NE(std::string(e.what()).find("text/html"), std::string::npos);
-  EXPECT_NO_THROW(list_body_reader(R"({"content":[]})", "application/json; charset=utf-8",
-                                   "content", origin));
+  EXPECT_NO_THROW(
+      list_body_reader(R"({"content":[]})", "application/json; charset=utf-8", "content", origin));
 }
 
 TEST(JsonListBody, OtherListKeys) {

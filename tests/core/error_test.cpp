@@ -1,5 +1,4 @@
 #include "core/error.hpp"
-#include "core/tables.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,17 +19,6 @@ TEST(classify_http_status, the_one_mapping) {
   EXPECT_FALSE(is_transient(error_kind::auth));
   EXPECT_FALSE(is_transient(error_kind::client));
   EXPECT_FALSE(is_transient(error_kind::data));
-}
-
-TEST(tables, every_table_starts_with_external_id_and_ends_with_raw_deleted_at) {
-  for (const auto* t : tables::all()) {
-    ASSERT_GE(t->columns.size(), 3u) << t->name;
-    EXPECT_EQ(t->columns.front().name, "external_id") << t->name;
-    EXPECT_EQ(t->columns[t->columns.size() - 2].name, "raw") << t->name;
-    EXPECT_EQ(t->columns.back().name, "deleted_at") << t->name;
-    EXPECT_EQ(tables::find(t->name), t);
-  }
-  EXPECT_THROW(tables::reviews.index("nope"), std::out_of_range);
 }
 
 }  // namespace

@@ -39,7 +39,8 @@ TEST_F(redaction, patterns_of_both_former_routines_are_kept) {
   EXPECT_EQ(redact("sslpassword=k3y PASSWORD=S3"), "sslpassword=*** PASSWORD=***");
   EXPECT_EQ(redact("FATAL: password authentication failed for user \"sluice\""),
             "FATAL: password authentication failed for user \"sluice\"");
-  EXPECT_EQ(redact("https://api.partoo.co/v2/reviews?page=2"), "https://api.partoo.co/v2/reviews?page=2");
+  EXPECT_EQ(redact("https://api.partoo.co/v2/reviews?page=2"),
+            "https://api.partoo.co/v2/reviews?page=2");
   EXPECT_EQ(redact("no secrets here: 12:30, a:b"), "no secrets here: 12:30, a:b");
   EXPECT_EQ(redact(""), "");
 }
@@ -57,8 +58,9 @@ TEST_F(redaction, auth_headers_are_masked_by_shape) {
   EXPECT_EQ(redact("Authorization: Bearer abc.def-ghi_123"), "Authorization: Bearer ***");
   EXPECT_EQ(redact("use basic auth"), "use basic auth");
   EXPECT_EQ(redact("Basic authentication failed"), "Basic authentication failed");
-  EXPECT_EQ(redact("Authorization: Digest username=\"u\", nonce=\"n1\", response=\"6629fae4\", qop=auth"),
-            "Authorization: Digest username=\"u\", nonce=\"n1\", response=\"***\", qop=auth");
+  EXPECT_EQ(
+      redact("Authorization: Digest username=\"u\", nonce=\"n1\", response=\"6629fae4\", qop=auth"),
+      "Authorization: Digest username=\"u\", nonce=\"n1\", response=\"***\", qop=auth");
   EXPECT_EQ(redact("digest response=abc123 x"), "digest response=*** x");
   EXPECT_EQ(redact(R"({"e":"Digest response=\"abc123\""})"), R"({"e":"Digest response=\"***\""})");
   EXPECT_EQ(redact("a digest of the response"), "a digest of the response");
@@ -76,7 +78,8 @@ TEST_F(redaction, a_registered_key_is_masked_in_every_wire_form) {
   for (const std::string prefix : {"", "u:", "ab:", "abc:"}) {
     const std::string plain = prefix + key + ":X";
     // The base64 of `plain`, computed independently of the routine under test.
-    static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char* alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string b64;
     unsigned bits = 0;
     int count = 0;
@@ -137,6 +140,26 @@ TEST_F(redaction, database_passwords_are_found_however_the_url_is_spelled) {
   }
 }
 
+// Found by fuzzing the config loader: a URL of a few kB made of ':' and "password=" made the
+// candidates grow with the square of its length (1.3 s and 338 MB for 1.9 kB). Their number and
+// total size now grow linearly at most; the whole password is still found.
+TEST_F(redaction, pathological_urls_yield_a_bounded_number_of_candidates) {
+  const std::string colons(4000, ':');
+  const std::string url = "postgres://u:PW" + colons + "tail@db/x";
+  auto found = database_url_passwords(url);
+  EXPECT_LE(found.size(), 40u);
+  std::size_t total = 0;
+  for (const auto& p : found) total += p.size();
+  EXPECT_LE(total, 40 * url.size());
+  EXPECT_TRUE(std::any_of(found.begin(), found.end(),
+                          [&](const std::string& p) { return p == "PW" + colons + "tail"; }));
+
+  std::string keywords;
+  for (int i = 0; i < 2000; ++i) keywords += "password=";
+  found = database_url_passwords(keywords + " host=db");
+  EXPECT_LE(found.size(), 40u);
+}
+
 TEST_F(redaction, percent_encoded_password_is_masked_in_both_forms) {
   register_database_url("postgresql://sluice:Pw%40x-9x7Q2z@db/sluice");
   EXPECT_EQ(redact("a Pw%40x-9x7Q2z b Pw@x-9x7Q2z"), "a *** b ***");
@@ -155,11 +178,13 @@ TEST_F(redaction, unencoded_at_and_slash_in_the_password) {
 
 TEST_F(redaction, a_key_cut_short_by_an_excerpt_is_masked) {
   register_secret("partoo-KEY-9f8e7d6c5b4a");
-  EXPECT_EQ(redact("HTTP 401: {\"error\":\"bad key partoo-KEY-9f8e"), "HTTP 401: {\"error\":\"bad key ***");
+  EXPECT_EQ(redact("HTTP 401: {\"error\":\"bad key partoo-KEY-9f8e"),
+            "HTTP 401: {\"error\":\"bad key ***");
   EXPECT_EQ(redact("HTTP 401: bad key partoo-KEY-9f (after 2 attempts)"),
             "HTTP 401: bad key *** (after 2 attempts)");
   // A shorter beginning, or one that goes on as other text, is not the key.
-  EXPECT_EQ(redact("source partoo-KEY and partoo-KEY-9fzz"), "source partoo-KEY and partoo-KEY-9fzz");
+  EXPECT_EQ(redact("source partoo-KEY and partoo-KEY-9fzz"),
+            "source partoo-KEY and partoo-KEY-9fzz");
 }
 
 }  // namespace

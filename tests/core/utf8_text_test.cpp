@@ -13,11 +13,11 @@ TEST(utf8_text, valid_text_is_kept) {
 }
 
 TEST(utf8_text, invalid_bytes_and_nul_become_visible_escapes) {
-  EXPECT_EQ(utf8_safe("caf\xE9"), "caf\\xE9");                   // Latin-1
-  EXPECT_EQ(utf8_safe("10 \xE2\x82"), "10 \\xE2\\x82");           // a cut "€"
+  EXPECT_EQ(utf8_safe("caf\xE9"), "caf\\xE9");           // Latin-1
+  EXPECT_EQ(utf8_safe("10 \xE2\x82"), "10 \\xE2\\x82");  // a cut "€"
   EXPECT_EQ(utf8_safe(std::string("a\0b", 3)), "a\\x00b");
-  EXPECT_EQ(utf8_safe("\xED\xA0\x80"), "\\xED\\xA0\\x80");        // a surrogate
-  EXPECT_EQ(utf8_safe("\xC0\xAF"), "\\xC0\\xAF");                 // overlong
+  EXPECT_EQ(utf8_safe("\xED\xA0\x80"), "\\xED\\xA0\\x80");  // a surrogate
+  EXPECT_EQ(utf8_safe("\xC0\xAF"), "\\xC0\\xAF");           // overlong
   EXPECT_FALSE(is_utf8_safe("caf\xE9"));
   EXPECT_FALSE(is_utf8_safe(std::string("\0", 1)));
 }

@@ -1,4 +1,5 @@
-// The command-line contract of DESIGN.md section 3: exit codes and messages a user sees.
+// The command-line contract (docs/architecture.md, "Commands"): exit codes and messages a user
+// sees.
 #include <gtest/gtest.h>
 
 #include "tests/support/harness.hpp"
@@ -25,7 +26,9 @@ TEST(cli, usage_errors_exit_64) {
 TEST(cli, configuration_errors_exit_78_naming_file_key_and_line) {
   auto dir = make_temp_dir("cli");
   auto file = dir / "bad.toml";
-  write_file(file, "[database]\nurl = \"postgresql://x@127.0.0.1:1/x\"\n\n[sources.a]\nkind = \"partoo\"\napi_key = \"k\"\nratelimit = \"5/s\"\n");
+  write_file(file,
+             "[database]\nurl = \"postgresql://x@127.0.0.1:1/x\"\n\n[sources.a]\nkind = "
+             "\"partoo\"\napi_key = \"k\"\nratelimit = \"5/s\"\n");
   auto r = run_sluice({"status", "-c", file.string()});
   EXPECT_EQ(r.exit_code, 78) << r.output;
   EXPECT_NE(r.output.find(file.string()), std::string::npos) << r.output;
@@ -41,8 +44,9 @@ TEST(cli, selecting_an_unknown_source_or_stream_is_a_usage_error) {
   auto dir = make_temp_dir("cli");
   auto file = dir / "ok.toml";
   // Selection is checked before anything is contacted: the database here does not exist.
-  write_file(file, "[database]\nurl = \"postgresql://x@127.0.0.1:1/x?connect_timeout=3\"\n\n"
-                   "[sources.a]\nkind = \"partoo\"\napi_key = \"k\"\n");
+  write_file(file,
+             "[database]\nurl = \"postgresql://x@127.0.0.1:1/x?connect_timeout=3\"\n\n"
+             "[sources.a]\nkind = \"partoo\"\napi_key = \"k\"\n");
   auto source = run_sluice({"sync", "-c", file.string(), "--source", "nope"});
   auto stream = run_sluice({"sync", "-c", file.string(), "--stream", "nope"});
   EXPECT_EQ(stream.exit_code, 64) << stream.output;
@@ -55,7 +59,9 @@ TEST(cli, unreachable_database_exits_69) {
   auto dir = make_temp_dir("cli");
   auto file = dir / "ok.toml";
   // Port 1 on loopback: nothing listens there.
-  write_file(file, "[database]\nurl = \"postgresql://sluice:hunter2secret@127.0.0.1:1/sluice?connect_timeout=3\"\n");
+  write_file(file,
+             "[database]\nurl = "
+             "\"postgresql://sluice:hunter2secret@127.0.0.1:1/sluice?connect_timeout=3\"\n");
   auto r = run_sluice({"migrate", "-c", file.string()});
   EXPECT_EQ(r.exit_code, 69) << r.output;
   EXPECT_EQ(r.output.find("hunter2secret"), std::string::npos) << r.output;

@@ -52,9 +52,10 @@ protected:
   // Live (not vanished) rows: id -> state; trashed_at as the API writes it.
   std::map<std::string, item_state> table_items() {
     std::map<std::string, item_state> out;
-    for (auto& line : psql_rows("SELECT external_id, coalesce(to_char(trashed_at AT TIME ZONE 'UTC', "
-                                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), view_counter FROM " + schema_ +
-                                ".cloudapp_items WHERE deleted_at IS NULL")) {
+    for (auto& line :
+         psql_rows("SELECT external_id, coalesce(to_char(trashed_at AT TIME ZONE 'UTC', "
+                   "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), view_counter FROM " +
+                   schema_ + ".cloudapp_items WHERE deleted_at IS NULL")) {
       if (line.empty()) continue;
       auto a = line.find('|'), b = line.rfind('|');
       out[line.substr(0, a)] = {line.substr(a + 1, b - a - 1), line.substr(b + 1)};
@@ -75,7 +76,9 @@ TEST_F(cloudapp_sync, loads_live_and_trashed_then_tells_trash_from_vanish) {
   auto before = table_items();
   EXPECT_EQ(before, fake_items());
   EXPECT_EQ(before.size(), 1100u);
-  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".cloudapp_items WHERE trashed_at IS NOT NULL"), "100");
+  EXPECT_EQ(
+      psql("SELECT count(*) FROM " + schema_ + ".cloudapp_items WHERE trashed_at IS NOT NULL"),
+      "100");
 
   auto changed = fake_->post("/_control/cloudapp/mutate", R"({"trash":1,"remove":1,"seed":3})");
   fake_->post("/_control/cloudapp/bump_views", R"({"seed":5})");
@@ -91,10 +94,14 @@ TEST_F(cloudapp_sync, loads_live_and_trashed_then_tells_trash_from_vanish) {
   auto after = table_items();
   EXPECT_EQ(after, fake_items());
   EXPECT_EQ(psql("SELECT deleted_at IS NOT NULL FROM " + schema_ +
-                 ".cloudapp_items WHERE external_id = '" + removed_id + "'"), "t");
+                 ".cloudapp_items WHERE external_id = '" + removed_id + "'"),
+            "t");
   EXPECT_EQ(psql("SELECT trashed_at IS NOT NULL AND deleted_at IS NULL FROM " + schema_ +
-                 ".cloudapp_items WHERE external_id = '" + trashed_id + "'"), "t");
-  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".cloudapp_items WHERE deleted_at IS NOT NULL"), "1");
+                 ".cloudapp_items WHERE external_id = '" + trashed_id + "'"),
+            "t");
+  EXPECT_EQ(
+      psql("SELECT count(*) FROM " + schema_ + ".cloudapp_items WHERE deleted_at IS NOT NULL"),
+      "1");
   // Nothing else changed but view counters: every other item has the same trashed_at.
   int other_changes = 0;
   for (const auto& [id, state] : before) {
@@ -107,8 +114,8 @@ TEST_F(cloudapp_sync, loads_live_and_trashed_then_tells_trash_from_vanish) {
 
 TEST_F(cloudapp_sync, capped_per_page_loses_nothing_and_requests_are_pages_plus_renewals) {
   // 30 per page although sluice asks 100; a nonce lasts 5 uses, then the server says stale.
-  start_fake({"--cloudapp-items", "250", "--cloudapp-trashed", "40", "--cloudapp-max-per-page", "30",
-              "--cloudapp-nonce-uses", "5"});
+  start_fake({"--cloudapp-items", "250", "--cloudapp-trashed", "40", "--cloudapp-max-per-page",
+              "30", "--cloudapp-nonce-uses", "5"});
   auto cfg = config();
   auto result = sync(cfg);
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -133,7 +140,8 @@ TEST_F(cloudapp_sync, wrong_password_fails_with_auth_error_without_retry_loops) 
   // The challenge, then our one answer to it: two requests, no loop.
   EXPECT_LE(fake_->requests("cloudapp.items"), 2);
   EXPECT_EQ(psql("SELECT status || ':' || error_kind FROM " + schema_ +
-                 ".sync_runs ORDER BY id DESC LIMIT 1"), "failed:auth");
+                 ".sync_runs ORDER BY id DESC LIMIT 1"),
+            "failed:auth");
 
   auto check = run_sluice({"check", "-c", cfg});
   EXPECT_EQ(check.exit_code, 1) << check.output;
@@ -146,7 +154,8 @@ TEST_F(cloudapp_sync, digest_with_several_challenges_and_sha256) {
   auto cfg = config();
   auto check = run_sluice({"check", "-c", cfg});
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  EXPECT_NE(check.output.find("authenticated as ops@example.com"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("authenticated as ops@example.com"), std::string::npos)
+      << check.output;
   auto result = sync(cfg);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(table_items(), fake_items());
@@ -159,7 +168,9 @@ TEST_F(cloudapp_sync, an_empty_listing_marks_nothing) {
   fake_->post("/_control/cloudapp/mutate", R"({"remove":33,"seed":1})");
   auto result = sync(cfg);
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".cloudapp_items WHERE deleted_at IS NOT NULL"), "0");
+  EXPECT_EQ(
+      psql("SELECT count(*) FROM " + schema_ + ".cloudapp_items WHERE deleted_at IS NOT NULL"),
+      "0");
   EXPECT_EQ(last_run("shots", "items").substr(0, 10), "suspicious");
 }
 
@@ -202,7 +213,9 @@ protected:
   }
 
   // Rows the last run of the items stream wrote: "inserted|updated|deleted".
-  std::string last_writes() { return last_run("shots", "items").substr(last_run("shots", "items").find('|') + 1); }
+  std::string last_writes() {
+    return last_run("shots", "items").substr(last_run("shots", "items").find('|') + 1);
+  }
 };
 
 INSTANTIATE_TEST_SUITE_P(v, cloudapp_vendor, ::testing::ValuesIn(cloudapp_variants),

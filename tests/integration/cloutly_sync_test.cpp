@@ -79,7 +79,8 @@ TEST_F(cloutly_sync, loads_then_incremental_run_requests_only_the_first_pages) {
 
 TEST_F(cloutly_sync, reviews_arriving_during_a_walk_are_neither_skipped_nor_duplicated) {
   // Every 3rd page request, 7 new reviews land at the head and push everything down by 7.
-  start_fake({"--cloutly-reviews", "1500", "--cloutly-arrive-every", "3", "--cloutly-arrive-count", "7"});
+  start_fake(
+      {"--cloutly-reviews", "1500", "--cloutly-arrive-every", "3", "--cloutly-arrive-count", "7"});
   auto cfg = config("streams = [\"reviews\"]\n");
   auto before_walk = fake_ids("reviews");
   auto first = sync(cfg);
@@ -107,7 +108,8 @@ TEST_F(cloutly_sync, full_marks_exactly_the_deleted_reviews) {
   ASSERT_EQ(sync(cfg).exit_code, 0);
   auto mutation = fake_->post("/_control/cloutly/mutate", R"({"delete":10,"update":5,"seed":2})");
   std::set<std::string> deleted;
-  for (const auto& id : mutation.at("deleted").as_array()) deleted.insert(std::string(id.as_string()));
+  for (const auto& id : mutation.at("deleted").as_array())
+    deleted.insert(std::string(id.as_string()));
   ASSERT_EQ(deleted.size(), 10u);
 
   // An incremental run cannot see deletions: nothing is marked.
@@ -117,13 +119,15 @@ TEST_F(cloutly_sync, full_marks_exactly_the_deleted_reviews) {
   auto full = sync(cfg, {"--stream", "reviews", "--full"});
   ASSERT_EQ(full.exit_code, 0) << full.output;
   std::set<std::string> marked;
-  for (auto& id : psql_rows("SELECT external_id FROM " + schema_ + ".reviews WHERE deleted_at IS NOT NULL"))
+  for (auto& id :
+       psql_rows("SELECT external_id FROM " + schema_ + ".reviews WHERE deleted_at IS NOT NULL"))
     if (!id.empty()) marked.insert(id);
   EXPECT_EQ(marked, deleted);
   EXPECT_EQ(table_ids("reviews", true), fake_ids("reviews"));
   // The edits the incremental walk could not see arrived with the full walk.
   EXPECT_EQ(psql("SELECT mode || '|' || status || '|' || deleted FROM " + schema_ +
-                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"), "full|succeeded|10");
+                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"),
+            "full|succeeded|10");
 }
 
 TEST_F(cloutly_sync, safety_valve_holds_on_an_empty_and_on_a_truncated_answer) {
@@ -137,7 +141,8 @@ TEST_F(cloutly_sync, safety_valve_holds_on_an_empty_and_on_a_truncated_answer) {
   EXPECT_NE(empty.output.find("shop/reviews"), std::string::npos) << empty.output;
   EXPECT_NE(empty.output.find("shop/businesses"), std::string::npos) << empty.output;
   EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".reviews WHERE deleted_at IS NOT NULL"), "0");
-  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".businesses WHERE deleted_at IS NOT NULL"), "0");
+  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".businesses WHERE deleted_at IS NOT NULL"),
+            "0");
   EXPECT_EQ(last_run("shop", "reviews").substr(0, 10), "suspicious");
   EXPECT_EQ(last_run("shop", "businesses").substr(0, 10), "suspicious");
 
@@ -185,9 +190,9 @@ TEST_F(cloutly_sync, a_killed_first_backfill_resumes_where_it_stopped) {
   // Only the rest of the listing is read: pages of 50 that overlap by 5 advance 45 at a time.
   EXPECT_LE(requests.size(), static_cast<std::size_t>((2000 - offset) / 45 + 2));
   EXPECT_EQ(table_ids("reviews", true), fake_ids("reviews"));
-  EXPECT_EQ(psql("SELECT cursor ? 'walk' FROM " + schema_ + ".sync_state WHERE stream = 'reviews'"), "f");
+  EXPECT_EQ(psql("SELECT cursor ? 'walk' FROM " + schema_ + ".sync_state WHERE stream = 'reviews'"),
+            "f");
 }
-
 
 // ---- the vendor's undocumented `total`, archived reviews: every variant of the fake
 
@@ -202,7 +207,7 @@ std::ostream& operator<<(std::ostream& out, const cloutly_variant& v) { return o
 const cloutly_variant cloutly_variants[] = {
     {"honest", "listing", "50"},
     {"honest_pages_of_17", "listing", "17"},
-    {"total_counts_the_page", "page", "50"},    // smaller than the truth on every page
+    {"total_counts_the_page", "page", "50"},  // smaller than the truth on every page
     {"total_counts_the_page_17", "page", "17"},
     {"total_counts_the_account", "account", "50"},  // the same as the listing while nothing hides
 };
@@ -210,15 +215,15 @@ const cloutly_variant cloutly_variants[] = {
 class cloutly_vendor : public cloutly_sync, public ::testing::WithParamInterface<cloutly_variant> {
 protected:
   void start_variant(std::vector<std::string> options) {
-    options.insert(options.end(),
-                   {"--cloutly-total", GetParam().total, "--cloutly-max-limit", GetParam().max_limit});
+    options.insert(options.end(), {"--cloutly-total", GetParam().total, "--cloutly-max-limit",
+                                   GetParam().max_limit});
     start_fake(std::move(options));
   }
 
   std::set<std::string> marked_deleted() {
     std::set<std::string> ids;
-    for (auto& id : psql_rows("SELECT external_id FROM " + schema_ +
-                              ".reviews WHERE deleted_at IS NOT NULL"))
+    for (auto& id :
+         psql_rows("SELECT external_id FROM " + schema_ + ".reviews WHERE deleted_at IS NOT NULL"))
       if (!id.empty()) ids.insert(id);
     return ids;
   }
@@ -256,15 +261,17 @@ TEST_P(cloutly_vendor, full_walk_marks_deleted) {
   ASSERT_EQ(sync(cfg).exit_code, 0);
   EXPECT_EQ(table_ids("reviews", true), fake_ids("reviews"));
 
-  auto mutation = fake_->post("/_control/cloutly/mutate", R"({"delete":10,"update":5,"add":3,"seed":7})");
+  auto mutation =
+      fake_->post("/_control/cloutly/mutate", R"({"delete":10,"update":5,"add":3,"seed":7})");
   std::set<std::string> deleted;
-  for (const auto& id : mutation.at("deleted").as_array()) deleted.insert(std::string(id.as_string()));
+  for (const auto& id : mutation.at("deleted").as_array())
+    deleted.insert(std::string(id.as_string()));
   auto full = sync(cfg, {"--full"});
   ASSERT_EQ(full.exit_code, 0) << full.output;
   EXPECT_EQ(marked_deleted(), deleted);
   EXPECT_EQ(table_ids("reviews", true), fake_ids("reviews"));
-  EXPECT_EQ(psql("SELECT mode || '|' || status || '|' || inserted || '|' || deleted FROM " + schema_ +
-                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"),
+  EXPECT_EQ(psql("SELECT mode || '|' || status || '|' || inserted || '|' || deleted FROM " +
+                 schema_ + ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"),
             "full|succeeded|3|10");
 }
 
@@ -276,7 +283,8 @@ TEST_P(cloutly_vendor, archived_counted_apart) {
   ASSERT_EQ(sync(cfg).exit_code, 0);
   auto archived = fake_archived();
   EXPECT_EQ(table_archived(), archived);
-  const auto count = std::count_if(archived.begin(), archived.end(), [](const auto& e) { return e.second; });
+  const auto count =
+      std::count_if(archived.begin(), archived.end(), [](const auto& e) { return e.second; });
   ASSERT_GT(count, 0) << "the fake generates about 5% archived reviews";
   const auto views_count = [&](const std::string& view) {
     return psql("SELECT sum(archived_reviews) || '|' || sum(reviews) FROM " + schema_ + "." + view +
@@ -308,7 +316,8 @@ TEST_F(cloutly_sync, an_honest_total_larger_than_what_was_read_never_deletes) {
 
   // The listing loses its 10 oldest reviews; `total` still counts them. One review is really
   // deleted as well.
-  fake_->post("/_control/cloutly/listing", R"({"reviews":"truncate","truncate_to":490,"total":"account"})");
+  fake_->post("/_control/cloutly/listing",
+              R"({"reviews":"truncate","truncate_to":490,"total":"account"})");
   auto mutation = fake_->post("/_control/cloutly/mutate", R"({"delete":1,"seed":11})");
   auto really_deleted = std::string(mutation.at("deleted").as_array().at(0).as_string());
   auto full = sync(cfg, {"--full"});

@@ -44,7 +44,9 @@ protected:
     return path.string();
   }
 
-  bool migrated() { return psql("SELECT to_regclass('" + schema_ + ".sync_runs') IS NOT NULL") == "t"; }
+  bool migrated() {
+    return psql("SELECT to_regclass('" + schema_ + ".sync_runs') IS NOT NULL") == "t";
+  }
   std::int64_t runs(const std::string& stream, const std::string& status) {
     if (!migrated()) return 0;
     return count("SELECT count(*) FROM " + schema_ + ".sync_runs WHERE stream = '" + stream +
@@ -70,8 +72,8 @@ TEST_F(database_faults, a_locked_table_holds_back_only_its_own_streams_and_the_d
   start_fake({"--partoo-reviews", "60"});
   auto config = faults_config(partoo_source("eu", "1s"), "lock_timeout = \"1s\"\n", "", nullptr);
   notify_socket systemd(dir_ / "notify.sock");
-  daemon_process d(config, {"NOTIFY_SOCKET=" + (dir_ / "notify.sock").string(),
-                            "WATCHDOG_USEC=2000000"});
+  daemon_process d(config,
+                   {"NOTIFY_SOCKET=" + (dir_ / "notify.sock").string(), "WATCHDOG_USEC=2000000"});
   std::string seen;
   ASSERT_TRUE(systemd.wait_for("READY=1", seen)) << seen << d.log();
   const int port = d.port();
@@ -80,11 +82,13 @@ TEST_F(database_faults, a_locked_table_holds_back_only_its_own_streams_and_the_d
 
   // A BI user holds the reviews table for a while; new reviews wait at the vendor.
   child bi({"/usr/bin/psql", *test_database_url(), "-X", "-q", "-c",
-            "BEGIN; LOCK TABLE " + schema_ + ".reviews IN ACCESS EXCLUSIVE MODE; "
-            "SELECT pg_sleep(10); COMMIT;"});
+            "BEGIN; LOCK TABLE " + schema_ +
+                ".reviews IN ACCESS EXCLUSIVE MODE; "
+                "SELECT pg_sleep(10); COMMIT;"});
   ASSERT_TRUE(eventually([&] {
-    return count("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE "
-                 "c.relname = 'reviews' AND l.mode = 'AccessExclusiveLock' AND l.granted") > 0;
+    return count(
+               "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE "
+               "c.relname = 'reviews' AND l.mode = 'AccessExclusiveLock' AND l.granted") > 0;
   }));
   fake_->post("/_control/partoo/mutate", R"({"add":5,"seed":4})");
   const auto businesses_before = runs("businesses", "succeeded");
@@ -100,7 +104,8 @@ TEST_F(database_faults, a_locked_table_holds_back_only_its_own_streams_and_the_d
   EXPECT_GE(watchdog_pings, 4);
   EXPECT_EQ(http_request(port, "GET", "/readyz").status, 200);
   EXPECT_GT(ready_answers, 0);
-  EXPECT_GE(count("SELECT count(*) FROM " + schema_ + ".sync_runs WHERE stream = 'reviews' AND "
+  EXPECT_GE(count("SELECT count(*) FROM " + schema_ +
+                  ".sync_runs WHERE stream = 'reviews' AND "
                   "status = 'failed' AND error LIKE '%lock timeout%'"),
             1)
       << d.log();
@@ -183,7 +188,8 @@ TEST_F(database_faults, a_database_that_stays_away_fails_the_sync_saying_what_wa
   EXPECT_EQ(result.exit_code, 1) << result.output;
   const auto kept = stored("eu");
   EXPECT_GT(kept, 0);
-  EXPECT_THAT(result.output, HasSubstr("committed before failure: " + std::to_string(kept) + " inserted"));
+  EXPECT_THAT(result.output,
+              HasSubstr("committed before failure: " + std::to_string(kept) + " inserted"));
 
   // The run whose end could not be recorded is closed by the next run of the stream.
   via->restore();
@@ -207,8 +213,8 @@ TEST_F(database_faults, a_backend_terminated_during_copy_costs_a_retry_not_a_fai
                 "SELECT count(pg_terminate_backend(pid)) INTO n FROM (" +
                     backends("sluice-writer", "state = 'active' AND query LIKE 'COPY%'") +
                     ") w; "
-                "IF n > 0 THEN RAISE NOTICE 'terminated during COPY'; RETURN; END IF; "
-                "PERFORM pg_sleep(0.001); END LOOP; END $$;"});
+                    "IF n > 0 THEN RAISE NOTICE 'terminated during COPY'; RETURN; END IF; "
+                    "PERFORM pg_sleep(0.001); END LOOP; END $$;"});
   auto result = run_sluice({"sync", "-c", config, "--stream", "reviews"});
   auto killed = killer.wait(120s);
   killed.output += killer.drain();
@@ -228,8 +234,9 @@ TEST_F(database_faults, a_backend_terminated_while_recording_the_runs_end_is_rep
   child sync({SLUICE_BINARY, "sync", "-c", config, "--stream", "reviews"});
   ASSERT_TRUE(eventually([&] { return running_rows() == 1; })) << sync.drain();
   child holder({"/usr/bin/psql", *test_database_url(), "-X", "-q", "-c",
-                "BEGIN; SELECT 1 FROM " + schema_ + ".sync_runs WHERE status = 'running' FOR UPDATE; "
-                "SELECT pg_sleep(60); COMMIT;"});
+                "BEGIN; SELECT 1 FROM " + schema_ +
+                    ".sync_runs WHERE status = 'running' FOR UPDATE; "
+                    "SELECT pg_sleep(60); COMMIT;"});
   // Each time the run's end waits on the lock, its backend is terminated: twice.
   for (int i = 0; i < 2; ++i)
     ASSERT_TRUE(eventually([&] {
@@ -237,8 +244,9 @@ TEST_F(database_faults, a_backend_terminated_while_recording_the_runs_end_is_rep
                    backends("sluice", "wait_event_type = 'Lock'") + ") b") > 0;
     })) << sync.drain();
   holder.kill(SIGKILL);
-  psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
-       "AND pid <> pg_backend_pid()");
+  psql(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' "
+      "AND pid <> pg_backend_pid()");
   auto result = sync.wait(120s);
   result.output += sync.drain();
   EXPECT_EQ(result.exit_code, 0) << result.output;

@@ -65,18 +65,21 @@ protected:
   // time share the database and must not end each other's lockers.
   std::string locker_name() const { return "locker-" + schema_; }
   std::vector<std::string> instance_rows() {
-    return psql_rows("SELECT holder || '|' || pid || '|' || pid_namespace || '|' || started_at "
-                     "FROM " + schema_ + ".instances ORDER BY holder");
+    return psql_rows(
+        "SELECT holder || '|' || pid || '|' || pid_namespace || '|' || started_at "
+        "FROM " +
+        schema_ + ".instances ORDER BY holder");
   }
 };
 
+// long function: one scenario (share, freeze, expire, take over) told in order.
 TEST_F(lease_identity, daemons_in_separate_pid_namespaces_share_and_take_over_after_expiry) {
   if (!namespaces_available()) GTEST_SKIP() << "unshare --pid needs CAP_SYS_ADMIN";
   start_fake({"--partoo-reviews", "60", "--cloutly-reviews", "40"});
   // Default instance names: both daemons are "<hostname>:1".
-  auto config = daemon_config(partoo_source("p1") + partoo_source("p2") + cloutly_source("c1") +
-                                  cloutly_source("c2"),
-                              "lease_ttl = \"3s\"");
+  auto config = daemon_config(
+      partoo_source("p1") + partoo_source("p2") + cloutly_source("c1") + cloutly_source("c2"),
+      "lease_ttl = \"3s\"");
   daemon_process a(config, {}, container);
   ASSERT_TRUE(eventually([&] {
     auto c = lease_counts();
@@ -89,7 +92,8 @@ TEST_F(lease_identity, daemons_in_separate_pid_namespaces_share_and_take_over_af
   ASSERT_TRUE(eventually([&] {
     auto c = lease_counts();
     return c.size() == 2 && c[a_holder] == 2;
-  })) << a.log() << b.log();
+  })) << a.log()
+      << b.log();
   std::string b_holder;
   for (const auto& [holder, n] : lease_counts())
     if (holder != a_holder) b_holder = holder;
@@ -98,9 +102,10 @@ TEST_F(lease_identity, daemons_in_separate_pid_namespaces_share_and_take_over_af
   EXPECT_EQ(count("SELECT count(DISTINCT pid_namespace) FROM " + schema_ +
                   ".instances WHERE pid = 1 AND boot_id IS NOT NULL"),
             2);
-  ASSERT_TRUE(eventually([&] { return rows("p1") > 0 && rows("p2") > 0 && rows("c1") > 0 &&
-                                      rows("c2") > 0; }))
-      << a.log() << b.log();
+  ASSERT_TRUE(eventually([&] {
+    return rows("p1") > 0 && rows("p2") > 0 && rows("c1") > 0 && rows("c2") > 0;
+  })) << a.log()
+      << b.log();
 
   // Rounds go by (one every 0.5 s): neither removes the other's instance row (a removed row
   // would come back with another started_at) nor takes the other's sources.
@@ -112,9 +117,10 @@ TEST_F(lease_identity, daemons_in_separate_pid_namespaces_share_and_take_over_af
   EXPECT_EQ(lease_counts()[b_holder], 2u);
 
   // SIGKILL b's sluice. Its pid means nothing in a's namespace: a waits for the leases to expire.
-  const auto b_leases = psql_rows("SELECT '(''' || source || ''', ''' || expires_at || "
-                                  "'''::timestamptz)' FROM " + schema_ +
-                                  ".leases WHERE holder = '" + b_holder + "'");
+  const auto b_leases = psql_rows(
+      "SELECT '(''' || source || ''', ''' || expires_at || "
+      "'''::timestamptz)' FROM " +
+      schema_ + ".leases WHERE holder = '" + b_holder + "'");
   ASSERT_EQ(b_leases.size(), 2u);
   const pid_t b_sluice = child_of(b.pid());
   ASSERT_GT(b_sluice, 0);
@@ -122,7 +128,8 @@ TEST_F(lease_identity, daemons_in_separate_pid_namespaces_share_and_take_over_af
   b.wait_exit();
   ASSERT_TRUE(eventually([&] { return lease_counts()[a_holder] == 4; })) << a.log();
   EXPECT_EQ(count("SELECT count(*) FROM " + schema_ + ".leases l JOIN (VALUES " + b_leases[0] +
-                  ", " + b_leases[1] + ") AS old(source, expires_at) USING (source) "
+                  ", " + b_leases[1] +
+                  ") AS old(source, expires_at) USING (source) "
                   "WHERE l.acquired_at < old.expires_at"),
             0);
   ASSERT_TRUE(eventually([&] { return instance_rows().size() == 1; })) << a.log();
@@ -142,11 +149,13 @@ TEST_F(lease_identity, a_locked_lease_row_holds_up_neither_readiness_nor_the_oth
   ASSERT_EQ(migrated.exit_code, 0) << migrated.output;
   // An expired lease whose row a stuck session keeps locked (a frozen process mid-transaction,
   // someone's SELECT ... FOR UPDATE).
-  psql("INSERT INTO " + schema_ + ".leases (source, holder, host, pid, expires_at) VALUES "
+  psql("INSERT INTO " + schema_ +
+       ".leases (source, holder, host, pid, expires_at) VALUES "
        "('p2', 'stuck', 'elsewhere', 4242, now() - interval '1 s')");
   child locker({"/usr/bin/psql", *test_database_url(), "-X", "-q", "-c",
-                "BEGIN; SELECT 1 FROM " + schema_ + ".leases WHERE source = 'p2' FOR UPDATE; "
-                "SELECT pg_sleep(600); COMMIT;"},
+                "BEGIN; SELECT 1 FROM " + schema_ +
+                    ".leases WHERE source = 'p2' FOR UPDATE; "
+                    "SELECT pg_sleep(600); COMMIT;"},
                {"PGAPPNAME=" + locker_name()});
   const std::string locker_backend = "FROM pg_stat_activity WHERE application_name = '" +
                                      locker_name() + "' AND datname = current_database()";
@@ -205,8 +214,9 @@ TEST_F(lease_identity, a_held_lease_whose_row_stays_locked_is_kept_while_trusted
   ASSERT_TRUE(eventually([&] { return rows("p1") > 0 && rows("p2") > 0; })) << d.log();
 
   child locker({"/usr/bin/psql", *test_database_url(), "-X", "-q", "-c",
-                "BEGIN; SELECT 1 FROM " + schema_ + ".leases WHERE source = 'p1' FOR UPDATE; "
-                "SELECT pg_sleep(600); COMMIT;"},
+                "BEGIN; SELECT 1 FROM " + schema_ +
+                    ".leases WHERE source = 'p1' FOR UPDATE; "
+                    "SELECT pg_sleep(600); COMMIT;"},
                {"PGAPPNAME=" + locker_name()});
   const std::string locker_backend = "FROM pg_stat_activity WHERE application_name = '" +
                                      locker_name() + "' AND datname = current_database()";

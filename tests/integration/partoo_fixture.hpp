@@ -44,7 +44,8 @@ protected:
     std::string toml = "[sources.reviews-eu]\nkind = \"partoo\"\nbase_url = \"" + base +
                        "\"\napi_key_file = \"" + (dir_ / "partoo.key").string() +
                        "\"\nrate_limit = \"100000/min\"\ntimeout = \"10s\"\n";
-    if (https) toml += "ca_file = \"" + (ca_file.empty() ? fake_->cert_file().string() : ca_file) + "\"\n";
+    if (https)
+      toml += "ca_file = \"" + (ca_file.empty() ? fake_->cert_file().string() : ca_file) + "\"\n";
     return write_config(toml + extra);
   }
 
@@ -67,10 +68,11 @@ protected:
 
   std::map<std::string, review_state> table_reviews() {
     std::map<std::string, review_state> out;
-    for (const auto& line : psql_rows(
-             "SELECT external_id, to_char(updated_at AT TIME ZONE 'UTC', "
-             "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), deleted_at IS NOT NULL, coalesce(rating::text, ''), "
-             "coalesce(status, '') FROM " + schema_ + ".reviews WHERE source = 'reviews-eu'")) {
+    for (const auto& line : psql_rows("SELECT external_id, to_char(updated_at AT TIME ZONE 'UTC', "
+                                      "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), deleted_at IS NOT "
+                                      "NULL, coalesce(rating::text, ''), "
+                                      "coalesce(status, '') FROM " +
+                                      schema_ + ".reviews WHERE source = 'reviews-eu'")) {
       if (line.empty()) continue;
       std::vector<std::string> f;
       std::size_t pos = 0;
@@ -98,7 +100,8 @@ protected:
       if (it == table.end()) {
         if (++mismatches < 5) ADD_FAILURE() << "review " << id << " missing from the table";
       } else if (!(it->second == r)) {
-        if (++mismatches < 5) ADD_FAILURE() << "review " << id << ": table " << it->second << " fake " << r;
+        if (++mismatches < 5)
+          ADD_FAILURE() << "review " << id << ": table " << it->second << " fake " << r;
       }
     }
     EXPECT_EQ(mismatches, 0);
@@ -115,7 +118,6 @@ protected:
       if (t.find("/partoo/v2/reviews") != std::string::npos) out.push_back(t);
     return out;
   }
-
 };
 
 }  // namespace sluice::test

@@ -53,7 +53,8 @@ TEST_F(partoo_sync, full_sync_then_incremental_fetches_only_changed_pages) {
   auto third = sync(config);
   ASSERT_EQ(third.exit_code, 0) << third.output;
   EXPECT_EQ(psql("SELECT inserted + updated FROM " + schema_ +
-                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"), "0");
+                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"),
+            "0");
 }
 
 TEST_F(partoo_sync, tie_block_longer_than_a_page_is_read_completely) {
@@ -100,7 +101,8 @@ TEST_F(partoo_sync, malformed_json_fails_the_stream_without_moving_its_cursor) {
   EXPECT_NE(failed.output.find("JSON"), std::string::npos) << failed.output;
   EXPECT_EQ(cursor(), before);
   EXPECT_EQ(psql("SELECT status || ':' || error_kind FROM " + schema_ +
-                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"), "failed:data");
+                 ".sync_runs WHERE stream = 'reviews' ORDER BY id DESC LIMIT 1"),
+            "failed:data");
 
   // An HTML page served as 200 is refused the same way.
   fake_->set_faults(R"({"html_every":1,"html_status":200})");
@@ -142,7 +144,8 @@ TEST_F(partoo_sync, killed_at_random_points_then_rerun_ends_with_exactly_the_sou
           ASSERT_EQ(table.at(id), r) << "cursor " << c << " ahead of review " << id << "'s update";
         }
     }
-    if (round == 1) fake_->post("/_control/partoo/mutate", R"({"update":30,"delete":5,"add":10,"seed":9})");
+    if (round == 1)
+      fake_->post("/_control/partoo/mutate", R"({"update":30,"delete":5,"add":10,"seed":9})");
   }
   EXPECT_GE(kills_mid_run, 2) << "the test must kill running syncs to prove anything";
   fake_->set_faults("{}");
@@ -195,7 +198,8 @@ TEST_F(partoo_sync, no_secret_appears_in_any_output) {
     }
   }
   EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".sync_runs WHERE error LIKE '%" +
-                 std::string(api_key) + "%' OR error LIKE '%wrong-KEY%'"), "0");
+                 std::string(api_key) + "%' OR error LIKE '%wrong-KEY%'"),
+            "0");
 }
 
 TEST_F(partoo_sync, check_reports_database_and_authentication_and_status_shows_cursor) {

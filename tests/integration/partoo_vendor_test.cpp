@@ -52,8 +52,8 @@ std::vector<std::int64_t> ids_of(const boost::json::value& mutation, const char*
 }
 
 std::string now_text() {
-  return format_timestamp(std::chrono::time_point_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now()));
+  return format_timestamp(
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
 }
 
 class pv : public partoo_sync, public ::testing::WithParamInterface<partoo_variant> {
@@ -115,7 +115,8 @@ INSTANTIATE_TEST_SUITE_P(v, pv, ::testing::ValuesIn(variants),
 
 TEST_P(pv, sync_and_changes) {
   // A tie block longer than a page of 100 (and of 30) in the middle; 45 businesses: two pages.
-  start_variant({"--partoo-reviews", "1500", "--partoo-tie-block", "130", "--partoo-businesses", "45"});
+  start_variant(
+      {"--partoo-reviews", "1500", "--partoo-tie-block", "130", "--partoo-businesses", "45"});
   auto config = partoo_config();
   auto first = sync(config);
   ASSERT_EQ(first.exit_code, 0) << first.output;
@@ -143,7 +144,8 @@ TEST_P(pv, sync_and_changes) {
   for (auto id : ids_of(changed, "deleted")) EXPECT_TRUE(is_deleted(id)) << id;
   for (auto id : ids_of(changed, "deleted_without_state")) EXPECT_TRUE(is_deleted(id)) << id;
   for (auto id : ids_of(changed, "restored_stale")) EXPECT_FALSE(is_deleted(id)) << id;
-  for (auto id : ids_of(changed, "backdated")) EXPECT_TRUE(deleted_at.contains(std::to_string(id))) << id;
+  for (auto id : ids_of(changed, "backdated"))
+    EXPECT_TRUE(deleted_at.contains(std::to_string(id))) << id;
   ASSERT_EQ(ids_of(changed, "future").size(), 1u);
   EXPECT_TRUE(deleted_at.contains(std::to_string(ids_of(changed, "future")[0])));
   // The review dated 9999-12-31 is stored with a warning; the cursor stops at now and reads back.
@@ -184,7 +186,8 @@ TEST_P(pv, order_ignored) {
 // Every request sluice sends, in every variant, validates against the vendor's OpenAPI
 // description (tests/fixtures/partoo/openapi.yaml; checker: openapi_check.py beside it).
 TEST_P(pv, vendor_check) {
-  start_variant({"--partoo-reviews", "400", "--partoo-tie-block", "40", "--partoo-businesses", "35"});
+  start_variant(
+      {"--partoo-reviews", "400", "--partoo-tie-block", "40", "--partoo-businesses", "35"});
   auto config = partoo_config();
   fake_->post("/_control/partoo/requests/reset", "");
   ASSERT_EQ(run_sluice({"check", "-c", config}).exit_code, 0);
@@ -194,7 +197,8 @@ TEST_P(pv, vendor_check) {
   ASSERT_EQ(sync(config, {"--full"}).exit_code, 0);
   // Drift that only a verification finds (a review dated a month back, one purged): its count
   // probes and range re-reads are requests like any other. Its outcome is verify's own tests'.
-  fake_->post("/_control/partoo/mutate", R"({"backdate":1,"backdate_hours":720,"purge":1,"seed":3})");
+  fake_->post("/_control/partoo/mutate",
+              R"({"backdate":1,"backdate_hours":720,"purge":1,"seed":3})");
   run_sluice({"verify", "-c", config});
 
   auto log = fake_->get("/_control/partoo/requests");
@@ -206,8 +210,7 @@ TEST_P(pv, vendor_check) {
       deleted_walk |= target.find("state__in=deleted") != std::string::npos;
       unfiltered_walk |= target.find("order_by=update_date") != std::string::npos &&
                          target.find("state__in") == std::string::npos;
-      probe |= target.find("per_page=1&") != std::string::npos ||
-               target.ends_with("per_page=1");
+      probe |= target.find("per_page=1&") != std::string::npos || target.ends_with("per_page=1");
       range_probe |= target.find("per_page=1&") != std::string::npos &&
                      target.find("update_date__lte=") != std::string::npos;
     }
@@ -220,10 +223,11 @@ TEST_P(pv, vendor_check) {
   write_file(file, serialize(log));
   const std::string fixtures = SLUICE_FIXTURES_DIR;
   // Debian's interpreter first: python3-yaml installs there.
-  const std::string python = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  auto checked = run_process({python, fixtures + "/partoo/openapi_check.py",
-                              fixtures + "/partoo/openapi.yaml", file.string(), "--prefix",
-                              "/partoo/v2"});
+  const std::string python =
+      std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  auto checked =
+      run_process({python, fixtures + "/partoo/openapi_check.py", fixtures + "/partoo/openapi.yaml",
+                   file.string(), "--prefix", "/partoo/v2"});
   EXPECT_EQ(checked.exit_code, 0) << checked.output;
   EXPECT_NE(checked.output.find(" 0 failed"), std::string::npos) << checked.output;
 }
@@ -251,7 +255,9 @@ TEST_F(partoo_sync, killed_during_either_review_walk_loses_no_deletion) {
     run.kill(SIGKILL);
     run.wait();
   };
-  auto deleted_walk = [](const std::string& t) { return t.find("state__in=deleted") != std::string::npos; };
+  auto deleted_walk = [](const std::string& t) {
+    return t.find("state__in=deleted") != std::string::npos;
+  };
   auto unfiltered_walk = [](const std::string& t) {
     return t.find("/reviews?") != std::string::npos && t.find("state__in") == std::string::npos;
   };

@@ -27,9 +27,9 @@ protected:
     fake_ = std::make_unique<fakeapi>(options);
   }
   std::string partoo_source(const std::string& name, const std::string& interval) {
-    return "[sources." + name + "]\nkind = \"partoo\"\nbase_url = \"" + fake_->http_url("/partoo/v2") +
-           "\"\napi_key = \"" + partoo_key + "\"\nrate_limit = \"100000/min\"\ninterval = \"" +
-           interval + "\"\n\n";
+    return "[sources." + name + "]\nkind = \"partoo\"\nbase_url = \"" +
+           fake_->http_url("/partoo/v2") + "\"\napi_key = \"" + partoo_key +
+           "\"\nrate_limit = \"100000/min\"\ninterval = \"" + interval + "\"\n\n";
   }
   // Every API request the fake answered (or refused) so far.
   std::int64_t api_requests() {
@@ -75,7 +75,8 @@ TEST_F(retry_after_test, all_streams_of_the_source_stop_after_one_long_retry_aft
   // Each stream may have sent its first request before the first answer paused the source;
   // nothing was sent after it.
   EXPECT_LE(api_requests(), 2);
-  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ + ".sync_runs WHERE status = 'failed' AND "
+  EXPECT_EQ(psql("SELECT count(*) FROM " + schema_ +
+                 ".sync_runs WHERE status = 'failed' AND "
                  "error_kind = 'throttled' AND error LIKE '%retry after %'"),
             "2")
       << result.output;
@@ -87,8 +88,10 @@ TEST_F(retry_after_test, the_daemon_schedules_the_source_after_the_time_and_the_
   write_file(config, database_toml(schema_) + partoo_source("eu", "1s"));
   daemon_process d(config);
   auto runs = [&](const std::string& where) {
-    if (psql("SELECT to_regclass('" + schema_ + ".sync_runs') IS NOT NULL") != "t") return std::int64_t{0};
-    return static_cast<std::int64_t>(std::stoll(psql("SELECT count(*) FROM " + schema_ + ".sync_runs WHERE " + where)));
+    if (psql("SELECT to_regclass('" + schema_ + ".sync_runs') IS NOT NULL") != "t")
+      return std::int64_t{0};
+    return static_cast<std::int64_t>(
+        std::stoll(psql("SELECT count(*) FROM " + schema_ + ".sync_runs WHERE " + where)));
   };
   ASSERT_TRUE(eventually([&] { return runs("status = 'succeeded'") >= 4; })) << d.log();
 
@@ -110,10 +113,14 @@ TEST_F(retry_after_test, the_daemon_schedules_the_source_after_the_time_and_the_
   EXPECT_EQ(d.log().find(partoo_key), std::string::npos);
 
   // A source added by a reload is not held back by another source's pause.
-  write_file(config, database_toml(schema_) + partoo_source("eu", "1s") + partoo_source("us", "1s"));
+  write_file(config,
+             database_toml(schema_) + partoo_source("eu", "1s") + partoo_source("us", "1s"));
   d.kill(SIGHUP);
-  ASSERT_TRUE(eventually([&] { return runs("source = 'us' AND status = 'succeeded'") >= 2; })) << d.log();
-  EXPECT_EQ(runs("source = 'eu' AND status = 'succeeded' AND started_at > now() - interval '8 seconds'"), 0);
+  ASSERT_TRUE(eventually([&] { return runs("source = 'us' AND status = 'succeeded'") >= 2; }))
+      << d.log();
+  EXPECT_EQ(
+      runs("source = 'eu' AND status = 'succeeded' AND started_at > now() - interval '8 seconds'"),
+      0);
 
   d.kill(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0) << d.log();

@@ -79,8 +79,9 @@ protected:
     const std::string common = "rate_limit = \"100000/min\"\ntimeout = \"10s\"\n";
     vendor v;
     if (kind == "partoo") {
-      v.source_toml = "[sources.p]\nkind = \"partoo\"\nbase_url = \"" + fake_->http_url("/partoo/v2") +
-                      "\"\napi_key = \"" + partoo_key + "\"\n" + common;
+      v.source_toml = "[sources.p]\nkind = \"partoo\"\nbase_url = \"" +
+                      fake_->http_url("/partoo/v2") + "\"\napi_key = \"" + partoo_key + "\"\n" +
+                      common;
       v.secrets = {partoo_key};
     } else if (kind == "cloutly") {
       v.source_toml = "[sources.c]\nkind = \"cloutly\"\nbase_url = \"" +
@@ -96,8 +97,7 @@ protected:
       v.source_toml = "[sources.shots]\nkind = \"cloudapp\"\nbase_url = \"" +
                       fake_->http_url("/cloudapp") + "\"\nusername = \"" + cloudapp_user +
                       "\"\npassword = \"" + cloudapp_password + "\"\n" + common;
-      v.secrets = {cloudapp_password,
-                   base64(std::string(cloudapp_user) + ":" + cloudapp_password)};
+      v.secrets = {cloudapp_password, base64(std::string(cloudapp_user) + ":" + cloudapp_password)};
     }
     v.secrets.push_back(database_password());
     return v;
@@ -140,10 +140,10 @@ protected:
                            must_fail);
     }
     for (std::string status : {"200", "403"})
-      all += run_and_check(config, v,
-                           R"({"echo_credentials":true,"html_every":)" + every +
-                               R"(,"html_status":)" + status + "}",
-                           true);
+      all += run_and_check(
+          config, v,
+          R"({"echo_credentials":true,"html_every":)" + every + R"(,"html_status":)" + status + "}",
+          true);
     // The echo reached sluice and was masked (not merely absent).
     EXPECT_NE(all.find("***"), std::string::npos) << "no masked echo seen for " << kind;
   }
@@ -153,7 +153,9 @@ TEST_F(secrets_echo, partoo_header_key_is_never_shown) { check_vendor("partoo", 
 
 TEST_F(secrets_echo, cloutly_header_key_is_never_shown) { check_vendor("cloutly", "1"); }
 
-TEST_F(secrets_echo, clevertim_basic_credentials_are_never_shown) { check_vendor("clevertim", "1"); }
+TEST_F(secrets_echo, clevertim_basic_credentials_are_never_shown) {
+  check_vendor("clevertim", "1");
+}
 
 // Digest sends no credential before the server's challenge: every second request fails, so the
 // echoed page answers the request that carries the Digest Authorization header.

@@ -63,15 +63,13 @@ protected:
     // An absolute bindir puts ExecStart= on the built binary, as `cmake --install` puts it on
     // the installed one.
     auto bindir = fs::path{SLUICE_BINARY}.parent_path();
-    auto r = run_process({cmake_.string(), "-DCMAKE_INSTALL_PREFIX=" + prefix_.string(),
-                          "-DSLUICE_SOURCE_DIR=" + source_dir.string(),
-                          "-DSLUICE_BINARY_DIR=" + prefix_.string(),
-                          "-DSLUICE_INSTALL_BINDIR=" + bindir.string(),
-                          "-DSLUICE_INSTALL_DOCDIR=share/doc/sluice",
-                          "-DSLUICE_INSTALL_SYSCONFDIR=etc",
-                          "-DSLUICE_INSTALL_SYSTEMDUNITDIR=lib/systemd/system",
-                          "-P", (source_dir / "systemd" / "install_units.cmake").string()},
-                         std::chrono::seconds{60});
+    auto r = run_process(
+        {cmake_.string(), "-DCMAKE_INSTALL_PREFIX=" + prefix_.string(),
+         "-DSLUICE_SOURCE_DIR=" + source_dir.string(), "-DSLUICE_BINARY_DIR=" + prefix_.string(),
+         "-DSLUICE_INSTALL_BINDIR=" + bindir.string(), "-DSLUICE_INSTALL_DOCDIR=share/doc/sluice",
+         "-DSLUICE_INSTALL_SYSCONFDIR=etc", "-DSLUICE_INSTALL_SYSTEMDUNITDIR=lib/systemd/system",
+         "-P", (source_dir / "systemd" / "install_units.cmake").string()},
+        std::chrono::seconds{60});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     unitdir_ = prefix_ / "lib" / "systemd" / "system";
   }
@@ -135,8 +133,9 @@ TEST_F(systemd_units, verify_reports_a_broken_unit) {
   auto broken_dir = prefix_ / "broken";
   fs::create_directories(broken_dir);
   write_file(broken_dir / "sluice.service", text);
-  auto r = run_process({systemd_analyze.string(), "verify", (broken_dir / "sluice.service").string()},
-                       std::chrono::seconds{120}, analyze_env);
+  auto r =
+      run_process({systemd_analyze.string(), "verify", (broken_dir / "sluice.service").string()},
+                  std::chrono::seconds{120}, analyze_env);
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("NoSuchSetting"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("no-such-sluice"), std::string::npos) << r.output;

@@ -78,7 +78,8 @@ protected:
   }
   std::map<std::string, bool> table_reviews(const std::string& source = "eu") {
     std::map<std::string, bool> out;
-    for (const auto& line : psql_rows("SELECT external_id || '|' || CASE WHEN deleted_at IS NULL THEN 'f' ELSE 't' END FROM " +
+    for (const auto& line : psql_rows("SELECT external_id || '|' || CASE WHEN deleted_at IS NULL "
+                                      "THEN 'f' ELSE 't' END FROM " +
                                       schema_ + ".reviews WHERE source = '" + source + "'"))
       if (!line.empty()) out[line.substr(0, line.find('|'))] = line.back() == 't';
     return out;
@@ -94,7 +95,8 @@ protected:
       auto it = table.find(id);
       if (it == table.end() || it->second != deleted)
         if (++problems <= 5)
-          ADD_FAILURE() << "review " << id << (it == table.end() ? " missing" : " deletedness differs");
+          ADD_FAILURE() << "review " << id
+                        << (it == table.end() ? " missing" : " deletedness differs");
     }
     for (const auto& [id, deleted] : table)
       if (!fake.count(id) && !deleted && ++problems <= 5)
@@ -114,26 +116,32 @@ protected:
     EXPECT_EQ(wrong, 0);
   }
 
-  // The latest verification of a stream: "outcome|api|table|probed|drifted|repaired|deleted|requests|dry".
+  // The latest verification of a stream:
+  // "outcome|api|table|probed|drifted|repaired|deleted|requests|dry".
   std::string last_verification(const std::string& stream, const std::string& source = "eu") {
-    return q("SELECT outcome || '|' || coalesce(api_count::text, '-') || '|' || "
-             "coalesce(table_count::text, '-') || '|' || ranges_probed || '|' || ranges_drifted || "
-             "'|' || rows_repaired || '|' || rows_deleted || '|' || requests || '|' || "
-             "CASE WHEN dry_run THEN 't' ELSE 'f' END FROM " +
-             schema_ + ".verifications WHERE source = '" + source + "' AND stream = '" + stream +
-             "' ORDER BY id DESC LIMIT 1");
+    return q(
+        "SELECT outcome || '|' || coalesce(api_count::text, '-') || '|' || "
+        "coalesce(table_count::text, '-') || '|' || ranges_probed || '|' || ranges_drifted || "
+        "'|' || rows_repaired || '|' || rows_deleted || '|' || requests || '|' || "
+        "CASE WHEN dry_run THEN 't' ELSE 'f' END FROM " +
+        schema_ + ".verifications WHERE source = '" + source + "' AND stream = '" + stream +
+        "' ORDER BY id DESC LIMIT 1");
   }
-  std::int64_t last_verification_figure(const std::string& column, const std::string& stream = "reviews") {
-    return n("SELECT " + column + " FROM " + schema_ + ".verifications WHERE source = 'eu' AND "
-             "stream = '" + stream + "' ORDER BY id DESC LIMIT 1");
+  std::int64_t last_verification_figure(const std::string& column,
+                                        const std::string& stream = "reviews") {
+    return n("SELECT " + column + " FROM " + schema_ +
+             ".verifications WHERE source = 'eu' AND "
+             "stream = '" +
+             stream + "' ORDER BY id DESC LIMIT 1");
   }
 
   // Reviews hidden from every incremental pull (arrivals dated ~83 days back, far below the
   // cursor minus its 48h lookback) and others deleted without a trace.
   void make_partoo_drift(int backdated = 30, int purged = 6) {
-    fake_->post("/_control/partoo/mutate",
-                "{\"backdate\":" + std::to_string(backdated) + ",\"backdate_hours\":2000,"
-                "\"purge\":" + std::to_string(purged) + ",\"seed\":7}");
+    fake_->post("/_control/partoo/mutate", "{\"backdate\":" + std::to_string(backdated) +
+                                               ",\"backdate_hours\":2000,"
+                                               "\"purge\":" +
+                                               std::to_string(purged) + ",\"seed\":7}");
   }
 };
 
@@ -149,6 +157,7 @@ std::int64_t bisection_bound(std::int64_t rows, std::int64_t drifted) {
 
 class verify_partoo : public verify_test, public ::testing::WithParamInterface<const char*> {};
 
+// long function: one verification scenario (drift made, found, repaired, re-verified) in order.
 TEST_P(verify_partoo, finds_repairs_and_reports_drift_and_a_second_run_finds_none) {
   start_fake({"--partoo-reviews", std::to_string(partoo_reviews), "--partoo-businesses", "30",
               "--partoo-deleted-in-search", GetParam()});
@@ -160,30 +169,36 @@ TEST_P(verify_partoo, finds_repairs_and_reports_drift_and_a_second_run_finds_non
   EXPECT_EQ(clean.exit_code, 0) << clean.output;
   EXPECT_THAT(clean.output, HasSubstr("eu/reviews: matched"));
   EXPECT_THAT(clean.output, HasSubstr("eu/businesses: matched"));
-  EXPECT_LE(last_verification_figure("requests"), 3) << "no drift: the default search learnt and one count";
+  EXPECT_LE(last_verification_figure("requests"), 3)
+      << "no drift: the default search learnt and one count";
 
   make_partoo_drift();
-  const auto before = q("SELECT md5(string_agg(external_id || coalesce(deleted_at::text, '') || "
-                        "synced_at::text, ',' ORDER BY external_id)) FROM " + schema_ + ".reviews");
+  const auto before =
+      q("SELECT md5(string_agg(external_id || coalesce(deleted_at::text, '') || "
+        "synced_at::text, ',' ORDER BY external_id)) FROM " +
+        schema_ + ".reviews");
 
   // --dry-run: localizes, reports, exits 1, changes nothing.
   auto dry = verify(config, {"--dry-run"});
   EXPECT_EQ(dry.exit_code, 1) << dry.output;
   EXPECT_THAT(dry.output, HasSubstr("eu/reviews: drift"));
   EXPECT_EQ(q("SELECT md5(string_agg(external_id || coalesce(deleted_at::text, '') || "
-              "synced_at::text, ',' ORDER BY external_id)) FROM " + schema_ + ".reviews"),
+              "synced_at::text, ',' ORDER BY external_id)) FROM " +
+              schema_ + ".reviews"),
             before);
   EXPECT_THAT(last_verification("reviews"), ::testing::EndsWith("|t"));
   EXPECT_EQ(n("SELECT count(*) FROM " + schema_ + ".verification_marks"), 0);
 
-  const auto cursor_before = q("SELECT cursor::text FROM " + schema_ + ".sync_state WHERE stream = 'reviews'");
+  const auto cursor_before =
+      q("SELECT cursor::text FROM " + schema_ + ".sync_state WHERE stream = 'reviews'");
   fake_->reset_stats();
   auto repaired = verify(config, {"--stream", "reviews"});
   ASSERT_EQ(repaired.exit_code, 0) << repaired.output;
   EXPECT_THAT(repaired.output, HasSubstr("eu/reviews: repaired"));
   expect_table_matches_fake();
   EXPECT_EQ(q("SELECT cursor::text FROM " + schema_ + ".sync_state WHERE stream = 'reviews'"),
-            cursor_before) << "a verification never moves the live cursor";
+            cursor_before)
+      << "a verification never moves the live cursor";
 
   // The figures: 6 purged marked deleted, the 30 arrivals written, spans found one by one.
   EXPECT_EQ(last_verification_figure("rows_deleted"), 6);
@@ -317,8 +332,10 @@ TEST_F(verify_test, the_daemon_repairs_the_same_drift_unattended_and_reports_it)
   EXPECT_GE(m.value("sluice_verify_runs_total", {{"outcome", "repaired"}}).value_or(0), 1.0);
   EXPECT_GE(m.value("sluice_verify_runs_total", {{"outcome", "matched"}}).value_or(0), 1.0);
   EXPECT_EQ(m.value("sluice_stream_drift_records", {{"source", "eu"}, {"stream", "reviews"}}), 0.0);
-  EXPECT_EQ(n("SELECT count(*) FROM " + schema_ + ".verifications WHERE outcome = 'repaired' "
-              "AND rows_deleted = 6"), 1);
+  EXPECT_EQ(n("SELECT count(*) FROM " + schema_ +
+              ".verifications WHERE outcome = 'repaired' "
+              "AND rows_deleted = 6"),
+            1);
 
   auto status = run_sluice({"status", "-c", config});
   EXPECT_THAT(status.output, HasSubstr("VERIFIED"));
@@ -372,7 +389,9 @@ TEST_F(verify_test, cloutly_drift_starts_the_full_walk_and_businesses_are_snapsh
   EXPECT_THAT(repaired.output, HasSubstr("us/businesses: unsupported"));
   EXPECT_THAT(repaired.output, HasSubstr("snapshot stream"));
   EXPECT_EQ(n("SELECT count(*) FROM " + schema_ + ".sync_runs WHERE mode = 'full'"), full_runs + 1);
-  EXPECT_EQ(n("SELECT count(*) FROM " + schema_ + ".reviews WHERE source = 'us' AND deleted_at IS NOT NULL"), 4);
+  EXPECT_EQ(n("SELECT count(*) FROM " + schema_ +
+              ".reviews WHERE source = 'us' AND deleted_at IS NOT NULL"),
+            4);
 }
 
 TEST_F(verify_test, a_cloutly_total_that_counts_only_the_page_is_no_count) {
@@ -392,16 +411,20 @@ TEST_F(verify_test, partoo_businesses_drift_is_repaired_by_a_snapshot) {
   auto config = write_config(partoo_source("streams = [\"businesses\"]"));
   ASSERT_EQ(sync(config).exit_code, 0);
   // A business the API no longer has, and two the table lost.
-  q("INSERT INTO " + schema_ + ".businesses (source, external_id, provider, name, content_hash) "
+  q("INSERT INTO " + schema_ +
+    ".businesses (source, external_id, provider, name, content_hash) "
     "VALUES ('eu', 'ghost', 'partoo', 'Gone since', '\\x01')");
   q("DELETE FROM " + schema_ + ".businesses WHERE external_id IN (SELECT external_id FROM " +
     schema_ + ".businesses WHERE external_id <> 'ghost' ORDER BY external_id LIMIT 2)");
   auto repaired = verify(config);
   ASSERT_EQ(repaired.exit_code, 0) << repaired.output;
   EXPECT_THAT(repaired.output, HasSubstr("eu/businesses: repaired; api 40, table 40"));
-  EXPECT_EQ(q("SELECT deleted_at IS NOT NULL FROM " + schema_ + ".businesses WHERE external_id = 'ghost'"), "t");
+  EXPECT_EQ(q("SELECT deleted_at IS NOT NULL FROM " + schema_ +
+              ".businesses WHERE external_id = 'ghost'"),
+            "t");
   EXPECT_EQ(n("SELECT count(*) FROM " + schema_ + ".businesses WHERE deleted_at IS NULL"), 40);
-  EXPECT_THAT(last_verification("businesses", "eu"), ::testing::StartsWith("repaired|40|40|2|1|2|1|"));
+  EXPECT_THAT(last_verification("businesses", "eu"),
+              ::testing::StartsWith("repaired|40|40|2|1|2|1|"));
 }
 
 TEST_F(verify_test, usage_errors_and_failed_streams_have_their_exit_codes) {
@@ -418,9 +441,8 @@ TEST_F(verify_test, usage_errors_and_failed_streams_have_their_exit_codes) {
                  partoo_source());
   EXPECT_EQ(verify((dir_ / "nodb.toml").string()).exit_code, 69);
   // The API rejects the key: the stream fails, the command says so and exits 1.
-  auto rejected = write_config(
-      "[sources.eu]\nkind = \"partoo\"\nbase_url = \"" + fake_->http_url("/partoo/v2") +
-      "\"\napi_key = \"wrong\"\n");
+  auto rejected = write_config("[sources.eu]\nkind = \"partoo\"\nbase_url = \"" +
+                               fake_->http_url("/partoo/v2") + "\"\napi_key = \"wrong\"\n");
   auto failed = verify(rejected, {"--stream", "reviews"});
   EXPECT_EQ(failed.exit_code, 1) << failed.output;
   EXPECT_THAT(failed.output, HasSubstr("eu/reviews: failed"));

@@ -74,19 +74,20 @@ digest_challenge rfc7616_challenge(std::string algorithm) {
 // "8ca523f5e9506fed4657c9700eebdec1"; that is a typo (RFC errata 4897): the MD5 of the inputs it
 // gives is the value below, which independent implementations agree on.
 TEST(digest_vectors, rfc7616_md5) {
-  const auto value = digest_authorization(rfc7616_challenge("MD5"), "Mufasa", "Circle of Life", "GET",
-                                          "/dir/index.html", 1, rfc7616_cnonce);
+  const auto value = digest_authorization(rfc7616_challenge("MD5"), "Mufasa", "Circle of Life",
+                                          "GET", "/dir/index.html", 1, rfc7616_cnonce);
   EXPECT_EQ(value,
             "Digest username=\"Mufasa\", realm=\"http-auth@example.org\", "
-            "nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", uri=\"/dir/index.html\", algorithm=MD5, "
+            "nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", uri=\"/dir/index.html\", "
+            "algorithm=MD5, "
             "response=\"8ca523f5e9506fed4657c9700eebdbec\", qop=auth, nc=00000001, "
             "cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\", "
             "opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"");
 }
 
 TEST(digest_vectors, rfc7616_sha256) {
-  const auto value = digest_authorization(rfc7616_challenge("SHA-256"), "Mufasa", "Circle of Life", "GET",
-                                          "/dir/index.html", 1, rfc7616_cnonce);
+  const auto value = digest_authorization(rfc7616_challenge("SHA-256"), "Mufasa", "Circle of Life",
+                                          "GET", "/dir/index.html", 1, rfc7616_cnonce);
   auto f = fields(value);
   EXPECT_EQ(f["response"], "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
   EXPECT_EQ(f["algorithm"], "SHA-256");
@@ -114,11 +115,12 @@ digest_challenge rfc2617_challenge() {
 TEST(digest_vectors, rfc2617) {
   const auto value = digest_authorization(rfc2617_challenge(), "Mufasa", "Circle Of Life", "GET",
                                           "/dir/index.html", 1, "0a4f113b");
-  EXPECT_EQ(value,
-            "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
-            "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", algorithm=MD5, "
-            "response=\"6629fae49393a05397450978507c4ef1\", qop=auth, nc=00000001, cnonce=\"0a4f113b\", "
-            "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"");
+  EXPECT_EQ(
+      value,
+      "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
+      "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", algorithm=MD5, "
+      "response=\"6629fae49393a05397450978507c4ef1\", qop=auth, nc=00000001, cnonce=\"0a4f113b\", "
+      "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"");
 }
 
 // A server that offers no qop gets the RFC 2069 answer: H(HA1:nonce:HA2), no qop/nc/cnonce.
@@ -127,7 +129,8 @@ TEST(digest_vectors, rfc2069_without_qop) {
   auto c = rfc2617_challenge();
   c.qop.clear();
   c.opaque.clear();
-  const auto value = digest_authorization(c, "Mufasa", "Circle Of Life", "GET", "/dir/index.html", 1, "0a4f113b");
+  const auto value =
+      digest_authorization(c, "Mufasa", "Circle Of Life", "GET", "/dir/index.html", 1, "0a4f113b");
   EXPECT_EQ(value,
             "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
             "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", algorithm=MD5, "
@@ -138,13 +141,13 @@ TEST(digest_vectors, rfc2069_without_qop) {
 TEST(digest_vectors, session_algorithms) {
   auto md5 = rfc2617_challenge();
   md5.algorithm = "MD5-sess";
-  EXPECT_EQ(fields(digest_authorization(md5, "Mufasa", "Circle Of Life", "GET", "/dir/index.html", 1,
-                                        "0a4f113b"))["response"],
+  EXPECT_EQ(fields(digest_authorization(md5, "Mufasa", "Circle Of Life", "GET", "/dir/index.html",
+                                        1, "0a4f113b"))["response"],
             "8e3825c57e897f5a0dec6c2d4e5059d0");
 
   auto sha = rfc7616_challenge("sha-256-SESS");  // the algorithm name is case-insensitive
-  const auto value =
-      digest_authorization(sha, "Mufasa", "Circle of Life", "POST", "/items?page=2&q=a%20b", 10, rfc7616_cnonce);
+  const auto value = digest_authorization(sha, "Mufasa", "Circle of Life", "POST",
+                                          "/items?page=2&q=a%20b", 10, rfc7616_cnonce);
   auto f = fields(value);
   EXPECT_EQ(f["response"], "1e90fdf24c03d680408d8b304fee08ac04134d47908a5fc135c43ffb629b3032");
   EXPECT_EQ(f["algorithm"], "SHA-256-sess");
@@ -162,12 +165,14 @@ TEST(digest_vectors, userhash_and_extended_username) {
   c.qop = {"auth"};
   c.userhash = true;
   const std::string name = "J\xc3\xa4s\xc3\xb8n Doe";
-  auto f = fields(digest_authorization(c, name, "Secret, or not?", "GET", "/doe.json", 1, "NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v"));
+  auto f = fields(digest_authorization(c, name, "Secret, or not?", "GET", "/doe.json", 1,
+                                       "NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v"));
   EXPECT_EQ(f["username"], "5a1a8a47df5c298551b9b42ba9b05835174a5bd7d511ff7fe9191d8e946fc4e7");
   EXPECT_EQ(f["userhash"], "true");
 
   c.userhash = false;
-  auto plain = fields(digest_authorization(c, name, "Secret, or not?", "GET", "/doe.json", 1, "abc"));
+  auto plain =
+      fields(digest_authorization(c, name, "Secret, or not?", "GET", "/doe.json", 1, "abc"));
   EXPECT_EQ(plain.count("username"), 0u);
   EXPECT_EQ(plain["username*"], "UTF-8''J%C3%A4s%C3%B8n%20Doe");
   EXPECT_EQ(plain.count("userhash"), 0u);
@@ -218,8 +223,9 @@ TEST(digest_parse, several_challenges_in_one_header) {
   EXPECT_FALSE(c->userhash);
 
   // Parameters of an earlier challenge do not leak into the Digest one.
-  auto d = parse_digest_challenge("Newauth realm=\"apps\", type=1, nonce=\"wrong\", opaque=\"x\", "
-                                  "Digest realm=\"r\", nonce=\"right\"");
+  auto d = parse_digest_challenge(
+      "Newauth realm=\"apps\", type=1, nonce=\"wrong\", opaque=\"x\", "
+      "Digest realm=\"r\", nonce=\"right\"");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->nonce, "right");
   EXPECT_EQ(d->opaque, "");
@@ -229,7 +235,8 @@ TEST(digest_parse, several_challenges_in_one_header) {
 }
 
 TEST(digest_parse, token68_challenges_before_digest) {
-  auto c = parse_digest_challenge("Negotiate, Basic dXNlcjpwYXNz==, Bearer abc.def, Digest realm=\"r\", nonce=\"n\"");
+  auto c = parse_digest_challenge(
+      "Negotiate, Basic dXNlcjpwYXNz==, Bearer abc.def, Digest realm=\"r\", nonce=\"n\"");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->realm, "r");
   EXPECT_EQ(c->nonce, "n");
@@ -246,8 +253,9 @@ TEST(digest_parse, quoted_strings_with_commas_and_escapes) {
 }
 
 TEST(digest_parse, tokens_are_case_insensitive) {
-  auto c = parse_digest_challenge("dIgEsT REALM=\"Mixed Case\", Nonce=\"N\", ALGORITHM=sha-256, QOP=\"AUTH\", "
-                                  "STALE=true, UserHash=TRUE");
+  auto c = parse_digest_challenge(
+      "dIgEsT REALM=\"Mixed Case\", Nonce=\"N\", ALGORITHM=sha-256, QOP=\"AUTH\", "
+      "STALE=true, UserHash=TRUE");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->realm, "Mixed Case");  // values keep their case
   EXPECT_EQ(c->nonce, "N");
@@ -256,13 +264,15 @@ TEST(digest_parse, tokens_are_case_insensitive) {
   EXPECT_TRUE(c->stale);
   EXPECT_TRUE(c->userhash);
 
-  auto quoted_algorithm = parse_digest_challenge("Digest realm=\"r\", nonce=\"n\", algorithm=\"MD5-SESS\", qop=auth");
+  auto quoted_algorithm =
+      parse_digest_challenge("Digest realm=\"r\", nonce=\"n\", algorithm=\"MD5-SESS\", qop=auth");
   ASSERT_TRUE(quoted_algorithm);
   EXPECT_EQ(quoted_algorithm->algorithm, "MD5-sess");
 }
 
 TEST(digest_parse, whitespace_anywhere_legal) {
-  auto c = parse_digest_challenge("  Digest \t realm = \"r\" ,nonce=\"n\"  ,,  qop = \" auth , auth-int \" , stale =\tfalse  ");
+  auto c = parse_digest_challenge(
+      "  Digest \t realm = \"r\" ,nonce=\"n\"  ,,  qop = \" auth , auth-int \" , stale =\tfalse  ");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->realm, "r");
   EXPECT_EQ(c->nonce, "n");
@@ -271,8 +281,9 @@ TEST(digest_parse, whitespace_anywhere_legal) {
 }
 
 TEST(digest_parse, unknown_parameters_are_ignored) {
-  auto c = parse_digest_challenge("Digest realm=\"r\", domain=\"/a /b\", charset=UTF-8, x-future=\"1,2\", "
-                                  "nonce=\"n\", foo=bar");
+  auto c = parse_digest_challenge(
+      "Digest realm=\"r\", domain=\"/a /b\", charset=UTF-8, x-future=\"1,2\", "
+      "nonce=\"n\", foo=bar");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->nonce, "n");
   EXPECT_EQ(c->realm, "r");
@@ -295,7 +306,8 @@ TEST(digest_parse, unusable_challenges) {
   EXPECT_FALSE(parse_digest_challenge("Digest realm=\"r\", nonce=\"n\", algorithm=SHA-512-256"));
   EXPECT_FALSE(parse_digest_challenge("Digest realm=\"r\", nonce=\"n\", algorithm=MD4"));
   EXPECT_FALSE(parse_digest_challenge("Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\""));
-  EXPECT_FALSE(parse_digest_challenge("Digest realm=\"r\", nonce=\"n\", algorithm=MD5-sess"));  // needs a cnonce
+  EXPECT_FALSE(parse_digest_challenge(
+      "Digest realm=\"r\", nonce=\"n\", algorithm=MD5-sess"));  // needs a cnonce
   EXPECT_FALSE(parse_digest_challenge("Digest realm=\"r\", nonce=\"unterminated"));
   EXPECT_FALSE(parse_digest_challenge("Digest realm=\"r\" nonce=\"n\""));  // missing comma
   EXPECT_FALSE(parse_digest_challenge("nonce=\"n\", realm=\"r\""));        // no scheme
@@ -304,31 +316,36 @@ TEST(digest_parse, unusable_challenges) {
 }
 
 TEST(digest_parse, a_broken_challenge_keeps_the_complete_ones_before_it) {
-  auto c = parse_digest_challenge("Digest realm=\"r\", nonce=\"good\", Digest realm=\"x\", nonce=\"bad");
+  auto c =
+      parse_digest_challenge("Digest realm=\"r\", nonce=\"good\", Digest realm=\"x\", nonce=\"bad");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->nonce, "good");
 }
 
 TEST(digest_parse, prefers_sha256_over_md5) {
-  auto later = parse_digest_challenge("Digest realm=\"r\", nonce=\"m\", algorithm=MD5, qop=\"auth\", "
-                                      "Digest realm=\"r\", nonce=\"s\", algorithm=SHA-256, qop=\"auth\"");
+  auto later = parse_digest_challenge(
+      "Digest realm=\"r\", nonce=\"m\", algorithm=MD5, qop=\"auth\", "
+      "Digest realm=\"r\", nonce=\"s\", algorithm=SHA-256, qop=\"auth\"");
   ASSERT_TRUE(later);
   EXPECT_EQ(later->nonce, "s");
   EXPECT_EQ(later->algorithm, "SHA-256");
 
-  auto earlier = parse_digest_challenge("Digest realm=\"r\", nonce=\"s\", algorithm=SHA-256-sess, qop=auth, "
-                                        "Digest realm=\"r\", nonce=\"m\", qop=auth");
+  auto earlier = parse_digest_challenge(
+      "Digest realm=\"r\", nonce=\"s\", algorithm=SHA-256-sess, qop=auth, "
+      "Digest realm=\"r\", nonce=\"m\", qop=auth");
   ASSERT_TRUE(earlier);
   EXPECT_EQ(earlier->nonce, "s");
 
   // Unsupported algorithms are skipped, not chosen.
-  auto skipped = parse_digest_challenge("Digest realm=\"r\", nonce=\"x\", algorithm=SHA-512-256, "
-                                        "Digest realm=\"r\", nonce=\"m\", algorithm=MD5");
+  auto skipped = parse_digest_challenge(
+      "Digest realm=\"r\", nonce=\"x\", algorithm=SHA-512-256, "
+      "Digest realm=\"r\", nonce=\"m\", algorithm=MD5");
   ASSERT_TRUE(skipped);
   EXPECT_EQ(skipped->nonce, "m");
 
   // Among equals the server's order wins.
-  auto first = parse_digest_challenge("Digest realm=\"r\", nonce=\"1\", Digest realm=\"r\", nonce=\"2\"");
+  auto first =
+      parse_digest_challenge("Digest realm=\"r\", nonce=\"1\", Digest realm=\"r\", nonce=\"2\"");
   ASSERT_TRUE(first);
   EXPECT_EQ(first->nonce, "1");
 }
@@ -348,8 +365,10 @@ response unauthorized(std::vector<std::string> challenges) {
 }
 
 std::string challenge(std::string_view nonce, bool stale = false) {
-  return "Digest realm=\"Application\", nonce=\"" + std::string(nonce) + "\", algorithm=MD5, qop=\"auth\", "
-         "opaque=\"op\"" + (stale ? ", stale=TRUE" : "");
+  return "Digest realm=\"Application\", nonce=\"" + std::string(nonce) +
+         "\", algorithm=MD5, qop=\"auth\", "
+         "opaque=\"op\"" +
+         (stale ? ", stale=TRUE" : "");
 }
 
 request get(std::string url) {
@@ -362,7 +381,8 @@ request get(std::string url) {
 class digest_auth_test : public ::testing::Test {
 protected:
   // Applies credentials to a request and checks the header is the one the server expects.
-  std::map<std::string, std::string> send(const std::string& url, const std::string& method = "GET") {
+  std::map<std::string, std::string> send(const std::string& url,
+                                          const std::string& method = "GET") {
     auto req = get(url);
     req.method = method;
     auth.apply(req);
@@ -376,8 +396,10 @@ protected:
     c.opaque = f["opaque"];
     c.algorithm = f["algorithm"];
     c.qop = {"auth"};
-    EXPECT_EQ(value, digest_authorization(c, user, password, method, f["uri"],
-                                          static_cast<std::uint32_t>(std::stoul(f["nc"], nullptr, 16)), f["cnonce"]));
+    EXPECT_EQ(value,
+              digest_authorization(c, user, password, method, f["uri"],
+                                   static_cast<std::uint32_t>(std::stoul(f["nc"], nullptr, 16)),
+                                   f["cnonce"]));
     return f;
   }
 
@@ -462,8 +484,9 @@ TEST_F(digest_auth_test, only_a_401_with_a_digest_challenge_renews) {
 }
 
 TEST_F(digest_auth_test, looks_at_every_www_authenticate_header) {
-  auto answer = unauthorized({"Basic realm=\"Application\"", challenge("md5-nonce"),
-                              "Digest realm=\"Application\", nonce=\"sha-nonce\", algorithm=SHA-256, qop=\"auth\""});
+  auto answer = unauthorized(
+      {"Basic realm=\"Application\"", challenge("md5-nonce"),
+       "Digest realm=\"Application\", nonce=\"sha-nonce\", algorithm=SHA-256, qop=\"auth\""});
   answer.headers[1].name = "www-authenticate";  // header names are case-insensitive
   EXPECT_TRUE(auth.renew(answer));
   auto f = send("http://api.example/a");
@@ -493,8 +516,9 @@ TEST_F(digest_auth_test, requests_sent_before_the_first_challenge_are_resent) {
 TEST_F(digest_auth_test, the_password_never_appears_in_what_is_sent) {
   EXPECT_TRUE(auth.renew(unauthorized({challenge("n1")})));
   for (int i = 0; i < 3; ++i) send("http://api.example/items?page=" + std::to_string(i));
-  EXPECT_TRUE(auth.renew(unauthorized({"Digest realm=\"Application\", nonce=\"n2\", algorithm=SHA-256-sess, "
-                                       "qop=auth, stale=true"})));
+  EXPECT_TRUE(auth.renew(
+      unauthorized({"Digest realm=\"Application\", nonce=\"n2\", algorithm=SHA-256-sess, "
+                    "qop=auth, stale=true"})));
   auto req = get("http://api.example/x");
   auth.apply(req);
   produced.push_back(authorization_of(req));

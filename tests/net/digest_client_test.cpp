@@ -101,12 +101,12 @@ struct digest_server {
 
   reply unauthorized(std::string verdict, bool stale) {
     verdicts.push_back(std::move(verdict));
-    std::vector<std::string> headers{"Content-Type: text/plain",
-                                     "WWW-Authenticate: Basic realm=\"" + std::string(realm) + "\""};
+    std::vector<std::string> headers{
+        "Content-Type: text/plain", "WWW-Authenticate: Basic realm=\"" + std::string(realm) + "\""};
     for (const auto& algorithm : algorithms)
-      headers.push_back("WWW-Authenticate: Digest realm=\"" + std::string(realm) + "\", nonce=\"" + nonce +
-                        "\", algorithm=" + algorithm + ", qop=\"auth\", opaque=\"" + opaque + "\"" +
-                        (stale ? ", stale=true" : ""));
+      headers.push_back("WWW-Authenticate: Digest realm=\"" + std::string(realm) + "\", nonce=\"" +
+                        nonce + "\", algorithm=" + algorithm + ", qop=\"auth\", opaque=\"" +
+                        opaque + "\"" + (stale ? ", stale=true" : ""));
     return {http_response(401, "Unauthorized", "HTTP Digest: Access denied.\n", headers)};
   }
 
@@ -126,9 +126,10 @@ struct digest_server {
     expected_challenge.opaque = "0paque,with=\"odd\" chars";
     expected_challenge.algorithm = required_algorithm;
     expected_challenge.qop = {"auth"};
-    const auto nc = static_cast<std::uint32_t>(std::stoul(f["nc"].empty() ? "0" : f["nc"], nullptr, 16));
-    const auto expected =
-        digest_authorization(expected_challenge, user, password, r.method, r.target, nc, f["cnonce"]);
+    const auto nc =
+        static_cast<std::uint32_t>(std::stoul(f["nc"].empty() ? "0" : f["nc"], nullptr, 16));
+    const auto expected = digest_authorization(expected_challenge, user, password, r.method,
+                                               r.target, nc, f["cnonce"]);
     // The whole value must match: the response hash, and the uri exactly as on the request line.
     const bool fresh = used_nc.insert(nc).second && used_cnonces.insert(f["cnonce"]).second;
     if (*header != expected || !fresh || f["uri"] != r.target) return unauthorized("denied", false);
@@ -195,17 +196,20 @@ TEST_F(digest_client_test, challenge_then_nonce_reuse_then_stale_renewal) {
   ASSERT_TRUE(fourth.answer) << fourth.failure->what();
   EXPECT_EQ(fields(authorization(5))["nc"], "00000002");
 
-  EXPECT_EQ(state.verdicts, (std::vector<std::string>{"challenge", "ok", "ok", "stale", "ok", "ok"}));
+  EXPECT_EQ(state.verdicts,
+            (std::vector<std::string>{"challenge", "ok", "ok", "stale", "ok", "ok"}));
   EXPECT_EQ(counters.requests, 6);
   EXPECT_EQ(counters.retries, 0);
   for (const auto& r : server.log())
-    for (const auto& [name, value] : r.headers) EXPECT_EQ(value.find(password), std::string::npos) << name;
+    for (const auto& [name, value] : r.headers)
+      EXPECT_EQ(value.find(password), std::string::npos) << name;
 }
 
 TEST_F(digest_client_test, sha256_challenge_on_a_later_header_line_wins) {
   state.algorithms = {"MD5", "SHA-256"};
   state.required_algorithm = "SHA-256";
-  http_client client(io.get_executor(), options(), nullptr, std::make_shared<digest_auth>(user, secret(password)));
+  http_client client(io.get_executor(), options(), nullptr,
+                     std::make_shared<digest_auth>(user, secret(password)));
   run_counters counters;
   auto out = fetch(io, client, server.url("/cloudapp/account/stats"), &counters);
   ASSERT_TRUE(out.answer) << out.failure->what();
@@ -216,7 +220,8 @@ TEST_F(digest_client_test, sha256_challenge_on_a_later_header_line_wins) {
 
 TEST_F(digest_client_test, wrong_password_fails_with_auth_after_two_requests) {
   const std::string wrong = "not-the-password-123";
-  http_client client(io.get_executor(), options(), nullptr, std::make_shared<digest_auth>(user, secret(wrong)));
+  http_client client(io.get_executor(), options(), nullptr,
+                     std::make_shared<digest_auth>(user, secret(wrong)));
   run_counters counters;
 
   auto out = fetch(io, client, server.url("/cloudapp/items?page=1"), &counters);
@@ -238,12 +243,14 @@ TEST_F(digest_client_test, wrong_password_fails_with_auth_after_two_requests) {
   EXPECT_EQ(server.requests(), 3);
   EXPECT_EQ(state.verdicts, (std::vector<std::string>{"challenge", "denied", "denied"}));
   for (const auto& r : server.log())
-    for (const auto& [name, value] : r.headers) EXPECT_EQ(value.find(wrong), std::string::npos) << name;
+    for (const auto& [name, value] : r.headers)
+      EXPECT_EQ(value.find(wrong), std::string::npos) << name;
 }
 
 TEST_F(digest_client_test, a_server_that_is_always_stale_does_not_loop) {
   state.always_stale = true;
-  http_client client(io.get_executor(), options(), nullptr, std::make_shared<digest_auth>(user, secret(password)));
+  http_client client(io.get_executor(), options(), nullptr,
+                     std::make_shared<digest_auth>(user, secret(password)));
   run_counters counters;
   auto out = fetch(io, client, server.url("/cloudapp/items"), &counters);
   ASSERT_TRUE(out.failure);
@@ -259,12 +266,14 @@ TEST_F(digest_client_test, a_server_that_is_always_stale_does_not_loop) {
 
 // Two streams of one source share the authenticator and both start before the first challenge.
 TEST_F(digest_client_test, concurrent_requests_before_the_first_challenge_both_succeed) {
-  http_client client(io.get_executor(), options(), nullptr, std::make_shared<digest_auth>(user, secret(password)));
+  http_client client(io.get_executor(), options(), nullptr,
+                     std::make_shared<digest_auth>(user, secret(password)));
   run_counters counters;
   run(io, [&]() -> asio::awaitable<void> {
     using namespace asio::experimental::awaitable_operators;
-    auto [a, b] = co_await (client.get(server.url("/cloudapp/items?page=1"), &counters) &&
-                            client.get(server.url("/cloudapp/items?page=1&deleted=true"), &counters));
+    auto [a, b] =
+        co_await (client.get(server.url("/cloudapp/items?page=1"), &counters) &&
+                  client.get(server.url("/cloudapp/items?page=1&deleted=true"), &counters));
     EXPECT_EQ(a.status, 200u);
     EXPECT_EQ(b.status, 200u);
   }());

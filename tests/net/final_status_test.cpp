@@ -57,7 +57,7 @@ protected:
 };
 
 reply answer(unsigned status) {
-  const std::string reason = status == 500 ? "Internal Server Error"
+  const std::string reason = status == 500   ? "Internal Server Error"
                              : status == 501 ? "Not Implemented"
                                              : "Service Unavailable";
   return {http_response(static_cast<int>(status), reason,

@@ -41,7 +41,8 @@ struct outcome {
   std::chrono::steady_clock::duration elapsed{};
 };
 
-outcome fetch(asio::io_context& io, http_client& client, request req, run_counters* counters = nullptr) {
+outcome fetch(asio::io_context& io, http_client& client, request req,
+              run_counters* counters = nullptr) {
   outcome out;
   auto task = [&]() -> asio::awaitable<void> {
     const auto start = std::chrono::steady_clock::now();
@@ -56,7 +57,8 @@ outcome fetch(asio::io_context& io, http_client& client, request req, run_counte
   return out;
 }
 
-outcome fetch(asio::io_context& io, http_client& client, std::string url, run_counters* counters = nullptr) {
+outcome fetch(asio::io_context& io, http_client& client, std::string url,
+              run_counters* counters = nullptr) {
   request req;
   req.url = std::move(url);
   return fetch(io, client, std::move(req), counters);
@@ -66,7 +68,8 @@ reply ok(std::string_view body = "ok") { return {http_response(200, "OK", body)}
 
 std::string gzip(std::string_view text) {
   z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+            Z_OK);
   std::string out(deflateBound(&zs, text.size()) + 32, '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
   zs.avail_in = static_cast<uInt>(text.size());
@@ -93,7 +96,8 @@ protected:
 };
 
 TEST_F(http_client_test, keep_alive_reuses_one_connection) {
-  test_server server(io, [](const received_request&, int index) { return ok("hello " + std::to_string(index)); });
+  test_server server(
+      io, [](const received_request&, int index) { return ok("hello " + std::to_string(index)); });
   http_client client(io.get_executor(), options(), nullptr, nullptr);
   run_counters counters;
 
@@ -151,7 +155,8 @@ TEST_F(http_client_test, idle_connection_closed_by_server_is_replaced_transparen
 
 TEST_F(http_client_test, concurrent_requests_respect_the_per_origin_limit) {
   using namespace asio::experimental::awaitable_operators;
-  test_server server(io, [](const received_request&, int index) { return ok(std::to_string(index)); });
+  test_server server(io,
+                     [](const received_request&, int index) { return ok(std::to_string(index)); });
   for (std::size_t limit : {std::size_t{1}, std::size_t{4}}) {
     auto o = options();
     o.max_connections_per_origin = limit;
@@ -187,7 +192,8 @@ TEST_F(http_client_test, server_error_is_retried) {
 
 TEST_F(http_client_test, gives_up_after_max_attempts_with_a_clean_message) {
   test_server server(io, [](const received_request&, int) {
-    return reply{http_response(503, "Service Unavailable", "down\r\nfor\tmaintenance " + std::string(300, 'x'))};
+    return reply{http_response(503, "Service Unavailable",
+                               "down\r\nfor\tmaintenance " + std::string(300, 'x'))};
   });
   auto o = options();
   o.retry.max_attempts = 3;
@@ -199,8 +205,10 @@ TEST_F(http_client_test, gives_up_after_max_attempts_with_a_clean_message) {
   EXPECT_EQ(out.failure->http_status(), 503u);
   const std::string body = "down  for maintenance " + std::string(300, 'x');
   EXPECT_EQ(std::string(out.failure->what()),
-            "test: GET " + server.url("/v2/reviews") + ": HTTP 503 Service Unavailable: " + body.substr(0, 200) +
-                " (gave up after 3 attempts)");
+            "test: GET " + server.url("/v2/reviews") + ": HTTP 503 Service Unavailable: " +
+                body.substr(0, 200) + " (gave up after 3 attempts)");
+  EXPECT_EQ(out.failure->attempts(), 3);
+  EXPECT_EQ(out.failure->body_excerpt(), body.substr(0, 200));
   EXPECT_EQ(counters.requests, 3);
   EXPECT_EQ(counters.retries, 2);
   EXPECT_EQ(server.requests(), 3);
@@ -208,7 +216,9 @@ TEST_F(http_client_test, gives_up_after_max_attempts_with_a_clean_message) {
 
 TEST_F(http_client_test, throttled_with_retry_after_zero_is_retried_and_counted) {
   test_server server(io, [](const received_request&, int index) {
-    return index == 0 ? reply{http_response(429, "Too Many Requests", "slow down", {"Retry-After: 0"})} : ok();
+    return index == 0
+               ? reply{http_response(429, "Too Many Requests", "slow down", {"Retry-After: 0"})}
+               : ok();
   });
   auto budget = std::make_shared<token_bucket>(1000, 10);
   http_client client(io.get_executor(), options(), budget, nullptr);
@@ -222,7 +232,8 @@ TEST_F(http_client_test, throttled_with_retry_after_zero_is_retried_and_counted)
 
 TEST_F(http_client_test, repeated_429s_slow_the_shared_budget_down) {
   test_server server(io, [](const received_request&, int index) {
-    return index < 3 ? reply{http_response(429, "Too Many Requests", "", {"Retry-After: 0"})} : ok();
+    return index < 3 ? reply{http_response(429, "Too Many Requests", "", {"Retry-After: 0"})}
+                     : ok();
   });
   auto budget = std::make_shared<token_bucket>(1000, 10);
   http_client client(io.get_executor(), options(), budget, nullptr);
@@ -237,7 +248,8 @@ TEST_F(http_client_test, repeated_429s_slow_the_shared_budget_down) {
 
 TEST_F(http_client_test, retry_after_seconds_is_honoured_up_to_the_cap) {
   test_server server(io, [](const received_request&, int index) {
-    return index == 0 ? reply{http_response(429, "Too Many Requests", "", {"Retry-After: 1"})} : ok();
+    return index == 0 ? reply{http_response(429, "Too Many Requests", "", {"Retry-After: 1"})}
+                      : ok();
   });
   auto o = options();
   o.retry.max_delay = 150ms;  // caps the server's 1 s so the test stays quick
@@ -289,7 +301,9 @@ TEST_F(http_client_test, unauthorized_is_not_retried) {
 
 class renewing_auth final : public authenticator {
 public:
-  void apply(request& req) override { req.headers.push_back({"Authorization", "token-" + std::to_string(applied++)}); }
+  void apply(request& req) override {
+    req.headers.push_back({"Authorization", "token-" + std::to_string(applied++)});
+  }
   bool renew(const response& answer) override {
     ++renewals;
     return answer.status == 401;
@@ -363,7 +377,8 @@ TEST_F(http_client_test, body_over_the_limit_is_a_data_error) {
   auto out = fetch(io, client, server.url("/big"), &counters);
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->kind(), error_kind::data);
-  EXPECT_NE(std::string(out.failure->what()).find("response body exceeds 100 bytes"), std::string::npos)
+  EXPECT_NE(std::string(out.failure->what()).find("response body exceeds 100 bytes"),
+            std::string::npos)
       << out.failure->what();
   EXPECT_EQ(counters.requests, 1);
 }
@@ -371,7 +386,8 @@ TEST_F(http_client_test, body_over_the_limit_is_a_data_error) {
 TEST_F(http_client_test, gzip_body_is_inflated) {
   const std::string text = R"({"data":[)" + std::string(5000, ' ') + "]}";
   test_server server(io, [&](const received_request&, int) {
-    return reply{http_response(200, "OK", gzip(text), {"Content-Encoding: gzip", "Content-Type: application/json"})};
+    return reply{http_response(200, "OK", gzip(text),
+                               {"Content-Encoding: gzip", "Content-Type: application/json"})};
   });
   http_client client(io.get_executor(), options(), nullptr, nullptr);
   auto out = fetch(io, client, server.url("/z"));
@@ -406,7 +422,9 @@ TEST_F(http_client_test, corrupt_gzip_is_a_data_error) {
 }
 
 TEST_F(http_client_test, silent_server_times_out) {
-  test_server server(io, [](const received_request&, int) { return reply{"", false, /*hang=*/true}; });
+  test_server server(io, [](const received_request&, int) {
+    return reply{"", false, /*hang=*/true};
+  });
   auto o = options();
   o.timeouts.read = 200ms;
   o.retry.max_attempts = 2;
@@ -415,7 +433,8 @@ TEST_F(http_client_test, silent_server_times_out) {
   auto out = fetch(io, client, server.url("/slow"), &counters);
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->kind(), error_kind::timeout);
-  EXPECT_NE(std::string(out.failure->what()).find("no complete response within 200 ms"), std::string::npos)
+  EXPECT_NE(std::string(out.failure->what()).find("no complete response within 200 ms"),
+            std::string::npos)
       << out.failure->what();
   EXPECT_EQ(counters.requests, 2);
   EXPECT_GE(out.elapsed, 400ms);
@@ -432,19 +451,51 @@ TEST_F(http_client_test, connection_refused_is_a_network_error) {
   o.retry.max_attempts = 2;
   http_client client(io.get_executor(), o, nullptr, nullptr);
   run_counters counters;
-  auto out = fetch(io, client, "http://127.0.0.1:" + std::to_string(port) + "/x?secret=1", &counters);
+  auto out =
+      fetch(io, client, "http://127.0.0.1:" + std::to_string(port) + "/x?secret=1", &counters);
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->kind(), error_kind::network);
   const std::string message = out.failure->what();
-  EXPECT_NE(message.find("cannot connect to 127.0.0.1:" + std::to_string(port)), std::string::npos) << message;
+  EXPECT_NE(message.find("cannot connect to 127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << message;
   EXPECT_NE(message.find("gave up after 2 attempts"), std::string::npos) << message;
   EXPECT_EQ(message.find("secret"), std::string::npos) << message;
   EXPECT_EQ(counters.requests, 2);
   EXPECT_EQ(counters.retries, 1);
 }
 
+TEST_F(http_client_test, failures_carry_the_attempt_count_and_the_body_excerpt_as_fields) {
+  test_server server(io, [](const received_request& r, int) {
+    if (r.target == "/final") return reply{http_response(400, "Bad Request", "{\"error\":\"no\"}")};
+    return reply{http_response(503, "Service Unavailable", "")};
+  });
+  auto o = options();
+  o.retry.max_attempts = 2;
+  http_client client(io.get_executor(), o, nullptr, nullptr);
+
+  auto final = fetch(io, client, server.url("/final"));
+  ASSERT_TRUE(final.failure);
+  EXPECT_EQ(final.failure->attempts(), 1);
+  EXPECT_EQ(final.failure->body_excerpt(), "{\"error\":\"no\"}");
+
+  auto empty = fetch(io, client, server.url("/empty"));
+  ASSERT_TRUE(empty.failure);
+  EXPECT_EQ(empty.failure->attempts(), 2);
+  EXPECT_EQ(empty.failure->body_excerpt(), "");  // an empty body: nothing quoted
+
+  request bad;
+  bad.url = server.url("/x");
+  bad.headers.push_back({"X-Bad", "a\r\nInjected: 1"});
+  auto refused = fetch(io, client, std::move(bad));
+  ASSERT_TRUE(refused.failure);
+  EXPECT_EQ(refused.failure->kind(), error_kind::client);
+  EXPECT_EQ(refused.failure->attempts(), 0);  // never sent
+}
+
 TEST_F(http_client_test, shutdown_cancels_requests_in_flight) {
-  test_server server(io, [](const received_request&, int) { return reply{"", false, /*hang=*/true}; });
+  test_server server(io, [](const received_request&, int) {
+    return reply{"", false, /*hang=*/true};
+  });
   http_client client(io.get_executor(), options(), nullptr, nullptr);
   asio::steady_timer later(io, 50ms);
   later.async_wait([&](boost::system::error_code) { client.shutdown(); });
@@ -457,6 +508,33 @@ TEST_F(http_client_test, shutdown_cancels_requests_in_flight) {
   auto again = fetch(io, client, server.url("/x"));
   ASSERT_TRUE(again.failure);
   EXPECT_EQ(again.failure->kind(), error_kind::cancelled);
+}
+
+TEST_F(http_client_test, shutdown_ends_a_wait_for_a_connection_slot) {
+  using namespace asio::experimental::awaitable_operators;
+  test_server server(io, [](const received_request&, int) {
+    return reply{"", false, /*hang=*/true};
+  });
+  auto o = options();
+  o.max_connections_per_origin = 1;  // the second request waits for the first one's connection
+  http_client client(io.get_executor(), o, nullptr, nullptr);
+  std::optional<error_kind> first, second;
+  auto one = [&](std::string path, std::optional<error_kind>& kind) -> asio::awaitable<void> {
+    try {
+      co_await client.get(server.url(path));
+    } catch (const sluice::error& e) {
+      kind = e.kind();
+    }
+  };
+  auto both = [&]() -> asio::awaitable<void> { co_await (one("/a", first) && one("/b", second)); };
+  asio::steady_timer later(io, 50ms);
+  later.async_wait([&](boost::system::error_code) { client.shutdown(); });
+  const auto start = std::chrono::steady_clock::now();
+  run(io, both());
+  EXPECT_EQ(first, error_kind::cancelled);
+  EXPECT_EQ(second, error_kind::cancelled);
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);  // well before the 5 s read timeout
 }
 
 TEST_F(http_client_test, shutdown_cancels_a_backoff_wait) {
@@ -561,7 +639,8 @@ TEST_F(http_client_test, observer_sees_status_zero_when_no_answer_arrived) {
 }
 
 TEST_F(http_client_test, observer_sees_a_final_client_error_once) {
-  test_server server(io, [](const received_request&, int) { return reply{http_response(404, "Not Found", "")}; });
+  test_server server(
+      io, [](const received_request&, int) { return reply{http_response(404, "Not Found", "")}; });
   std::vector<std::string> events;
   auto o = options();
   o.observer = [&events](const request_event& e) { events.push_back(describe(e)); };
@@ -592,7 +671,9 @@ TEST_F(http_client_test, low_priority_waits_for_the_normal_requests_queued_ahead
     ++pending;
     asio::co_spawn(
         io,
-        [&, path]() -> asio::awaitable<void> { bodies[path] = (co_await client.get(server.url(path))).body; },
+        [&, path]() -> asio::awaitable<void> {
+          bodies[path] = (co_await client.get(server.url(path))).body;
+        },
         [&](std::exception_ptr e) {
           if (e) failure = e;
           if (--pending == 0) io.stop();
@@ -649,7 +730,8 @@ TEST_F(http_client_test, shutdown_ends_a_low_priority_wait) {
 class http_client_tls_test : public http_client_test {
 protected:
   std::string write_pem(const std::string& name, const std::string& pem) {
-    std::string path = ::testing::TempDir() + "sluice_net_" + name + "_" + std::to_string(::getpid()) + ".pem";
+    std::string path =
+        ::testing::TempDir() + "sluice_net_" + name + "_" + std::to_string(::getpid()) + ".pem";
     std::ofstream(path) << pem;
     files_.push_back(path);
     return path;
@@ -670,7 +752,8 @@ protected:
 TEST_F(http_client_tls_test, trusted_certificate_for_an_ip_literal) {
   auto cert = test::make_test_cert("IP:127.0.0.1");
   auto tls = server_context(cert);
-  test_server server(io, [](const received_request&, int) { return ok("secure"); }, &tls);
+  test_server server(
+      io, [](const received_request&, int) { return ok("secure"); }, &tls);
   auto o = options();
   o.ca_file = write_pem("ip", cert.cert_pem);
   http_client client(io.get_executor(), o, nullptr, nullptr);
@@ -680,13 +763,14 @@ TEST_F(http_client_tls_test, trusted_certificate_for_an_ip_literal) {
   ASSERT_TRUE(second.answer) << second.failure->what();
   EXPECT_EQ(first.answer->body, "secure");
   EXPECT_EQ(server.connections(), 1);  // TLS connections are reused too
-  EXPECT_EQ(server.last_sni(), "");  // no SNI for IP literals
+  EXPECT_EQ(server.last_sni(), "");    // no SNI for IP literals
 }
 
 TEST_F(http_client_tls_test, trusted_certificate_for_a_name_sends_sni) {
   auto cert = test::make_test_cert("DNS:localhost");
   auto tls = server_context(cert);
-  test_server server(io, [](const received_request&, int) { return ok("secure"); }, &tls);
+  test_server server(
+      io, [](const received_request&, int) { return ok("secure"); }, &tls);
   auto o = options();
   o.ca_file = write_pem("name", cert.cert_pem);
   http_client client(io.get_executor(), o, nullptr, nullptr);
@@ -701,7 +785,8 @@ TEST_F(http_client_tls_test, untrusted_certificate_fails_verification) {
   auto cert = test::make_test_cert("IP:127.0.0.1");
   auto other = test::make_test_cert("IP:127.0.0.1");
   auto tls = server_context(cert);
-  test_server server(io, [](const received_request&, int) { return ok("secure"); }, &tls);
+  test_server server(
+      io, [](const received_request&, int) { return ok("secure"); }, &tls);
   auto o = options();
   o.ca_file = write_pem("other", other.cert_pem);
   o.retry.max_attempts = 1;
@@ -709,8 +794,9 @@ TEST_F(http_client_tls_test, untrusted_certificate_fails_verification) {
   auto out = fetch(io, client, server.url("/s"));
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->kind(), error_kind::network);
-  EXPECT_NE(std::string(out.failure->what()).find("certificate verification failed for host 127.0.0.1"),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(out.failure->what()).find("certificate verification failed for host 127.0.0.1"),
+      std::string::npos)
       << out.failure->what();
   EXPECT_EQ(server.requests(), 0);
 }
@@ -718,7 +804,8 @@ TEST_F(http_client_tls_test, untrusted_certificate_fails_verification) {
 TEST_F(http_client_tls_test, ip_literal_not_in_the_certificate_fails_verification) {
   auto cert = test::make_test_cert("DNS:other.example, IP:127.0.0.2");
   auto tls = server_context(cert);
-  test_server server(io, [](const received_request&, int) { return ok("secure"); }, &tls);
+  test_server server(
+      io, [](const received_request&, int) { return ok("secure"); }, &tls);
   auto o = options();
   o.ca_file = write_pem("mismatch", cert.cert_pem);
   o.retry.max_attempts = 1;
@@ -727,7 +814,8 @@ TEST_F(http_client_tls_test, ip_literal_not_in_the_certificate_fails_verificatio
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->kind(), error_kind::network);
   const std::string message = out.failure->what();
-  EXPECT_NE(message.find("certificate verification failed for host 127.0.0.1"), std::string::npos) << message;
+  EXPECT_NE(message.find("certificate verification failed for host 127.0.0.1"), std::string::npos)
+      << message;
   EXPECT_NE(message.find("not valid for this IP address"), std::string::npos) << message;
   EXPECT_EQ(server.requests(), 0);
 }
@@ -735,7 +823,8 @@ TEST_F(http_client_tls_test, ip_literal_not_in_the_certificate_fails_verificatio
 TEST_F(http_client_tls_test, host_name_not_in_the_certificate_fails_verification) {
   auto cert = test::make_test_cert("DNS:other.example");
   auto tls = server_context(cert);
-  test_server server(io, [](const received_request&, int) { return ok("secure"); }, &tls);
+  test_server server(
+      io, [](const received_request&, int) { return ok("secure"); }, &tls);
   auto o = options();
   o.ca_file = write_pem("name_mismatch", cert.cert_pem);
   o.retry.max_attempts = 1;
@@ -743,8 +832,9 @@ TEST_F(http_client_tls_test, host_name_not_in_the_certificate_fails_verification
   auto out = fetch(io, client, server.url("/s", "localhost"));
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->kind(), error_kind::network);
-  EXPECT_NE(std::string(out.failure->what()).find("certificate verification failed for host localhost"),
-            std::string::npos)
+  EXPECT_NE(
+      std::string(out.failure->what()).find("certificate verification failed for host localhost"),
+      std::string::npos)
       << out.failure->what();
 }
 
@@ -758,7 +848,8 @@ TEST_F(http_client_tls_test, handshake_has_its_own_timeout) {
   auto out = fetch(io, client, "https://127.0.0.1:" + std::to_string(server.port()) + "/s");
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->kind(), error_kind::timeout);
-  EXPECT_NE(std::string(out.failure->what()).find("TLS handshake"), std::string::npos) << out.failure->what();
+  EXPECT_NE(std::string(out.failure->what()).find("TLS handshake"), std::string::npos)
+      << out.failure->what();
   EXPECT_LT(out.elapsed, 4s);
 }
 

@@ -31,7 +31,8 @@ using tcp = asio::ip::tcp;
 const auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -54,7 +55,8 @@ public:
 
   asio::awaitable<void> connect(std::uint16_t port, const std::string& host = "127.0.0.1") {
     tcp::resolver resolver(socket_.get_executor());
-    auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
+    auto endpoints =
+        co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
     co_await asio::async_connect(socket_, endpoints, asio::use_awaitable);
   }
 
@@ -80,7 +82,8 @@ public:
     while (line_end != std::string::npos) {
       const std::size_t start = line_end + 2;
       line_end = head.find("\r\n", start);
-      const std::string line = head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
+      const std::string line =
+          head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
       const auto colon = line.find(':');
       if (colon == std::string::npos) throw std::runtime_error("malformed header line: " + line);
       std::string value = line.substr(colon + 1);
@@ -88,7 +91,8 @@ public:
       if (!r.headers.emplace(lower(line.substr(0, colon)), value).second)
         throw std::runtime_error("duplicate header: " + line);
     }
-    const std::size_t length = head_request ? 0 : std::stoul(r.header("Content-Length").value_or("0"));
+    const std::size_t length =
+        head_request ? 0 : std::stoul(r.header("Content-Length").value_or("0"));
     while (buf_.size() < length)
       if (!co_await read_more()) co_return std::nullopt;
     r.body = buf_.substr(0, length);
@@ -188,7 +192,8 @@ TEST_F(http_server_test, head_has_the_headers_but_no_body) {
     EXPECT_TRUE(head);
     if (!head) co_return;
     EXPECT_EQ(head->status(), 200);
-    EXPECT_EQ(head->header("Content-Length"), std::to_string(std::string("target /metrics\n").size()));
+    EXPECT_EQ(head->header("Content-Length"),
+              std::to_string(std::string("target /metrics\n").size()));
     EXPECT_EQ(head->header("Content-Type"), "text/plain; version=0.0.4");
     // Had the HEAD answer carried a body, it would stand in front of this answer's status line.
     co_await client.send(get("/metrics"));
@@ -413,7 +418,8 @@ TEST_F(http_server_test, a_busy_port_is_a_config_error) {
     FAIL() << "binding a busy port succeeded";
   } catch (const sluice::error& e) {
     EXPECT_EQ(e.kind(), error_kind::config);
-    const std::string expected = "daemon.listen 127.0.0.1:" + std::to_string(first.local_port()) + ": cannot listen: ";
+    const std::string expected =
+        "daemon.listen 127.0.0.1:" + std::to_string(first.local_port()) + ": cannot listen: ";
     EXPECT_EQ(std::string(e.what()).substr(0, expected.size()), expected) << e.what();
   }
 }

@@ -35,7 +35,8 @@ TEST(make_url, joins_with_exactly_one_slash) {
 
 TEST(make_url, empty_path_and_params_leave_base_alone) {
   EXPECT_EQ(make_url("https://www.clevertim.com/api", ""), "https://www.clevertim.com/api");
-  EXPECT_EQ(make_url("https://www.clevertim.com/api", "contact", {}), "https://www.clevertim.com/api/contact");
+  EXPECT_EQ(make_url("https://www.clevertim.com/api", "contact", {}),
+            "https://www.clevertim.com/api/contact");
 }
 
 TEST(make_url, encodes_params_in_order) {

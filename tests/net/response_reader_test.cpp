@@ -16,17 +16,19 @@ namespace {
 namespace bhttp = boost::beast::http;
 using namespace std::chrono_literals;
 
-const auto now = std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}};  // 2023-11-14T22:13:20Z
+const auto now = std::chrono::system_clock::time_point{
+    std::chrono::seconds{1'700'000'000}};  // 2023-11-14T22:13:20Z
 constexpr std::size_t limit = 1 << 20;
 
-read_result read(std::string_view bytes, std::size_t chunk = std::string_view::npos, bool head = false,
-                 std::size_t body_limit = limit) {
+read_result read(std::string_view bytes, std::size_t chunk = std::string_view::npos,
+                 bool head = false, std::size_t body_limit = limit) {
   return read_response(bytes, body_limit, head, now, chunk);
 }
 
 std::string gzip(std::string_view text) {
   z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+            Z_OK);
   std::string out(deflateBound(&zs, text.size()) + 32, '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
   zs.avail_in = static_cast<uInt>(text.size());
@@ -58,8 +60,8 @@ TEST(response_reader, chunked_json_whole_or_byte_by_byte) {
 
 TEST(response_reader, gzip_is_decoded_and_its_headers_dropped) {
   const std::string body = gzip(R"({"ok":true})");
-  auto r = read("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(body.size()) +
-                "\r\nContent-Type: application/json\r\n\r\n" + body);
+  auto r = read("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\nContent-Type: application/json\r\n\r\n" + body);
   ASSERT_TRUE(r.result);
   EXPECT_FALSE(r.result->problem);
   EXPECT_EQ(r.result->res.body, R"({"ok":true})");
@@ -70,8 +72,8 @@ TEST(response_reader, gzip_is_decoded_and_its_headers_dropped) {
 
 TEST(response_reader, gzip_limit_applies_after_decompression) {
   const std::string body = gzip(std::string(100'000, 'a'));
-  auto r = read("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(body.size()) +
-                    "\r\n\r\n" + body,
+  auto r = read("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body,
                 std::string_view::npos, false, 10'000);
   ASSERT_TRUE(r.result);
   ASSERT_TRUE(r.result->problem);
@@ -89,19 +91,23 @@ TEST(response_reader, bad_or_unknown_encoding_is_a_problem) {
 }
 
 TEST(response_reader, retry_after_on_429_and_503_only) {
-  auto seconds = read("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 9\r\n\r\nslow down");
+  auto seconds = read(
+      "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 9\r\n\r\nslow down");
   ASSERT_TRUE(seconds.result);
   EXPECT_EQ(seconds.result->retry_after, std::optional<std::chrono::milliseconds>(30s));
   EXPECT_EQ(seconds.result->summary, "HTTP 429 Too Many Requests: slow down");
-  auto date = read("HTTP/1.1 503 Service Unavailable\r\nRetry-After: Tue, 14 Nov 2023 22:15:20 GMT\r\n"
-                   "Content-Length: 0\r\n\r\n");
+  auto date = read(
+      "HTTP/1.1 503 Service Unavailable\r\nRetry-After: Tue, 14 Nov 2023 22:15:20 GMT\r\n"
+      "Content-Length: 0\r\n\r\n");
   ASSERT_TRUE(date.result);
   EXPECT_EQ(date.result->retry_after, std::optional<std::chrono::milliseconds>(120s));
   EXPECT_EQ(date.result->summary, "HTTP 503 Service Unavailable");
-  auto other = read("HTTP/1.1 500 Internal Server Error\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n");
+  auto other =
+      read("HTTP/1.1 500 Internal Server Error\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n");
   ASSERT_TRUE(other.result);
   EXPECT_FALSE(other.result->retry_after);
-  auto junk = read("HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon\r\nContent-Length: 0\r\n\r\n");
+  auto junk =
+      read("HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon\r\nContent-Length: 0\r\n\r\n");
   ASSERT_TRUE(junk.result);
   EXPECT_FALSE(junk.result->retry_after);
 }
@@ -142,8 +148,8 @@ TEST(response_reader, limits_on_head_and_body) {
   auto big_body = read("HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n" + std::string(101, 'a'),
                        std::string_view::npos, false, 100);
   EXPECT_EQ(big_body.ec, bhttp::error::body_limit);
-  auto chunked = read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n" + std::string(101, 'a') +
-                          "\r\n0\r\n\r\n",
+  auto chunked = read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n" +
+                          std::string(101, 'a') + "\r\n0\r\n\r\n",
                       std::string_view::npos, false, 100);
   EXPECT_EQ(chunked.ec, bhttp::error::body_limit);
 }
@@ -176,8 +182,9 @@ TEST(response_reader, head_request_has_no_body) {
 }
 
 TEST(response_reader, obsolete_line_folding_is_one_value) {
-  auto r = read("HTTP/1.1 429 Too Many Requests\r\nX-Note: first\r\n  second\r\nRetry-After:\r\n 7\r\n"
-                "Content-Length: 0\r\n\r\n");
+  auto r = read(
+      "HTTP/1.1 429 Too Many Requests\r\nX-Note: first\r\n  second\r\nRetry-After:\r\n 7\r\n"
+      "Content-Length: 0\r\n\r\n");
   ASSERT_FALSE(r.ec) << r.ec.message();
   ASSERT_TRUE(r.result);
   const auto note = r.result->res.header_value("X-Note");

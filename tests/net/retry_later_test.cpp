@@ -34,7 +34,8 @@ struct outcome {
   std::chrono::steady_clock::duration elapsed{};
 };
 
-outcome fetch(asio::io_context& io, http_client& client, std::string url, run_counters* counters = nullptr) {
+outcome fetch(asio::io_context& io, http_client& client, std::string url,
+              run_counters* counters = nullptr) {
   outcome out;
   auto task = [&]() -> asio::awaitable<void> {
     const auto start = std::chrono::steady_clock::now();
@@ -69,7 +70,8 @@ std::string year_in(std::chrono::seconds ahead) {
 TEST(retry_later, long_retry_after_fails_at_once_and_pauses_the_source) {
   asio::io_context io;
   test_server server(io, [](const received_request&, int) {
-    return reply{http_response(429, "Too Many Requests", "come back tomorrow", {"Retry-After: 86400"})};
+    return reply{
+        http_response(429, "Too Many Requests", "come back tomorrow", {"Retry-After: 86400"})};
   });
   auto budget = std::make_shared<token_bucket>(1000, 10);
   http_client client(io.get_executor(), quick_options(), budget, nullptr);
@@ -97,16 +99,19 @@ TEST(retry_later, long_retry_after_fails_at_once_and_pauses_the_source) {
   ASSERT_TRUE(next.failure);
   EXPECT_EQ(next.failure->kind(), error_kind::throttled);
   EXPECT_NE(what(next).find("not sent"), std::string::npos) << what(next);
-  EXPECT_NE(what(next).find("retry after " + year_in(86400s) + "-"), std::string::npos) << what(next);
+  EXPECT_NE(what(next).find("retry after " + year_in(86400s) + "-"), std::string::npos)
+      << what(next);
   EXPECT_EQ(server.requests(), 1);
 }
 
 TEST(retry_later, an_http_date_far_ahead_counts_the_same) {
   asio::io_context io;
   test_server server(io, [](const received_request&, int) {
-    return reply{http_response(429, "Too Many Requests", "", {"Retry-After: Mon, 31 Dec 2040 23:59:59 GMT"})};
+    return reply{http_response(429, "Too Many Requests", "",
+                               {"Retry-After: Mon, 31 Dec 2040 23:59:59 GMT"})};
   });
-  http_client client(io.get_executor(), quick_options(), std::make_shared<token_bucket>(1000, 10), nullptr);
+  http_client client(io.get_executor(), quick_options(), std::make_shared<token_bucket>(1000, 10),
+                     nullptr);
   auto out = fetch(io, client, server.url("/x"));
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->kind(), error_kind::throttled);
@@ -119,7 +124,8 @@ TEST(retry_later, a_503_with_a_long_retry_after_is_not_retried_either) {
   test_server server(io, [](const received_request&, int) {
     return reply{http_response(503, "Service Unavailable", "maintenance", {"Retry-After: 7200"})};
   });
-  http_client client(io.get_executor(), quick_options(), std::make_shared<token_bucket>(1000, 10), nullptr);
+  http_client client(io.get_executor(), quick_options(), std::make_shared<token_bucket>(1000, 10),
+                     nullptr);
   auto out = fetch(io, client, server.url("/x"));
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->kind(), error_kind::server);
@@ -143,7 +149,8 @@ TEST(retry_later, a_retry_after_within_the_limit_is_still_waited_for) {
 
 TEST(http_client_pool, close_idle_drops_the_kept_alive_connection) {
   asio::io_context io;
-  test_server server(io, [](const received_request&, int) { return reply{http_response(200, "OK", "ok")}; });
+  test_server server(
+      io, [](const received_request&, int) { return reply{http_response(200, "OK", "ok")}; });
   http_client client(io.get_executor(), quick_options(), nullptr, nullptr);
   ASSERT_TRUE(fetch(io, client, server.url("/a")).answer);
   ASSERT_TRUE(fetch(io, client, server.url("/b")).answer);
@@ -160,7 +167,8 @@ TEST(http_client_pool, running_out_of_descriptors_names_the_cause) {
   GTEST_SKIP() << "needs descriptors the sanitizers' own checks use";
 #endif
   asio::io_context io;
-  test_server server(io, [](const received_request&, int) { return reply{http_response(200, "OK", "ok")}; });
+  test_server server(
+      io, [](const received_request&, int) { return reply{http_response(200, "OK", "ok")}; });
   auto o = quick_options();
   o.retry.max_attempts = 1;
   http_client client(io.get_executor(), o, nullptr, nullptr);
@@ -189,7 +197,8 @@ TEST(tls_context, one_context_per_trust_configuration) {
     FAIL() << "expected a config error";
   } catch (const sluice::error& e) {
     EXPECT_EQ(e.kind(), error_kind::config);
-    EXPECT_NE(std::string(e.what()).find("c: cannot load CA file /nonexistent/ca.pem"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("c: cannot load CA file /nonexistent/ca.pem"),
+              std::string::npos);
   }
   // Freed with its last user, built again on demand.
   system_a.reset();

@@ -18,12 +18,14 @@ TEST(retry_policy, non_transient_kinds_never_retry) {
     // Not even when the server names a delay.
     EXPECT_EQ(p.next_delay(1, kind, 1s, rng), std::nullopt) << to_string(kind);
   }
-  for (auto kind : {error_kind::network, error_kind::timeout, error_kind::server, error_kind::throttled})
+  for (auto kind :
+       {error_kind::network, error_kind::timeout, error_kind::server, error_kind::throttled})
     EXPECT_NE(p.next_delay(1, kind, std::nullopt, rng), std::nullopt) << to_string(kind);
 }
 
 TEST(retry_policy, attempts_are_bounded) {
-  retry_policy p{.max_attempts = 3, .base_delay = 10ms, .max_delay = 1s, .max_throttled_attempts = 5};
+  retry_policy p{
+      .max_attempts = 3, .base_delay = 10ms, .max_delay = 1s, .max_throttled_attempts = 5};
   std::mt19937_64 rng(2);
   EXPECT_TRUE(p.next_delay(1, error_kind::server, std::nullopt, rng));
   EXPECT_TRUE(p.next_delay(2, error_kind::timeout, std::nullopt, rng));
@@ -76,7 +78,8 @@ TEST(retry_policy, backoff_is_capped) {
 TEST(retry_policy, never_below_one_millisecond) {
   retry_policy p{.max_attempts = 10, .base_delay = 0ms, .max_delay = 0ms};
   std::mt19937_64 rng(4);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(p.next_delay(2, error_kind::server, std::nullopt, rng), 1ms);
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(p.next_delay(2, error_kind::server, std::nullopt, rng), 1ms);
 }
 
 TEST(retry_policy, retry_after_wins_over_backoff_up_to_the_cap) {
@@ -130,8 +133,8 @@ TEST_F(parse_retry_after_test, date_in_the_past_is_zero) {
 
 TEST_F(parse_retry_after_test, garbage_is_nullopt) {
   for (const char* text : {"", "   ", "soon", "-5", "1.5", "12abc", "Wed, 21 Oct 2015",
-                           "Wed, 21 Oct 2015 07:28:00 GMT trailing", "Xyz, 21 Foo 2015 07:28:00 GMT",
-                           "Wed, 32 Oct 2015 07:28:00 GMT"})
+                           "Wed, 21 Oct 2015 07:28:00 GMT trailing",
+                           "Xyz, 21 Foo 2015 07:28:00 GMT", "Wed, 32 Oct 2015 07:28:00 GMT"})
     EXPECT_EQ(parse_retry_after(text, now), std::nullopt) << '"' << text << '"';
 }
 

@@ -55,7 +55,8 @@ inline test_cert make_test_cert(const std::string& subject_alt_name) {
   detail::add_extension(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
   detail::add_extension(cert.get(), NID_key_usage, "critical,digitalSignature,keyCertSign");
   detail::add_extension(cert.get(), NID_subject_alt_name, subject_alt_name.c_str());
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) throw std::runtime_error("X509_sign failed");
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0)
+    throw std::runtime_error("X509_sign failed");
 
   test_cert out;
   std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(BIO_new(BIO_s_mem()), &BIO_free);

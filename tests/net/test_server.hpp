@@ -36,7 +36,8 @@ struct received_request {
   std::optional<std::string> header(std::string_view name) const {
     for (const auto& [n, v] : headers)
       if (n.size() == name.size() &&
-          std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+          std::equal(n.begin(), n.end(), name.begin(),
+                     [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
         return v;
     return std::nullopt;
   }
@@ -64,8 +65,10 @@ public:
 
   // `tls`: serve HTTPS with this context (must outlive the server).
   test_server(asio::io_context& io, handler_fn handler, asio::ssl::context* tls = nullptr)
-      : io_(io), acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        handler_(std::move(handler)), tls_(tls) {
+      : io_(io),
+        acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        handler_(std::move(handler)),
+        tls_(tls) {
     asio::co_spawn(io_, accept_loop(), asio::detached);
   }
   ~test_server() { stop(); }
@@ -74,8 +77,8 @@ public:
 
   unsigned short port() const { return port_; }
   std::string url(std::string_view path_and_query, std::string_view host = "127.0.0.1") const {
-    return std::string(tls_ ? "https://" : "http://") + std::string(host) + ":" + std::to_string(port_) +
-           std::string(path_and_query);
+    return std::string(tls_ ? "https://" : "http://") + std::string(host) + ":" +
+           std::to_string(port_) + std::string(path_and_query);
   }
   int connections() const { return connections_; }
   int requests() const { return static_cast<int>(log_.size()); }
@@ -113,7 +116,9 @@ private:
     }
   }
 
-  asio::awaitable<void> serve_plain(std::shared_ptr<tcp::socket> socket) { co_await serve(*socket, *socket); }
+  asio::awaitable<void> serve_plain(std::shared_ptr<tcp::socket> socket) {
+    co_await serve(*socket, *socket);
+  }
 
   asio::awaitable<void> serve_tls(std::shared_ptr<asio::ssl::stream<tcp::socket>> stream) {
     auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::server,
@@ -131,7 +136,8 @@ private:
     std::string buf;
     char chunk[4096];
     auto read_more = [&]() -> asio::awaitable<bool> {
-      auto [ec, n] = co_await stream.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] =
+          co_await stream.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
       if (ec) co_return false;
       buf.append(chunk, n);
       co_return true;
@@ -152,7 +158,8 @@ private:
       while (line_end != std::string::npos) {
         std::size_t start = line_end + 2;
         line_end = head.find("\r\n", start);
-        std::string line = head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
+        std::string line = head.substr(
+            start, line_end == std::string::npos ? std::string::npos : line_end - start);
         auto colon = line.find(':');
         if (colon == std::string::npos) continue;
         std::string value = line.substr(colon + 1);
@@ -174,7 +181,8 @@ private:
         }
         co_return;
       }
-      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(rep.raw), asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(rep.raw),
+                                                asio::as_tuple(asio::use_awaitable));
       (void)n;
       if (ec) co_return;
       if (rep.close_after || rep.raw.find("Connection: close") != std::string::npos) {

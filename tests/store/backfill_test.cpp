@@ -2,17 +2,13 @@
 // sync_state).
 #include "store/backfill_jobs.hpp"
 
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <string>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "core/time.hpp"
 #include "store/batch_writer.hpp"
 #include "store_fixture.hpp"
@@ -43,6 +39,7 @@ sink_options backfill_sink(std::int64_t job) {
   return {.source = "eu", .stream = "reviews", .table = &tables::reviews, .backfill_job = job};
 }
 
+// long function: one job's life told step by step against one database.
 TEST(backfill_jobs, are_created_found_by_exact_range_and_listed) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_backfill_jobs");
@@ -71,11 +68,10 @@ TEST(backfill_jobs, are_created_found_by_exact_range_and_listed) {
   // Exactly this source, stream and range; an open end matches only an open end.
   EXPECT_EQ(jobs.find_unfinished("eu", "reviews", since, until)->id, ranged.id);
   EXPECT_EQ(jobs.find_unfinished("eu", "reviews", since, std::nullopt)->id, open_ended.id);
-  EXPECT_EQ(jobs.find_unfinished("eu", "reviews", std::nullopt, std::nullopt)->id,
-            everything.id);
+  EXPECT_EQ(jobs.find_unfinished("eu", "reviews", std::nullopt, std::nullopt)->id, everything.id);
   EXPECT_FALSE(jobs.find_unfinished("eu", "reviews", std::nullopt, until).has_value());
-  EXPECT_FALSE(jobs.find_unfinished("eu", "reviews", at("2023-01-01T00:00:00.123457Z"), until)
-                   .has_value());
+  EXPECT_FALSE(
+      jobs.find_unfinished("eu", "reviews", at("2023-01-01T00:00:00.123457Z"), until).has_value());
   EXPECT_FALSE(jobs.find_unfinished("eu", "businesses", since, until).has_value());
 
   EXPECT_EQ(ids(jobs.unfinished({"eu"})),
@@ -162,8 +158,9 @@ TEST(backfill_jobs, progress_and_records_commit_with_the_batch_and_the_cursor_st
   EXPECT_EQ(rows_of(db, "SELECT cursor::text, updated_at::text FROM sync_state"),
             (result_rows{{"\"live\"", live_updated_at}}));
   // One transaction: the job row was written by the transaction that wrote the last rows.
-  EXPECT_TRUE(scalar<bool>(db, "SELECT (SELECT xmin FROM backfill_jobs) = "
-                               "(SELECT xmin FROM reviews WHERE external_id = '4')"));
+  EXPECT_TRUE(scalar<bool>(db,
+                           "SELECT (SELECT xmin FROM backfill_jobs) = "
+                           "(SELECT xmin FROM reviews WHERE external_id = '4')"));
 
   // A batch that fails leaves the job where it was.
   row bad = sample_review("5");

@@ -1,9 +1,5 @@
 #include "store/batch_writer.hpp"
 
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -13,7 +9,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
+#include "connectors/cloudapp/tables.hpp"
 #include "core/time.hpp"
 #include "store/state.hpp"
 #include "store_fixture.hpp"
@@ -73,22 +70,27 @@ struct row_version {
 
 std::map<std::string, row_version> versions(const database_options& db) {
   std::map<std::string, row_version> out;
-  for (const auto& r : query(db, "SELECT external_id, xmin::text, xmax::text, synced_at::text, "
-                                 "first_synced_at::text FROM reviews"))
+  for (const auto& r : query(db,
+                             "SELECT external_id, xmin::text, xmax::text, synced_at::text, "
+                             "first_synced_at::text FROM reviews"))
     out[r[0].as<std::string>()] = {r[1].as<std::string>(), r[2].as<std::string>(),
                                    r[3].as<std::string>(), r[4].as<std::string>()};
   return out;
 }
 
+// long function: one row per cell type and edge value, written and read back.
 TEST(batch_writer, round_trips_every_cell_type_exactly) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_writer_types");
   batch_writer writer(db);
 
-  const std::string tricky = "tab\there\nnewline\r\\back\\slash \"quoted\" 'single' été 日本 \xF0\x9F\x98\x80 \\N";
-  const std::vector<std::string> tags{"plain", "", "a,b", "{braces}", "say \"hi\"", "c:\\dir",
-                                      "NULL", " spaced ", "tab\tand\nnewline", "ünï"};
-  const std::string raw = R"({"text":"line\nbreak \"q\" \\ tab\t","n":1.50,"nested":{"a":[1,null,true]},"u":"\u00e9"})";
+  const std::string tricky =
+      "tab\there\nnewline\r\\back\\slash \"quoted\" 'single' été 日本 \xF0\x9F\x98\x80 \\N";
+  const std::vector<std::string> tags{
+      "plain",   "",     "a,b",      "{braces}",          "say \"hi\"",
+      "c:\\dir", "NULL", " spaced ", "tab\tand\nnewline", "ünï"};
+  const std::string raw =
+      R"({"text":"line\nbreak \"q\" \\ tab\t","n":1.50,"nested":{"a":[1,null,true]},"u":"\u00e9"})";
   row r = make_row(reviews);
   r[reviews.index("external_id")] = std::string("id\twith\\odd chars");
   r[reviews.index("provider")] = std::string("cloutly");
@@ -142,7 +144,8 @@ TEST(batch_writer, round_trips_every_cell_type_exactly) {
             at("1999-12-31T22:59:59.999999Z").time_since_epoch().count());
   EXPECT_EQ(got[7].as<std::string>(), "2024-02-29 12:00:00+00");
   EXPECT_TRUE(got[8].as<bool>());
-  EXPECT_EQ(got[9].as<std::int64_t>(), at("1960-06-01T00:00:00.000001Z").time_since_epoch().count());
+  EXPECT_EQ(got[9].as<std::int64_t>(),
+            at("1960-06-01T00:00:00.000001Z").time_since_epoch().count());
   EXPECT_TRUE(got[10].as<bool>());
   EXPECT_TRUE(got[11].as<bool>());
   EXPECT_EQ(got[12].as<int>(), static_cast<int>(tags.size()));
@@ -162,7 +165,8 @@ TEST(batch_writer, round_trips_every_cell_type_exactly) {
   EXPECT_TRUE(nulls[0].as<bool>());
   EXPECT_EQ(nulls[1].as<int>(), 0);
 
-  auto item_row = tx.exec1("SELECT view_counter, private FROM cloudapp_items WHERE external_id = '42'");
+  auto item_row =
+      tx.exec1("SELECT view_counter, private FROM cloudapp_items WHERE external_id = '42'");
   EXPECT_EQ(item_row[0].as<std::int64_t>(), 9'007'199'254'740'993);
   EXPECT_TRUE(item_row[1].as<bool>());
 }
@@ -195,8 +199,8 @@ TEST(batch_writer, changed_rows_are_updated_and_keep_first_synced_at) {
   write_all(writer, "s", {batch_of({review("a"), review("b"), review("c")})});
   auto before = versions(db);
 
-  auto totals = write_all(writer, "s",
-                          {batch_of({review("a"), review("b", "edited"), review("d")})});
+  auto totals =
+      write_all(writer, "s", {batch_of({review("a"), review("b", "edited"), review("d")})});
   EXPECT_EQ(totals.inserted, 1);
   EXPECT_EQ(totals.updated, 1);
   auto after = versions(db);
@@ -214,19 +218,22 @@ TEST(batch_writer, counts_rows_newly_marked_deleted) {
   auto db = migrated_schema("t_store_writer_deleted");
   batch_writer writer(db);
   const timestamp gone = at("2024-05-01T00:00:00Z");
-  auto first = write_all(writer, "s", {batch_of({review("live"), review("born-deleted", "x", gone)})});
+  auto first =
+      write_all(writer, "s", {batch_of({review("live"), review("born-deleted", "x", gone)})});
   EXPECT_EQ(first.inserted, 2);
   EXPECT_EQ(first.deleted, 1);
 
-  auto second = write_all(writer, "s", {batch_of({review("live", "great", gone),
-                                                  review("born-deleted", "changed", gone)})});
+  auto second = write_all(
+      writer, "s",
+      {batch_of({review("live", "great", gone), review("born-deleted", "changed", gone)})});
   EXPECT_EQ(second.updated, 2);
   EXPECT_EQ(second.deleted, 1);  // only "live" went from NULL to deleted
 
   auto restored = write_all(writer, "s", {batch_of({review("live")})});
   EXPECT_EQ(restored.updated, 1);
   EXPECT_EQ(restored.deleted, 0);
-  EXPECT_TRUE(scalar<bool>(db, "SELECT deleted_at IS NULL FROM reviews WHERE external_id = 'live'"));
+  EXPECT_TRUE(
+      scalar<bool>(db, "SELECT deleted_at IS NULL FROM reviews WHERE external_id = 'live'"));
 }
 
 TEST(batch_writer, duplicate_keys_in_one_commit_last_wins) {
@@ -251,8 +258,9 @@ TEST(batch_writer, cursor_commits_with_its_batch) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_writer_cursor");
   batch_writer writer(db);
-  write_all(writer, "s", {batch_of({review("a")}, R"({"update_date": "2024-01-01T00:00:00Z"})"),
-                          batch_of({review("b")}, R"({"update_date": "2024-02-01T00:00:00Z"})")});
+  write_all(writer, "s",
+            {batch_of({review("a")}, R"({"update_date": "2024-01-01T00:00:00Z"})"),
+             batch_of({review("b")}, R"({"update_date": "2024-02-01T00:00:00Z"})")});
   EXPECT_TRUE(scalar<bool>(db, R"(SELECT cursor = '{"update_date": "2024-02-01T00:00:00Z"}'::jsonb
                                   FROM sync_state WHERE source = 's' AND stream = 'reviews')"));
   // A batch without rows still moves the cursor (a page that only confirmed old data).
@@ -328,8 +336,10 @@ TEST(batch_writer, failing_batch_rolls_back_rows_and_cursor_and_spares_other_sin
   batch_writer writer(db, writer_options{.max_queued_rows = 1000, .max_rows_per_commit = 1});
   run_coroutine([&](asio::any_io_executor ex) { return failure_scenario(writer, ex); });
 
-  auto ids = query(db, "SELECT string_agg(source || ':' || external_id, ',' ORDER BY source, "
-                       "external_id) FROM reviews")[0][0].as<std::string>();
+  auto ids = query(db,
+                   "SELECT string_agg(source || ':' || external_id, ',' ORDER BY source, "
+                   "external_id) FROM reviews")[0][0]
+                 .as<std::string>();
   EXPECT_EQ(ids, "failing:ok-1,failing:ok-5,healthy:h-1");
   EXPECT_EQ(scalar<std::string>(db, "SELECT cursor::text FROM sync_state WHERE source = 'failing'"),
             "\"c5\"");
@@ -346,14 +356,18 @@ TEST(batch_writer, key_inserted_by_another_process_meanwhile_is_merged_not_lost)
   // commit must then be redone through the upsert.
   auto other = inspect(db);
   pqxx::work blocker(*other);
-  blocker.exec("INSERT INTO reviews (source, external_id, content, content_hash) "
-               "VALUES ('s', 'k', 'theirs', '\\x00')");
+  blocker.exec(
+      "INSERT INTO reviews (source, external_id, content, content_hash) "
+      "VALUES ('s', 'k', 'theirs', '\\x00')");
   write_totals totals;
-  std::thread commit([&] { totals = write_all(writer, "s", {batch_of({review("k", "ours"), review("n")})}); });
+  std::thread commit([&] {
+    totals = write_all(writer, "s", {batch_of({review("k", "ours"), review("n")})});
+  });
   bool waited = false;
   for (int i = 0; i < 600 && !waited; ++i) {
-    waited = scalar<int>(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                             "'Lock' AND query LIKE 'COPY %t_store_writer_race%'") > 0;
+    waited = scalar<int>(db,
+                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                         "'Lock' AND query LIKE 'COPY %t_store_writer_race%'") > 0;
     if (!waited) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   blocker.commit();
@@ -371,8 +385,9 @@ TEST(batch_writer, reconnects_after_losing_its_connection) {
   batch_writer writer(db);
   EXPECT_EQ(write_all(writer, "s", {batch_of({review("a")})}).inserted, 1);
   // What a server restart or an administrator's pg_terminate_backend does to the writer.
-  EXPECT_EQ(scalar<int>(db, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                            "WHERE application_name = 'sluice-writer:t_store_writer_reconnect'"),
+  EXPECT_EQ(scalar<int>(db,
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE application_name = 'sluice-writer:t_store_writer_reconnect'"),
             1);
   auto totals = write_all(writer, "s", {batch_of({review("b")}, "\"after\"")});
   EXPECT_EQ(totals.inserted, 1);
@@ -392,13 +407,13 @@ TEST(batch_writer, back_pressure_still_delivers_every_row) {
     for (int i = 0; i < batches; ++i) {
       const std::string n = std::to_string(i);
       {
-      auto batch = batch_of({review("a" + n + "-1"), review("a" + n + "-2")}, "\"" + n + "\"");
-      co_await a->write(std::move(batch));
-    }
+        auto batch = batch_of({review("a" + n + "-1"), review("a" + n + "-2")}, "\"" + n + "\"");
+        co_await a->write(std::move(batch));
+      }
       {
-      auto batch = batch_of({review("b" + n)});
-      co_await b->write(std::move(batch));
-    }
+        auto batch = batch_of({review("b" + n)});
+        co_await b->write(std::move(batch));
+      }
     }
     auto ta = co_await a->flush();
     auto tb = co_await b->flush();
@@ -420,8 +435,7 @@ TEST(batch_writer, stop_commits_a_consistent_prefix_and_cancels_the_rest) {
   std::optional<error_kind> flush_error;
   run_coroutine([&](asio::any_io_executor ex) -> asio::awaitable<void> {
     auto sink = writer.open(ex, "s", "reviews", reviews, 0);
-    for (int i = 0; i < batches; ++i)
-      {
+    for (int i = 0; i < batches; ++i) {
       auto batch = batch_of({review(std::to_string(i))}, std::to_string(i));
       co_await sink->write(std::move(batch));
     }
@@ -484,8 +498,8 @@ TEST(batch_writer, records_progress_on_the_run) {
   const std::int64_t run = st.begin_run("s", "reviews", "incremental");
   batch_writer writer(db);
   write_all(writer, "s", {batch_of({review("a"), review("b")})}, reviews, run);
-  auto r = query(db, "SELECT records, inserted, status FROM sync_runs WHERE id = " +
-                         std::to_string(run));
+  auto r = query(
+      db, "SELECT records, inserted, status FROM sync_runs WHERE id = " + std::to_string(run));
   EXPECT_EQ(r[0][0].as<int>(), 2);
   EXPECT_EQ(r[0][1].as<int>(), 2);
   EXPECT_EQ(r[0][2].as<std::string>(), "running");
@@ -502,8 +516,9 @@ TEST(batch_writer, reports_each_commit_with_its_rows_and_duration) {
     reports.push_back(r);
   };
   batch_writer writer(db, options);
-  write_all(writer, "s", {batch_of({review("a"), review("b")}, "\"1\""),
-                          batch_of({review("c"), review("d")}, "\"2\"")});
+  write_all(writer, "s",
+            {batch_of({review("a"), review("b")}, "\"1\""),
+             batch_of({review("c"), review("d")}, "\"2\"")});
   write_all(writer, "s", {batch_of({review("a", "changed"), review("b")})});
   row bad = review("bad");
   bad[reviews.index("rating")] = std::string("abc");

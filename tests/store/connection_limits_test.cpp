@@ -20,7 +20,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(conninfo, network_limits_are_added_unless_the_operator_set_them) {
-  const std::string uri = tuned_conninfo("postgresql://u:p%40ss@db.example:6432/app?sslmode=require");
+  const std::string uri =
+      tuned_conninfo("postgresql://u:p%40ss@db.example:6432/app?sslmode=require");
   EXPECT_THAT(uri, HasSubstr("host='db.example'"));
   EXPECT_THAT(uri, HasSubstr("port='6432'"));
   EXPECT_THAT(uri, HasSubstr("password='p@ss'"));
@@ -38,7 +39,8 @@ TEST(conninfo, network_limits_are_added_unless_the_operator_set_them) {
 }
 
 TEST(conninfo, quotes_survive_and_unparsable_strings_pass_through) {
-  EXPECT_THAT(tuned_conninfo("host=h password='it\\'s \\\\x'"), HasSubstr("password='it\\'s \\\\x'"));
+  EXPECT_THAT(tuned_conninfo("host=h password='it\\'s \\\\x'"),
+              HasSubstr("password='it\\'s \\\\x'"));
   EXPECT_EQ(tuned_conninfo("host='unterminated"), "host='unterminated");
 }
 

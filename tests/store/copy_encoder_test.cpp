@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/tables.hpp"
+#include "connectors/clevertim/tables.hpp"
 #include "core/time.hpp"
 
 namespace sluice::store {
@@ -19,8 +19,7 @@ timestamp at(std::string_view iso) { return *parse_timestamp(iso); }
 
 TEST(copy_encoder, escapes_text) {
   EXPECT_EQ(encode([](auto& o) { append_copy_text(o, "plain"); }), "plain");
-  EXPECT_EQ(encode([](auto& o) { append_copy_text(o, "a\tb\nc\rd\\e"); }),
-            "a\\tb\\nc\\rd\\\\e");
+  EXPECT_EQ(encode([](auto& o) { append_copy_text(o, "a\tb\nc\rd\\e"); }), "a\\tb\\nc\\rd\\\\e");
   EXPECT_EQ(encode([](auto& o) { append_copy_text(o, std::string("nu\0l", 4)); }), "nul");
   EXPECT_EQ(encode([](auto& o) { append_copy_text(o, "été \xF0\x9F\x98\x80"); }),
             "été \xF0\x9F\x98\x80");
@@ -33,15 +32,15 @@ TEST(copy_encoder, escapes_json_and_replaces_nul_escapes) {
   EXPECT_EQ(encode([](auto& o) { append_copy_json(o, R"({"a":"\u0000b"})"); }),
             R"({"a":"\\ufffdb"})");
   // An escaped backslash followed by the text u0000 is not a NUL escape.
-  EXPECT_EQ(encode([](auto& o) { append_copy_json(o, R"(["\\u0000"])"); }),
-            R"(["\\\\u0000"])");
+  EXPECT_EQ(encode([](auto& o) { append_copy_json(o, R"(["\\u0000"])"); }), R"(["\\\\u0000"])");
 }
 
 TEST(copy_encoder, formats_timestamps_in_utc_with_microseconds) {
   EXPECT_EQ(encode([](auto& o) { append_copy_timestamp(o, at("1970-01-01T00:00:00Z")); }),
             "1970-01-01 00:00:00.000000+00");
-  EXPECT_EQ(encode([](auto& o) { append_copy_timestamp(o, at("2024-02-29T23:59:59.123456+02:00")); }),
-            "2024-02-29 21:59:59.123456+00");
+  EXPECT_EQ(
+      encode([](auto& o) { append_copy_timestamp(o, at("2024-02-29T23:59:59.123456+02:00")); }),
+      "2024-02-29 21:59:59.123456+00");
   EXPECT_EQ(encode([](auto& o) { append_copy_timestamp(o, at("1969-12-31T23:59:59.999999Z")); }),
             "1969-12-31 23:59:59.999999+00");
   EXPECT_EQ(encode([](auto& o) { append_copy_timestamp(o, at("0001-01-01T00:00:00Z")); }),
@@ -55,13 +54,16 @@ TEST(copy_encoder, formats_timestamps_in_utc_with_microseconds) {
 TEST(copy_encoder, quotes_every_array_element) {
   EXPECT_EQ(encode([](auto& o) { append_copy_text_array(o, {}); }), "{}");
   EXPECT_EQ(encode([](auto& o) { append_copy_text_array(o, {"a", ""}); }), R"({"a",""})");
-  EXPECT_EQ(encode([](auto& o) { append_copy_text_array(o, {"a,b", "NULL", "{x}"}); }),
+  EXPECT_EQ(encode([](auto& o) {
+              append_copy_text_array(o, {"a,b", "NULL", "{x}"});
+            }),
             R"({"a,b","NULL","{x}"})");
   // Quote and backslash: array escaping, then COPY's doubling of every backslash.
-  EXPECT_EQ(encode([](auto& o) { append_copy_text_array(o, {"say \"hi\"", "c:\\dir"}); }),
+  EXPECT_EQ(encode([](auto& o) {
+              append_copy_text_array(o, {"say \"hi\"", "c:\\dir"});
+            }),
             R"({"say \\"hi\\"","c:\\\\dir"})");
-  EXPECT_EQ(encode([](auto& o) { append_copy_text_array(o, {"tab\there"}); }),
-            R"({"tab\there"})");
+  EXPECT_EQ(encode([](auto& o) { append_copy_text_array(o, {"tab\there"}); }), R"({"tab\there"})");
 }
 
 TEST(copy_encoder, encodes_cells_by_alternative) {

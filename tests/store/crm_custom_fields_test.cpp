@@ -14,9 +14,7 @@ namespace {
 
 using namespace sluice::store::testing;
 
-std::string test_name() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
+std::string test_name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 // Definitions in two sources (the same id means different fields there), one deleted at the
 // vendor; records of all four kinds with string, number, list, boolean and null values, keys
@@ -130,9 +128,10 @@ TEST_F(crm_custom_fields_test, view_rows_are_exactly_the_expected_ones) {
 }
 
 TEST_F(crm_custom_fields_test, view_columns_have_analyst_friendly_types) {
-  EXPECT_EQ(rows_of(db_, "SELECT column_name, data_type FROM information_schema.columns WHERE "
-                         "table_schema = current_schema() AND table_name = "
-                         "'crm_custom_field_values' ORDER BY ordinal_position"),
+  EXPECT_EQ(rows_of(db_,
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                    "table_schema = current_schema() AND table_name = "
+                    "'crm_custom_field_values' ORDER BY ordinal_position"),
             (result_rows{{"source", "text"},
                          {"record_table", "text"},
                          {"record_external_id", "text"},
@@ -145,26 +144,36 @@ TEST_F(crm_custom_fields_test, view_columns_have_analyst_friendly_types) {
 TEST_F(crm_custom_fields_test, view_follows_deletions_and_new_definitions) {
   query(db_, sample_data);
   const auto names_of_c1 = [&] {
-    return rows_of(db_, "SELECT field_external_id, field_name FROM crm_custom_field_values WHERE "
-                        "source = 'crm' AND record_external_id = 'c1' ORDER BY 1");
+    return rows_of(db_,
+                   "SELECT field_external_id, field_name FROM crm_custom_field_values WHERE "
+                   "source = 'crm' AND record_external_id = 'c1' ORDER BY 1");
   };
   const std::string N = "<NULL>";
-  EXPECT_EQ(names_of_c1(), (result_rows{{"10", "Industry"}, {"11", "Seats"}, {"12", "Languages"},
-                                        {"13", "VIP"}, {"77", N}}));
-  query(db_, "UPDATE crm_custom_fields SET deleted_at = now() WHERE source = 'crm' AND "
-             "external_id = '13'");
-  query(db_, "INSERT INTO crm_custom_fields (source, external_id, name, content_hash) VALUES "
-             "('crm', '77', 'Referrer', '\\x00')");
-  EXPECT_EQ(names_of_c1(), (result_rows{{"10", "Industry"}, {"11", "Seats"}, {"12", "Languages"},
-                                        {"13", N}, {"77", "Referrer"}}));
+  EXPECT_EQ(
+      names_of_c1(),
+      (result_rows{
+          {"10", "Industry"}, {"11", "Seats"}, {"12", "Languages"}, {"13", "VIP"}, {"77", N}}));
+  query(db_,
+        "UPDATE crm_custom_fields SET deleted_at = now() WHERE source = 'crm' AND "
+        "external_id = '13'");
+  query(db_,
+        "INSERT INTO crm_custom_fields (source, external_id, name, content_hash) VALUES "
+        "('crm', '77', 'Referrer', '\\x00')");
+  EXPECT_EQ(names_of_c1(), (result_rows{{"10", "Industry"},
+                                        {"11", "Seats"},
+                                        {"12", "Languages"},
+                                        {"13", N},
+                                        {"77", "Referrer"}}));
 
-  query(db_, "UPDATE crm_contacts SET deleted_at = now() WHERE source = 'crm' AND "
-             "external_id = 'c1'");
+  query(db_,
+        "UPDATE crm_contacts SET deleted_at = now() WHERE source = 'crm' AND "
+        "external_id = 'c1'");
   EXPECT_TRUE(names_of_c1().empty());
   query(db_, "UPDATE crm_contacts SET deleted_at = NULL WHERE source = 'crm'");
-  EXPECT_EQ(scalar<std::string>(db_, "SELECT string_agg(value_text, '|' ORDER BY value_text) "
-                                     "FROM crm_custom_field_values WHERE source = 'crm' AND "
-                                     "record_external_id = 'c3'"),
+  EXPECT_EQ(scalar<std::string>(db_,
+                                "SELECT string_agg(value_text, '|' ORDER BY value_text) "
+                                "FROM crm_custom_field_values WHERE source = 'crm' AND "
+                                "record_external_id = 'c3'"),
             "Gone");
   EXPECT_EQ(names_of_c1().size(), 5u);
 }
@@ -176,10 +185,10 @@ TEST_F(crm_custom_fields_test, table_and_view_are_commented_for_analysts) {
                                            "'::regclass, 'pg_class'), '')")
                   .size(),
               40u);
-    auto columns = rows_of(db_, "SELECT a.attname, coalesce(col_description(a.attrelid, "
-                                "a.attnum), '') FROM pg_attribute a WHERE a.attrelid = '" +
-                                    relation +
-                                    "'::regclass AND a.attnum > 0 AND NOT a.attisdropped");
+    auto columns = rows_of(db_,
+                           "SELECT a.attname, coalesce(col_description(a.attrelid, "
+                           "a.attnum), '') FROM pg_attribute a WHERE a.attrelid = '" +
+                               relation + "'::regclass AND a.attnum > 0 AND NOT a.attisdropped");
     EXPECT_GE(columns.size(), 7u);
     for (const auto& c : columns) EXPECT_GE(c[1].size(), 15u) << c[0];
   }
@@ -188,10 +197,11 @@ TEST_F(crm_custom_fields_test, table_and_view_are_commented_for_analysts) {
 TEST_F(crm_custom_fields_test, crm_links_are_indexed) {
   // Every column BI tools join CRM tables on has an index leading with it.
   const auto leading = [&](const std::string& table, const std::string& column) {
-    return scalar<int>(db_, "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON "
-                            "a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE "
-                            "i.indrelid = '" + table + "'::regclass AND a.attname = '" +
-                                column + "'");
+    return scalar<int>(db_,
+                       "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON "
+                       "a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE "
+                       "i.indrelid = '" +
+                           table + "'::regclass AND a.attname = '" + column + "'");
   };
   for (const auto& [table, column] : std::vector<std::pair<std::string, std::string>>{
            {"crm_contacts", "company_external_id"},
@@ -205,8 +215,9 @@ TEST_F(crm_custom_fields_test, crm_links_are_indexed) {
            {"crm_notes", "customer_external_id"}})
     EXPECT_EQ(leading(table, column), 1) << table << "." << column;
   // The definitions are only ever looked up by their key.
-  EXPECT_EQ(rows_of(db_, "SELECT indexrelid::regclass::text, indisprimary::text FROM pg_index "
-                         "WHERE indrelid = 'crm_custom_fields'::regclass"),
+  EXPECT_EQ(rows_of(db_,
+                    "SELECT indexrelid::regclass::text, indisprimary::text FROM pg_index "
+                    "WHERE indrelid = 'crm_custom_fields'::regclass"),
             (result_rows{{"crm_custom_fields_pkey", "true"}}));
 }
 
@@ -218,6 +229,7 @@ TEST(embedded_migrations, version_3_is_clevertim) {
   EXPECT_TRUE(migrations[2].sql.starts_with("-- sluice schema, version 3"));
 }
 
+// long function: builds a version-2 database by hand, then checks the upgrade.
 TEST(migrate, upgrades_a_version_2_database_with_crm_data) {
   SLUICE_REQUIRE_DATABASE();
   auto db = fresh_schema("t_store_mig_upgrade_v2");
@@ -227,8 +239,9 @@ TEST(migrate, upgrades_a_version_2_database_with_crm_data) {
     pqxx::work tx(*c);
     tx.exec("CREATE SCHEMA " + quote_identifier(db.schema));
     tx.exec("SET LOCAL search_path TO " + quote_identifier(db.schema));
-    tx.exec("CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, "
-            "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    tx.exec(
+        "CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, "
+        "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
     for (const auto& m : schema::embedded_migrations().first(2)) {
       tx.exec(std::string(m.sql));
       tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
@@ -256,27 +269,31 @@ TEST(migrate, upgrades_a_version_2_database_with_crm_data) {
   EXPECT_EQ(scalar<int>(db, "SELECT max(version) FROM schema_migrations"), latest_version());
 
   // Existing rows are untouched (the writer's change detection relies on their hashes).
-  EXPECT_EQ(rows_of(db, "SELECT external_id, encode(content_hash, 'hex'), synced_at::text FROM "
-                        "crm_contacts ORDER BY 1"),
+  EXPECT_EQ(rows_of(db,
+                    "SELECT external_id, encode(content_hash, 'hex'), synced_at::text FROM "
+                    "crm_contacts ORDER BY 1"),
             (result_rows{{"c1", "01", "2024-01-01 00:00:00+00"},
                          {"c2", "02", "2024-01-01 00:00:00+00"}}));
   EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM sync_state"), 1);
   EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM crm_custom_fields"), 0);
 
   // The view works on the data already there: values without names until definitions sync.
-  const std::string values = "SELECT record_table, record_external_id, field_external_id, "
-                             "field_name, value_text FROM crm_custom_field_values ORDER BY 1, 2, 3";
+  const std::string values =
+      "SELECT record_table, record_external_id, field_external_id, "
+      "field_name, value_text FROM crm_custom_field_values ORDER BY 1, 2, 3";
   const std::string N = "<NULL>";
   EXPECT_EQ(rows_of(db, values), (result_rows{{"crm_companies", "k1", "5", N, "silver"},
                                               {"crm_contacts", "c1", "5", N, "gold"},
                                               {"crm_contacts", "c1", "6", N, "1, 2"}}));
-  query(db, "INSERT INTO crm_custom_fields (source, external_id, name, content_hash) VALUES "
-            "('crm', '5', 'Tier', '\\x00')");
+  query(db,
+        "INSERT INTO crm_custom_fields (source, external_id, name, content_hash) VALUES "
+        "('crm', '5', 'Tier', '\\x00')");
   EXPECT_EQ(rows_of(db, values), (result_rows{{"crm_companies", "k1", "5", "Tier", "silver"},
                                               {"crm_contacts", "c1", "5", "Tier", "gold"},
                                               {"crm_contacts", "c1", "6", N, "1, 2"}}));
-  EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM pg_indexes WHERE schemaname = "
-                            "current_schema() AND indexname = 'crm_tasks_case_idx'"),
+  EXPECT_EQ(scalar<int>(db,
+                        "SELECT count(*) FROM pg_indexes WHERE schemaname = "
+                        "current_schema() AND indexname = 'crm_tasks_case_idx'"),
             1);
 
   // And a second run has nothing left to do.

@@ -2,17 +2,13 @@
 // only the batches that need it, a refused row is named without its content, a lost connection is
 // re-established and the work repeated, and run rows never stay 'running'.
 #include "store/batch_writer.hpp"
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <string>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <gmock/gmock.h>
 
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "store/state.hpp"
 #include "store_fixture.hpp"
 
@@ -73,9 +69,11 @@ TEST(database_faults, a_locked_table_fails_its_own_batches_only_and_within_the_l
   EXPECT_THAT(message, HasSubstr("lock timeout")) << message;
   EXPECT_THAT(message, HasSubstr("table reviews")) << message;
   // The same writer keeps committing other tables meanwhile.
-  EXPECT_EQ(write_rows(writer, "businesses", tables::businesses, {sample_business("b1")}).inserted, 1);
-  EXPECT_EQ(scalar<std::string>(db, "SELECT cursor::text FROM sync_state WHERE stream = 'businesses'"),
-            "\"done\"");
+  EXPECT_EQ(write_rows(writer, "businesses", tables::businesses, {sample_business("b1")}).inserted,
+            1);
+  EXPECT_EQ(
+      scalar<std::string>(db, "SELECT cursor::text FROM sync_state WHERE stream = 'businesses'"),
+      "\"done\"");
 
   lock.abort();
   EXPECT_EQ(write_rows(writer, "reviews", tables::reviews, {sample_review("1")}).inserted, 1);
@@ -92,8 +90,9 @@ TEST(database_faults, a_refused_row_is_named_by_its_id_and_column_never_by_its_c
   query(db, "ALTER TABLE reviews ADD CONSTRAINT no_secrets CHECK (content NOT LIKE '%Jane Doe%')");
 
   const std::string fresh = failure_of([&] {
-    write_rows(writer, "reviews", tables::reviews,
-               {sample_review("new-1", "ok"), sample_review("new-2", "Jane Doe wrote this privately")});
+    write_rows(
+        writer, "reviews", tables::reviews,
+        {sample_review("new-1", "ok"), sample_review("new-2", "Jane Doe wrote this privately")});
   });
   EXPECT_THAT(fresh, HasSubstr("no_secrets"));
   EXPECT_THAT(fresh, HasSubstr("record 'new-2'"));
@@ -108,8 +107,9 @@ TEST(database_faults, a_refused_row_is_named_by_its_id_and_column_never_by_its_c
   EXPECT_THAT(changed, Not(HasSubstr("Jane Doe")));
 
   // A column whose type a BI user narrowed: the value is not shown, the record and column are.
-  query(db, "ALTER TABLE reviews DROP CONSTRAINT no_secrets; "
-            "ALTER TABLE reviews ALTER COLUMN author_name TYPE varchar(4)");
+  query(db,
+        "ALTER TABLE reviews DROP CONSTRAINT no_secrets; "
+        "ALTER TABLE reviews ALTER COLUMN author_name TYPE varchar(4)");
   row long_author = sample_review("new-3");
   long_author[tables::reviews.index("author_name")] = std::string("Jonathan Private-Person");
   const std::string narrow =
@@ -123,8 +123,10 @@ TEST(database_faults, a_terminated_backend_is_replaced_and_the_call_repeated) {
   auto db = migrated_schema("t_store_fault_terminated");
   state st(db);
   const auto run = st.begin_run("eu", "reviews", "incremental", "host:1/test");
-  EXPECT_EQ(scalar<int>(db, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
-                            "application_name = 'sluice:" + db.schema + "'"),
+  EXPECT_EQ(scalar<int>(db,
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                        "application_name = 'sluice:" +
+                            db.schema + "'"),
             1);
   run_outcome ok;
   ok.status = "succeeded";
@@ -141,18 +143,24 @@ TEST(database_faults, a_connection_that_cannot_be_re_established_fails_after_rec
   state st(db);
   // The role sluice connects as may no longer log in (like a server that refuses connections).
   const std::string role = "t_store_fault_gone_role";
-  query(db, "DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN PASSWORD 'pw-9c8b7a6d'; "
-            "GRANT ALL ON SCHEMA " + db.schema + " TO " + role + "; GRANT ALL ON ALL TABLES IN SCHEMA " +
-            db.schema + " TO " + role + "; GRANT ALL ON ALL SEQUENCES IN SCHEMA " + db.schema + " TO " + role);
+  query(db, "DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role +
+                " LOGIN PASSWORD 'pw-9c8b7a6d'; "
+                "GRANT ALL ON SCHEMA " +
+                db.schema + " TO " + role + "; GRANT ALL ON ALL TABLES IN SCHEMA " + db.schema +
+                " TO " + role + "; GRANT ALL ON ALL SEQUENCES IN SCHEMA " + db.schema + " TO " +
+                role);
   database_options as_role = db;
-  as_role.url = "host=" + scalar<std::string>(db, "SELECT coalesce(host(inet_server_addr()), 'localhost')") +
-                " port=" + scalar<std::string>(db, "SELECT current_setting('port')") + " dbname=" +
-                scalar<std::string>(db, "SELECT current_database()") + " user=" + role +
-                " password=pw-9c8b7a6d";
+  as_role.url =
+      "host=" + scalar<std::string>(db, "SELECT coalesce(host(inet_server_addr()), 'localhost')") +
+      " port=" + scalar<std::string>(db, "SELECT current_setting('port')") +
+      " dbname=" + scalar<std::string>(db, "SELECT current_database()") + " user=" + role +
+      " password=pw-9c8b7a6d";
   state theirs(as_role);
   theirs.cursor("eu", "reviews");
-  query(db, "ALTER ROLE " + role + " NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE usename = '" + role + "'");
+  query(db, "ALTER ROLE " + role +
+                " NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE usename = '" +
+                role + "'");
   const auto began = std::chrono::steady_clock::now();
   const std::string message = failure_of([&] { theirs.cursor("eu", "reviews"); });
   EXPECT_THAT(message, HasSubstr("not re-established within"));
@@ -168,25 +176,35 @@ TEST(database_faults, run_rows_left_running_are_closed_as_interrupted) {
   // A process that died mid-run, and one that still holds its source.
   const auto dead = st.begin_run("eu", "reviews", "incremental", "gone:1/run");
   const auto alive = st.begin_run("us", "reviews", "incremental", "here:2/run");
-  query(db, "INSERT INTO leases (source, holder, expires_at) VALUES ('us', 'here:2/run', now() + interval '1 hour')");
+  query(db,
+        "INSERT INTO leases (source, holder, expires_at) VALUES ('us', 'here:2/run', now() + "
+        "interval '1 hour')");
   EXPECT_EQ(st.close_abandoned_runs(), 1);
-  EXPECT_EQ(scalar<std::string>(db, "SELECT status FROM sync_runs WHERE id = " + std::to_string(dead)),
-            "interrupted");
-  EXPECT_THAT(scalar<std::string>(db, "SELECT error FROM sync_runs WHERE id = " + std::to_string(dead)),
-              HasSubstr("abandoned"));
-  EXPECT_EQ(scalar<std::string>(db, "SELECT status FROM sync_runs WHERE id = " + std::to_string(alive)),
-            "running");
+  EXPECT_EQ(
+      scalar<std::string>(db, "SELECT status FROM sync_runs WHERE id = " + std::to_string(dead)),
+      "interrupted");
+  EXPECT_THAT(
+      scalar<std::string>(db, "SELECT error FROM sync_runs WHERE id = " + std::to_string(dead)),
+      HasSubstr("abandoned"));
+  EXPECT_EQ(
+      scalar<std::string>(db, "SELECT status FROM sync_runs WHERE id = " + std::to_string(alive)),
+      "running");
   // A process about to exit closes its own.
   EXPECT_EQ(st.close_abandoned_runs("here:2/run"), 1);
 
   // The next run of a stream closes what an earlier run of it left, whoever ran it.
   const auto lost = st.begin_run("eu", "businesses", "incremental", "here:2/run");
   const auto next = st.begin_run("eu", "businesses", "incremental", "here:2/run");
-  EXPECT_EQ(rows_of(db, "SELECT id::text, status, coalesce(holder, '') FROM sync_runs WHERE stream = "
-                        "'businesses' ORDER BY id"),
+  EXPECT_EQ(rows_of(db,
+                    "SELECT id::text, status, coalesce(holder, '') FROM sync_runs WHERE stream = "
+                    "'businesses' ORDER BY id"),
             (result_rows{{std::to_string(lost), "interrupted", "here:2/run"},
                          {std::to_string(next), "running", "here:2/run"}}));
-  EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM sync_runs WHERE status = 'interrupted' AND finished_at IS NULL"), 0);
+  EXPECT_EQ(
+      scalar<int>(
+          db,
+          "SELECT count(*) FROM sync_runs WHERE status = 'interrupted' AND finished_at IS NULL"),
+      0);
 }
 
 }  // namespace

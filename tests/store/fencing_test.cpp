@@ -1,10 +1,6 @@
 // Fencing: a sink opened with a lease holder commits only while that holder holds the source's
-// lease (DESIGN.md section 8).
+// lease (docs/architecture.md, "The daemon").
 #include "store/batch_writer.hpp"
-
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <chrono>
 #include <exception>
@@ -16,7 +12,7 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "store/leases.hpp"
 #include "store_fixture.hpp"
 
@@ -142,8 +138,9 @@ TEST(fencing, snapshot_steps_are_fenced_too) {
   lease_store a(db, holder_here("a", ::getpid()), 30s);
   lease_store b(db, holder_here("b", ::getpid()), 30s);
   ASSERT_TRUE(a.try_acquire("eu"));
-  query(db, "INSERT INTO reviews (source, external_id, content_hash) VALUES "
-            "('eu', 'old', '\\x00')");
+  query(db,
+        "INSERT INTO reviews (source, external_id, content_hash) VALUES "
+        "('eu', 'old', '\\x00')");
   batch_writer writer(db);
 
   // Completing a snapshot after losing the lease would delete rows and store a cursor.
@@ -159,8 +156,9 @@ TEST(fencing, snapshot_steps_are_fenced_too) {
     co_await sink->complete_snapshot(1.0, R"("done")");
   });
   EXPECT_EQ(completion.kind(), error_kind::cancelled);
-  EXPECT_EQ(rows_of(db, "SELECT external_id, (deleted_at IS NULL)::text FROM reviews "
-                        "ORDER BY 1"),
+  EXPECT_EQ(rows_of(db,
+                    "SELECT external_id, (deleted_at IS NULL)::text FROM reviews "
+                    "ORDER BY 1"),
             (result_rows{{"1", "true"}, {"old", "true"}}));
   EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM sync_state"), 0);
   EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM snapshot_seen"), 1);
@@ -175,6 +173,7 @@ TEST(fencing, snapshot_steps_are_fenced_too) {
   EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM snapshot_seen"), 1);
 }
 
+// long function: one race (a batch holding the lease row, a takeover waiting) told in order.
 TEST(fencing, the_lease_row_lock_holds_off_a_takeover_until_the_batch_commits) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_fencing_lock");
@@ -206,9 +205,10 @@ TEST(fencing, the_lease_row_lock_holds_off_a_takeover_until_the_batch_commits) {
       write_failure = std::current_exception();
     }
   });
-  EXPECT_TRUE(eventually(db, "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name "
-                             "= 'sluice-writer:t_store_fencing_lock' AND "
-                             "wait_event_type = 'Lock'"));
+  EXPECT_TRUE(eventually(db,
+                         "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name "
+                         "= 'sluice-writer:t_store_fencing_lock' AND "
+                         "wait_event_type = 'Lock'"));
 
   bool taken = false;
   // Each attempt waits at most the lease lock timeout (lease_busy), so the taker keeps trying
@@ -222,9 +222,10 @@ TEST(fencing, the_lease_row_lock_holds_off_a_takeover_until_the_batch_commits) {
       }
     }
   });
-  EXPECT_TRUE(eventually(db, "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name "
-                             "= 'sluice-leases:t_store_fencing_lock' AND wait_event_type = "
-                             "'Lock' AND query LIKE '%leases%'"))
+  EXPECT_TRUE(eventually(db,
+                         "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name "
+                         "= 'sluice-leases:t_store_fencing_lock' AND wait_event_type = "
+                         "'Lock' AND query LIKE '%leases%'"))
       << "the takeover did not wait for the batch";
   EXPECT_EQ(scalar<std::string>(db, "SELECT holder FROM leases"), "dead");
 
@@ -261,9 +262,10 @@ TEST(fencing, the_holders_renewal_does_not_wait_for_its_own_commits) {
       co_await sink->flush();
     });
   });
-  ASSERT_TRUE(eventually(db, "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name "
-                             "= 'sluice-writer:t_store_fencing_renew' AND "
-                             "wait_event_type = 'Lock'"));
+  ASSERT_TRUE(eventually(db,
+                         "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name "
+                         "= 'sluice-writer:t_store_fencing_renew' AND "
+                         "wait_event_type = 'Lock'"));
   // The batch holds the lease row (its fence) while it waits: the renewal goes through anyway.
   EXPECT_EQ(me.renew({"eu"}), std::vector<std::string>{"eu"});
   blocker.commit();

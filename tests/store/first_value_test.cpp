@@ -7,7 +7,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <gtest/gtest.h>
 
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
+#include "connectors/cloudapp/tables.hpp"
+#include "connectors/clevertim/tables.hpp"
 #include "store/batch_writer.hpp"
 #include "store/copy_encoder.hpp"
 #include "store/first_value.hpp"
@@ -46,15 +48,18 @@ write_totals write(batch_writer& writer, std::vector<row> rows) {
 }
 
 std::string trashed_at(const database_options& db, const std::string& id) {
-  auto r = query(db, "SELECT coalesce(to_char(trashed_at AT TIME ZONE 'UTC', "
-                     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') FROM cloudapp_items "
-                     "WHERE external_id = '" + id + "'");
+  auto r = query(db,
+                 "SELECT coalesce(to_char(trashed_at AT TIME ZONE 'UTC', "
+                 "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') FROM cloudapp_items "
+                 "WHERE external_id = '" +
+                     id + "'");
   return r.at(0).at(0).as<std::string>();
 }
 
 std::map<std::string, std::string> xmins(const database_options& db) {
   std::map<std::string, std::string> out;
-  for (const auto& r : query(db, "SELECT external_id, xmin::text || '/' || xmax::text FROM cloudapp_items"))
+  for (const auto& r :
+       query(db, "SELECT external_id, xmin::text || '/' || xmax::text FROM cloudapp_items"))
     out[r[0].as<std::string>()] = r[1].as<std::string>();
   return out;
 }
@@ -112,11 +117,13 @@ TEST(first_value, a_changed_row_keeps_the_stored_value_and_null_clears_it) {
 
   // Item 1 changed otherwise (views) while in the trash: its first trash time stays. Item 2 went
   // to the trash: it gets the time it was first seen there.
-  auto changed = write(writer, {item("1", at("2024-01-03T10:00:00Z"), 99),
-                                item("2", at("2024-01-03T10:00:00Z"))});
+  auto changed = write(
+      writer, {item("1", at("2024-01-03T10:00:00Z"), 99), item("2", at("2024-01-03T10:00:00Z"))});
   EXPECT_EQ(changed.updated, 2);
   EXPECT_EQ(trashed_at(db, "1"), "2024-01-01T10:00:00Z");
-  EXPECT_EQ(scalar<std::int64_t>(db, "SELECT view_counter FROM cloudapp_items WHERE external_id = '1'"), 99);
+  EXPECT_EQ(
+      scalar<std::int64_t>(db, "SELECT view_counter FROM cloudapp_items WHERE external_id = '1'"),
+      99);
   EXPECT_EQ(trashed_at(db, "2"), "2024-01-03T10:00:00Z");
 
   // Restored: NULL clears it. Trashed again later: a new first sighting.

@@ -2,16 +2,12 @@
 // the field; one commit keeps the newest version of a record it holds twice; run rows are always
 // finished, whatever bytes the failure quoted.
 #include "store/batch_writer.hpp"
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <string>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "core/time.hpp"
 #include "store/row_check.hpp"
 #include "store/state.hpp"
@@ -55,13 +51,15 @@ TEST(hostile_rows, the_newest_version_of_a_record_in_one_commit_wins) {
   write_rows(writer, {review("1", "new", "2024-05-02T00:00:00Z"),
                       review("2", "only", "2024-05-01T00:00:00Z"),
                       review("1", "old", "2024-05-01T00:00:00Z")});
-  EXPECT_EQ(query(db, "SELECT content FROM reviews WHERE external_id = '1'")[0][0].as<std::string>(),
-            "new");
+  EXPECT_EQ(
+      query(db, "SELECT content FROM reviews WHERE external_id = '1'")[0][0].as<std::string>(),
+      "new");
   // Equal update times (or none): the last one wins.
   write_rows(writer, {review("2", "first", "2024-06-01T00:00:00Z"),
                       review("2", "second", "2024-06-01T00:00:00Z")});
-  EXPECT_EQ(query(db, "SELECT content FROM reviews WHERE external_id = '2'")[0][0].as<std::string>(),
-            "second");
+  EXPECT_EQ(
+      query(db, "SELECT content FROM reviews WHERE external_id = '2'")[0][0].as<std::string>(),
+      "second");
 
   const table_def& businesses = tables::businesses;  // no update time: the last one wins
   auto business = [&](const std::string& name) {
@@ -125,8 +123,10 @@ TEST(hostile_rows, a_run_is_finished_whatever_bytes_its_error_quotes) {
   failed.error_message += std::string(5000, 'z');
   failed.counters.warn(std::string("rating \xFF\xFE is odd"));
   st.finish_run(id, failed);
-  auto r = query(db, "SELECT status, error, first_warning, finished_at IS NOT NULL FROM sync_runs "
-                     "WHERE id = " + std::to_string(id))[0];
+  auto r = query(db,
+                 "SELECT status, error, first_warning, finished_at IS NOT NULL FROM sync_runs "
+                 "WHERE id = " +
+                     std::to_string(id))[0];
   EXPECT_EQ(r[0].as<std::string>(), "failed");
   const auto message = r[1].as<std::string>();
   EXPECT_EQ(message.rfind("HTTP 500: prix 10 \\xE2\\x82 caf\\xE9 ", 0), 0u) << message;

@@ -19,7 +19,9 @@ using namespace std::chrono_literals;
 // Every store of these tests is a process of this boot and pid namespace (holder_here), so the
 // dead-process rule applies between them; pids are chosen per test (ours, a live one that is not
 // ours, a dead one).
-lease_identity on_this_host(std::string holder, int pid) { return holder_here(std::move(holder), pid); }
+lease_identity on_this_host(std::string holder, int pid) {
+  return holder_here(std::move(holder), pid);
+}
 
 // The same pid on another machine: another boot id.
 lease_identity on_another_machine(std::string holder, int pid) {
@@ -61,29 +63,32 @@ TEST(leases, only_one_of_two_holders_acquires_and_renewal_keeps_it) {
   EXPECT_FALSE(b.try_acquire("eu"));
   EXPECT_TRUE(b.try_acquire("us"));
   // Both times from the database's clock, in one statement.
-  EXPECT_EQ(rows_of(db, "SELECT source, holder, host, pid::text, "
-                        "(expires_at - acquired_at)::text FROM leases ORDER BY source"),
+  EXPECT_EQ(rows_of(db,
+                    "SELECT source, holder, host, pid::text, "
+                    "(expires_at - acquired_at)::text FROM leases ORDER BY source"),
             (result_rows{{"eu", "a", "test-host", std::to_string(::getpid()), "00:00:30"},
-                         {"us", "b", "test-host", std::to_string(live_other_pid()),
-                          "00:00:30"}}));
-  const std::string acquired_at = scalar<std::string>(db, "SELECT acquired_at::text FROM "
-                                                          "leases WHERE source = 'eu'");
+                         {"us", "b", "test-host", std::to_string(live_other_pid()), "00:00:30"}}));
+  const std::string acquired_at = scalar<std::string>(db,
+                                                      "SELECT acquired_at::text FROM "
+                                                      "leases WHERE source = 'eu'");
 
   // Acquiring what is ours again renews it and keeps when we took it.
-  const std::string before = scalar<std::string>(db, "SELECT expires_at::text FROM leases "
-                                                     "WHERE source = 'eu'");
+  const std::string before = scalar<std::string>(db,
+                                                 "SELECT expires_at::text FROM leases "
+                                                 "WHERE source = 'eu'");
   ASSERT_TRUE(eventually(db, "SELECT now() > '" + before + "'::timestamptz - interval '30 s'"));
   EXPECT_TRUE(a.try_acquire("eu"));
-  EXPECT_TRUE(scalar<bool>(db, "SELECT expires_at > '" + before +
-                                   "'::timestamptz FROM leases WHERE source = 'eu'"));
+  EXPECT_TRUE(scalar<bool>(
+      db, "SELECT expires_at > '" + before + "'::timestamptz FROM leases WHERE source = 'eu'"));
   EXPECT_EQ(scalar<std::string>(db, "SELECT acquired_at::text FROM leases WHERE source = 'eu'"),
             acquired_at);
 
   // renew() extends only what is ours, in one statement, and says which.
-  const std::string renewed_from = scalar<std::string>(db, "SELECT expires_at::text FROM "
-                                                           "leases WHERE source = 'eu'");
-  ASSERT_TRUE(eventually(db, "SELECT now() > '" + renewed_from +
-                                 "'::timestamptz - interval '30 s'"));
+  const std::string renewed_from = scalar<std::string>(db,
+                                                       "SELECT expires_at::text FROM "
+                                                       "leases WHERE source = 'eu'");
+  ASSERT_TRUE(
+      eventually(db, "SELECT now() > '" + renewed_from + "'::timestamptz - interval '30 s'"));
   EXPECT_EQ(a.renew({"eu", "us", "nowhere"}), std::vector<std::string>{"eu"});
   EXPECT_TRUE(scalar<bool>(db, "SELECT expires_at > '" + renewed_from +
                                    "'::timestamptz FROM leases WHERE source = 'eu'"));
@@ -130,8 +135,8 @@ TEST(leases, an_expired_lease_is_taken_over_and_lost_by_its_old_holder) {
   auto held = a.holder_of("eu");
   ASSERT_TRUE(held.has_value());
   EXPECT_EQ(held->holder, "b");
-  EXPECT_TRUE(scalar<bool>(db, "SELECT acquired_at > '" + a_acquired +
-                                   "'::timestamptz FROM leases"));
+  EXPECT_TRUE(
+      scalar<bool>(db, "SELECT acquired_at > '" + a_acquired + "'::timestamptz FROM leases"));
 }
 
 TEST(leases, a_dead_process_on_this_host_loses_its_lease_at_once) {
@@ -151,9 +156,9 @@ TEST(leases, a_dead_process_on_this_host_loses_its_lease_at_once) {
   // Seen from this host, the dead process's lease is not live; the others are.
   auto all = me.leases();
   ASSERT_EQ(all.size(), 3u);
-  EXPECT_TRUE(all[0].live);    // asia: a pid on another host means nothing here
-  EXPECT_FALSE(all[1].live);   // eu
-  EXPECT_TRUE(all[2].live);    // us
+  EXPECT_TRUE(all[0].live);   // asia: a pid on another host means nothing here
+  EXPECT_FALSE(all[1].live);  // eu
+  EXPECT_TRUE(all[2].live);   // us
   EXPECT_FALSE(me.holder_of("eu").has_value());
 
   EXPECT_TRUE(me.try_acquire("eu"));
@@ -245,8 +250,8 @@ TEST(leases, a_holder_in_another_pid_namespace_keeps_its_lease_until_it_expires)
   ASSERT_TRUE(expired(db, "eu"));
   EXPECT_TRUE(me.try_acquire("eu"));
   EXPECT_FALSE(me.try_acquire("us"));
-  EXPECT_EQ(rows_of(db, "SELECT source, holder, pid_namespace = '" +
-                            *this_process().pid_namespace + "' FROM leases ORDER BY source"),
+  EXPECT_EQ(rows_of(db, "SELECT source, holder, pid_namespace = '" + *this_process().pid_namespace +
+                            "' FROM leases ORDER BY source"),
             (result_rows{{"eu", "me", "t"}, {"us", "twin", "f"}}));
 }
 
@@ -256,12 +261,16 @@ TEST(leases, rows_of_an_older_version_wait_for_their_expiry) {
   // Written by a sluice before version 8: host and a dead pid of this very host, no identity.
   const int dead = dead_pid();
   const std::string host = "test-host";
-  query(db, "INSERT INTO leases (source, holder, host, pid, expires_at, acquired_at) VALUES "
-            "('eu', 'test-host:" + std::to_string(dead) + "', '" + host + "', " +
-            std::to_string(dead) + ", now() + interval '300 s', now()), "
+  query(db,
+        "INSERT INTO leases (source, holder, host, pid, expires_at, acquired_at) VALUES "
+        "('eu', 'test-host:" +
+            std::to_string(dead) + "', '" + host + "', " + std::to_string(dead) +
+            ", now() + interval '300 s', now()), "
             "('us', 'ancient', NULL, NULL, now() + interval '300 s', NULL)");
-  query(db, "INSERT INTO instances (holder, host, pid, sources, expires_at) VALUES "
-            "('test-host:" + std::to_string(dead) + "', '" + host + "', " + std::to_string(dead) +
+  query(db,
+        "INSERT INTO instances (holder, host, pid, sources, expires_at) VALUES "
+        "('test-host:" +
+            std::to_string(dead) + "', '" + host + "', " + std::to_string(dead) +
             ", '{eu}', now() + interval '300 s')");
   lease_store me(db, on_this_host("me", ::getpid()), 30s);
   auto all = me.leases();

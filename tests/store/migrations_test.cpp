@@ -49,8 +49,7 @@ TEST(migrate, applies_once_and_is_idempotent) {
   ASSERT_EQ(rows.size(), schema::embedded_migrations().size());
   EXPECT_EQ(rows[0][0].as<int>(), 1);
   EXPECT_EQ(rows[0][1].as<std::string>(), "init");
-  EXPECT_EQ(rows[0][2].as<std::string>(),
-            sha256_hex(schema::embedded_migrations().front().sql));
+  EXPECT_EQ(rows[0][2].as<std::string>(), sha256_hex(schema::embedded_migrations().front().sql));
   EXPECT_EQ(scalar<int>(db, "SELECT count(*) FROM reviews"), 0);
 }
 
@@ -63,15 +62,17 @@ TEST(migrate, upgrades_a_version_1_database_with_data) {
     pqxx::work tx(*c);
     tx.exec("CREATE SCHEMA " + quote_identifier(db.schema));
     tx.exec("SET LOCAL search_path TO " + quote_identifier(db.schema));
-    tx.exec("CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, "
-            "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    tx.exec(
+        "CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, "
+        "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
     const auto init = schema::embedded_migrations().front();
     tx.exec(std::string(init.sql));
     tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES (1, 'init', $1)",
                    sha256_hex(init.sql));
-    tx.exec("INSERT INTO reviews (source, external_id, business_external_id, reply_content, "
-            "content_hash) VALUES ('eu', '1', 'b1', 'thanks', '\\x00'), "
-            "('eu', '2', 'b1', NULL, '\\x00')");
+    tx.exec(
+        "INSERT INTO reviews (source, external_id, business_external_id, reply_content, "
+        "content_hash) VALUES ('eu', '1', 'b1', 'thanks', '\\x00'), "
+        "('eu', '2', 'b1', NULL, '\\x00')");
     tx.commit();
   }
   migration_report report = migrate(db);
@@ -98,6 +99,26 @@ TEST(migrate, refuses_a_changed_migration) {
   }
 }
 
+// 0001_init.sql's comments were reworded after databases had applied it; the file names the
+// checksum of its earlier text, so those databases are accepted and their record updated.
+TEST(migrate, accepts_a_migration_whose_comments_were_reworded_as_declared) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = migrated_schema("t_store_mig_reworded");
+  const auto init = schema::embedded_migrations().front();
+  const std::string earlier = "e2cda3877d06727b3806f6f8544e7daeca77a9117bebb7a0928814d7fe2b040f";
+  ASSERT_NE(init.sql.find("-- earlier checksum: " + earlier), std::string_view::npos);
+  query(db, "UPDATE schema_migrations SET checksum = '" + earlier + "' WHERE version = 1");
+  migration_report report = migrate(db);
+  EXPECT_TRUE(report.applied.empty());
+  EXPECT_EQ(scalar<std::string>(db, "SELECT checksum FROM schema_migrations WHERE version = 1"),
+            sha256_hex(init.sql));
+
+  // Any other earlier text is still an edited migration.
+  query(db,
+        "UPDATE schema_migrations SET checksum = '" + std::string(64, 'a') + "' WHERE version = 1");
+  EXPECT_THROW(migrate(db), error);
+}
+
 TEST(migrate, refuses_a_database_newer_than_the_binary) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_mig_newer");
@@ -109,10 +130,9 @@ TEST(migrate, refuses_a_database_newer_than_the_binary) {
     FAIL() << "migrate accepted a newer database";
   } catch (const error& e) {
     EXPECT_EQ(e.kind(), error_kind::database);
-    EXPECT_EQ(std::string(e.what()),
-              "database schema version " + std::to_string(newer) +
-                  " is newer than this sluice (" + std::to_string(latest_version()) +
-                  "); upgrade sluice");
+    EXPECT_EQ(std::string(e.what()), "database schema version " + std::to_string(newer) +
+                                         " is newer than this sluice (" +
+                                         std::to_string(latest_version()) + "); upgrade sluice");
   }
 }
 
@@ -193,8 +213,9 @@ TEST(migrate, refuses_a_database_that_is_not_utf8) {
     pqxx::connection c(*test_database_url());
     pqxx::nontransaction tx(c);
     tx.exec("DROP DATABASE IF EXISTS sluice_t_ascii");
-    tx.exec("CREATE DATABASE sluice_t_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' "
-            "TEMPLATE template0");
+    tx.exec(
+        "CREATE DATABASE sluice_t_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' "
+        "TEMPLATE template0");
   }
   auto url = *test_database_url();
   url = url.substr(0, url.rfind('/') + 1) + "sluice_t_ascii";
@@ -203,8 +224,9 @@ TEST(migrate, refuses_a_database_that_is_not_utf8) {
     ADD_FAILURE() << "migrated a SQL_ASCII database";
   } catch (const error& e) {
     EXPECT_EQ(e.kind(), error_kind::config);
-    EXPECT_NE(std::string(e.what()).find("database encoding is SQL_ASCII; sluice needs a UTF8 database"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("database encoding is SQL_ASCII; sluice needs a UTF8 database"),
+        std::string::npos)
         << e.what();
   }
   pqxx::connection c(*test_database_url());

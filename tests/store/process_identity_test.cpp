@@ -56,14 +56,16 @@ TEST(holder_gone, a_pid_taken_by_a_later_process_is_gone) {
 TEST(holder_gone, another_namespace_or_boot_is_never_judged_by_pid) {
   fake_kernel k{{{10, 500}}};
   // Pid 1 in two containers: not the same process, and its pid says nothing here.
-  EXPECT_FALSE(holder_gone(process("container", 1, 100, "boot-1", "pid:[4026532175]"), me, k.probe()));
+  EXPECT_FALSE(
+      holder_gone(process("container", 1, 100, "boot-1", "pid:[4026532175]"), me, k.probe()));
   EXPECT_FALSE(holder_gone(process("rebooted", 42, 100, "boot-0"), me, k.probe()));
   EXPECT_FALSE(holder_gone(process("remote", 42, 100, "boot-2"), me, k.probe()));
 }
 
 TEST(holder_gone, rows_without_identity_wait_for_expiry) {
   fake_kernel k{{{10, 500}}};
-  EXPECT_FALSE(holder_gone(process("", 42, std::nullopt, std::nullopt, std::nullopt), me, k.probe()));
+  EXPECT_FALSE(
+      holder_gone(process("", 42, std::nullopt, std::nullopt, std::nullopt), me, k.probe()));
   EXPECT_FALSE(holder_gone(process("old", 42, 100, std::nullopt), me, k.probe()));
   EXPECT_FALSE(holder_gone(process("old", 42, 100, "boot-1", std::nullopt), me, k.probe()));
   EXPECT_FALSE(holder_gone(process("old", 0), me, k.probe()));

@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tables.hpp"
+#include "connectors/registry.hpp"
 #include "store_fixture.hpp"
 
 namespace sluice::store {
@@ -35,7 +35,7 @@ protected:
 };
 
 TEST_F(schema_test, data_tables_match_the_core_table_definitions) {
-  for (const table_def* table : tables::all()) {
+  for (const table_def* table : connectors::all_tables()) {
     SCOPED_TRACE(std::string(table->name));
     auto rows = query(db_,
                       "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
@@ -61,7 +61,8 @@ TEST_F(schema_test, data_tables_match_the_core_table_definitions) {
 
     auto key = query(db_,
                      "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p' "
-                     "AND conrelid = '" + std::string(table->name) + "'::regclass");
+                     "AND conrelid = '" +
+                         std::string(table->name) + "'::regclass");
     ASSERT_EQ(key.size(), 1u);
     EXPECT_EQ(key[0][0].as<std::string>(), "PRIMARY KEY (source, external_id)");
   }
@@ -69,7 +70,7 @@ TEST_F(schema_test, data_tables_match_the_core_table_definitions) {
 
 TEST_F(schema_test, information_schema_agrees_on_names_and_types) {
   // What BI tools read: information_schema, minus the columns the store adds.
-  for (const table_def* table : tables::all()) {
+  for (const table_def* table : connectors::all_tables()) {
     SCOPED_TRACE(std::string(table->name));
     auto rows = query(db_,
                       "SELECT column_name, data_type, udt_name FROM information_schema.columns "
@@ -98,11 +99,12 @@ TEST_F(schema_test, every_table_view_and_column_has_a_comment) {
   for (const auto& r : relations)
     EXPECT_GE(r[1].as<std::string>().size(), 10u) << "table " << r[0].as<std::string>();
 
-  auto columns = query(db_,
-                       "SELECT c.relname, a.attname, coalesce(col_description(c.oid, a.attnum), '') "
-                       "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
-                       "WHERE c.relnamespace = current_schema()::regnamespace "
-                       "AND c.relkind IN ('r', 'v') AND a.attnum > 0 AND NOT a.attisdropped");
+  auto columns =
+      query(db_,
+            "SELECT c.relname, a.attname, coalesce(col_description(c.oid, a.attnum), '') "
+            "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+            "WHERE c.relnamespace = current_schema()::regnamespace "
+            "AND c.relkind IN ('r', 'v') AND a.attnum > 0 AND NOT a.attisdropped");
   EXPECT_GT(columns.size(), 150u);
   for (const auto& r : columns)
     EXPECT_GE(r[2].as<std::string>().size(), 5u)
@@ -126,27 +128,33 @@ TEST_F(schema_test, only_the_primary_key_serves_lookups_by_source) {
 TEST_F(schema_test, bookkeeping_tables_exist_with_their_keys) {
   for (std::string table :
        {"schema_migrations", "sync_state", "sync_runs", "leases", "backfill_jobs"})
-    EXPECT_EQ(scalar<int>(db_, "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND "
-                               "conrelid = '" + table + "'::regclass"),
+    EXPECT_EQ(scalar<int>(db_,
+                          "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND "
+                          "conrelid = '" +
+                              table + "'::regclass"),
               1)
         << table;
-  EXPECT_EQ(scalar<std::string>(db_, "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-                                     "WHERE contype = 'p' AND conrelid = 'sync_state'::regclass"),
+  EXPECT_EQ(scalar<std::string>(db_,
+                                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                                "WHERE contype = 'p' AND conrelid = 'sync_state'::regclass"),
             "PRIMARY KEY (source, stream)");
-  EXPECT_EQ(scalar<int>(db_, "SELECT count(*) FROM pg_indexes WHERE schemaname = "
-                             "current_schema() AND indexname = 'sync_runs_stream_idx'"),
+  EXPECT_EQ(scalar<int>(db_,
+                        "SELECT count(*) FROM pg_indexes WHERE schemaname = "
+                        "current_schema() AND indexname = 'sync_runs_stream_idx'"),
             1);
 }
 
 TEST_F(schema_test, snapshot_seen_is_durable_and_keyed_by_stream_and_id) {
-  EXPECT_EQ(scalar<std::string>(db_, "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-                                     "WHERE contype = 'p' AND "
-                                     "conrelid = 'snapshot_seen'::regclass"),
+  EXPECT_EQ(scalar<std::string>(db_,
+                                "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                                "WHERE contype = 'p' AND "
+                                "conrelid = 'snapshot_seen'::regclass"),
             "PRIMARY KEY (source, stream, external_id)");
   // Logged: an UNLOGGED table is emptied by a server crash, and a resumed snapshot would then
   // mark everything its first half saw as deleted.
-  EXPECT_EQ(scalar<std::string>(db_, "SELECT relpersistence FROM pg_class WHERE oid = "
-                                     "'snapshot_seen'::regclass"),
+  EXPECT_EQ(scalar<std::string>(db_,
+                                "SELECT relpersistence FROM pg_class WHERE oid = "
+                                "'snapshot_seen'::regclass"),
             "p");
 }
 

@@ -1,10 +1,7 @@
-// Snapshot deletion detection (DESIGN.md section 6): ids seen, the anti-join, the safety valve,
-// resumed snapshots, and what the store does when a row it marked deleted comes back.
+// Snapshot deletion detection (docs/architecture.md, "Sync semantics"): ids seen, the anti-join,
+// the safety valve, resumed snapshots, and what the store does when a row it marked deleted comes
+// back.
 #include "store/batch_writer.hpp"
-
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <map>
 #include <optional>
@@ -15,7 +12,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "core/time.hpp"
 #include "store/state.hpp"
 #include "store_fixture.hpp"
@@ -97,8 +94,10 @@ snapshot_outcome run_snapshot(batch_writer& writer, const std::string& source,
 // "id" for every row of `source` with deleted_at set.
 std::set<std::string> deleted_ids(const database_options& db, const std::string& source) {
   std::set<std::string> out;
-  for (const auto& r : query(db, "SELECT external_id FROM reviews WHERE deleted_at IS NOT NULL "
-                                 "AND source = '" + source + "'"))
+  for (const auto& r : query(db,
+                             "SELECT external_id FROM reviews WHERE deleted_at IS NOT NULL "
+                             "AND source = '" +
+                                 source + "'"))
     out.insert(r[0].as<std::string>());
   return out;
 }
@@ -106,8 +105,8 @@ std::set<std::string> deleted_ids(const database_options& db, const std::string&
 std::set<std::string> seen_ids(const database_options& db, const std::string& source,
                                const std::string& stream = "reviews") {
   std::set<std::string> out;
-  for (const auto& r : query(db, "SELECT external_id FROM snapshot_seen WHERE source = '" +
-                                     source + "' AND stream = '" + stream + "'"))
+  for (const auto& r : query(db, "SELECT external_id FROM snapshot_seen WHERE source = '" + source +
+                                     "' AND stream = '" + stream + "'"))
     out.insert(r[0].as<std::string>());
   return out;
 }
@@ -129,14 +128,17 @@ TEST(snapshot, marks_exactly_the_unseen_live_rows_of_its_own_source) {
   write_plain(writer, "s", reviews_named("r", 0, 10));
   write_plain(writer, "other", reviews_named("r", 0, 10));
   // Deleted by the source itself long ago: not live, so neither counted nor re-marked.
-  query(db, "UPDATE reviews SET deleted_at = '2020-01-01Z' WHERE source = 's' AND "
-            "external_id = 'r9'");
+  query(db,
+        "UPDATE reviews SET deleted_at = '2020-01-01Z' WHERE source = 's' AND "
+        "external_id = 'r9'");
   // Another stream's snapshot of the same source is in progress: its ids are not ours.
   query(db, "INSERT INTO snapshot_seen VALUES ('s', 'businesses', 'b1')");
   state st(db);
   const std::int64_t run = st.begin_run("s", "reviews", "full");
-  const auto before = query(db, "SELECT xmin::text FROM reviews WHERE source = 's' AND "
-                                "external_id = 'r0'")[0][0].as<std::string>();
+  const auto before = query(db,
+                            "SELECT xmin::text FROM reviews WHERE source = 's' AND "
+                            "external_id = 'r0'")[0][0]
+                          .as<std::string>();
 
   auto out = run_snapshot(writer, "s", reviews_named("r", 0, 7), {.run_id = run});
   EXPECT_EQ(out.result.seen, 7);
@@ -152,16 +154,19 @@ TEST(snapshot, marks_exactly_the_unseen_live_rows_of_its_own_source) {
   EXPECT_FALSE(out.totals.suspicious);
 
   EXPECT_EQ(deleted_ids(db, "s"), (std::set<std::string>{"r7", "r8", "r9"}));
-  EXPECT_EQ(scalar<std::string>(db, "SELECT deleted_at::text FROM reviews WHERE source = 's' "
-                                    "AND external_id = 'r9'"),
+  EXPECT_EQ(scalar<std::string>(db,
+                                "SELECT deleted_at::text FROM reviews WHERE source = 's' "
+                                "AND external_id = 'r9'"),
             "2020-01-01 00:00:00+00");
-  EXPECT_TRUE(scalar<bool>(db, "SELECT bool_and(deleted_at > now() - interval '1 hour' AND "
-                               "synced_at = deleted_at AND content_hash = '\\x00') FROM reviews "
-                               "WHERE source = 's' AND external_id IN ('r7', 'r8')"));
+  EXPECT_TRUE(scalar<bool>(db,
+                           "SELECT bool_and(deleted_at > now() - interval '1 hour' AND "
+                           "synced_at = deleted_at AND content_hash = '\\x00') FROM reviews "
+                           "WHERE source = 's' AND external_id IN ('r7', 'r8')"));
   // Seen rows were unchanged and stay untouched (same row version).
-  EXPECT_EQ(query(db, "SELECT xmin::text FROM reviews WHERE source = 's' AND external_id = 'r0'")
-                [0][0].as<std::string>(),
-            before);
+  EXPECT_EQ(
+      query(db, "SELECT xmin::text FROM reviews WHERE source = 's' AND external_id = 'r0'")[0][0]
+          .as<std::string>(),
+      before);
   EXPECT_TRUE(deleted_ids(db, "other").empty());
   EXPECT_EQ(seen_ids(db, "s"), std::set<std::string>{});
   EXPECT_EQ(seen_ids(db, "s", "businesses"), std::set<std::string>{"b1"});
@@ -275,8 +280,8 @@ TEST(snapshot, exactly_the_maximum_fraction_may_vanish) {
                         step{"all", 4, 1, 1.0, false}}) {
     SCOPED_TRACE(s.source);
     write_plain(writer, s.source, reviews_named("r", 0, s.live));
-    auto out = run_snapshot(writer, s.source, reviews_named("r", 0, s.kept),
-                            {.fraction = s.fraction});
+    auto out =
+        run_snapshot(writer, s.source, reviews_named("r", 0, s.kept), {.fraction = s.fraction});
     EXPECT_EQ(out.result.suspicious, s.suspicious) << out.result.reason;
     EXPECT_EQ(out.result.vanished, s.live - s.kept);
     EXPECT_EQ(out.result.deleted, s.suspicious ? 0 : s.live - s.kept);
@@ -316,8 +321,9 @@ TEST(snapshot, a_fresh_snapshot_forgets_an_abandoned_one) {
   batch_writer writer(db);
   write_plain(writer, "s", reviews_named("r", 0, 10));
   // Left behind by an abandoned walk: r0..r4 and an id that no longer exists anywhere.
-  query(db, "INSERT INTO snapshot_seen SELECT 's', 'reviews', 'r' || i "
-            "FROM generate_series(0, 4) i");
+  query(db,
+        "INSERT INTO snapshot_seen SELECT 's', 'reviews', 'r' || i "
+        "FROM generate_series(0, 4) i");
   query(db, "INSERT INTO snapshot_seen VALUES ('s', 'reviews', 'ghost')");
   auto out = run_snapshot(writer, "s", reviews_named("r", 5, 10), {.fraction = 0.5});
   EXPECT_EQ(out.result.seen, 5);
@@ -450,8 +456,9 @@ TEST(snapshot, a_lost_connection_mid_snapshot_loses_no_ids) {
   write_plain(writer, "s", reviews_named("r", 0, 10));
   // What a server restart or pg_terminate_backend does to the writer, between commits.
   const auto kill_writer = [&] {
-    EXPECT_EQ(scalar<int>(db, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                              "WHERE application_name = 'sluice-writer:t_store_snap_reconnect'"),
+    EXPECT_EQ(scalar<int>(db,
+                          "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                          "WHERE application_name = 'sluice-writer:t_store_snap_reconnect'"),
               1);
   };
   snapshot_result result;

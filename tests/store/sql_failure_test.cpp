@@ -21,9 +21,9 @@ TEST(sql_failure, a_check_violation_names_the_record_from_the_failing_row_not_it
             "new row for relation \"reviews\" violates check constraint \"no_shouting\" "
             "(record 'r-10')");
   // Ids may contain the separator: the longest id that fits wins.
-  EXPECT_THAT(describe_sql_failure("ERROR:  x\nDETAIL:  Failing row contains (eu, r-1, x, y).\n",
-                                   rows),
-              HasSubstr("record 'r-1, x'"));
+  EXPECT_THAT(
+      describe_sql_failure("ERROR:  x\nDETAIL:  Failing row contains (eu, r-1, x, y).\n", rows),
+      HasSubstr("record 'r-1, x'"));
 }
 
 TEST(sql_failure, a_copy_error_names_the_record_by_its_line_and_the_column) {
@@ -45,7 +45,8 @@ TEST(sql_failure, quoted_values_in_the_message_are_not_shown) {
       "ERROR:  duplicate key value violates unique constraint \"reviews_pkey\"\n"
       "DETAIL:  Key (source, external_id)=(eu, 77) already exists.\n",
       sent_rows{"eu", {}, {"77"}});
-  EXPECT_EQ(unique, "duplicate key value violates unique constraint \"reviews_pkey\" (record '77')");
+  EXPECT_EQ(unique,
+            "duplicate key value violates unique constraint \"reviews_pkey\" (record '77')");
 }
 
 TEST(sql_failure, an_unknown_record_is_not_guessed_and_nothing_of_the_detail_leaks) {

@@ -1,6 +1,5 @@
 #include "store/state.hpp"
 
-#include "core/tables.hpp"
 #include "store_fixture.hpp"
 
 namespace sluice::store {
@@ -15,6 +14,7 @@ const stream_status* find(const std::vector<stream_status>& all, std::string_vie
   return nullptr;
 }
 
+// long function: one run's record told step by step.
 TEST(state, runs_are_recorded_from_begin_to_finish) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_state_runs");
@@ -52,9 +52,11 @@ TEST(state, runs_are_recorded_from_begin_to_finish) {
   failed.error_message = "partoo rejected the API key (401)";
   st.finish_run(failed_run, failed);
 
-  auto row = query(db, "SELECT records, inserted, updated, deleted, warnings, requests, "
-                       "throttled, retries, first_warning, error_kind, error, finished_at IS NOT "
-                       "NULL FROM sync_runs WHERE id = " + std::to_string(ok_run))[0];
+  auto row = query(db,
+                   "SELECT records, inserted, updated, deleted, warnings, requests, "
+                   "throttled, retries, first_warning, error_kind, error, finished_at IS NOT "
+                   "NULL FROM sync_runs WHERE id = " +
+                       std::to_string(ok_run))[0];
   EXPECT_EQ(row[0].as<int>(), 10);
   EXPECT_EQ(row[1].as<int>(), 4);
   EXPECT_EQ(row[2].as<int>(), 3);
@@ -79,8 +81,8 @@ TEST(state, runs_are_recorded_from_begin_to_finish) {
   ASSERT_TRUE(s.last_success_at.has_value());
   ASSERT_TRUE(s.last_finished_at.has_value());
   EXPECT_LE(*s.last_success_at, *s.last_finished_at);
-  EXPECT_EQ(scalar<std::string>(db, "SELECT error_kind FROM sync_runs WHERE id = " +
-                                        std::to_string(failed_run)),
+  EXPECT_EQ(scalar<std::string>(
+                db, "SELECT error_kind FROM sync_runs WHERE id = " + std::to_string(failed_run)),
             "auth");
 }
 
@@ -90,11 +92,13 @@ TEST(state, status_reports_cursor_rows_and_live_leases) {
   query(db, R"(INSERT INTO sync_state (source, stream, cursor) VALUES
                  ('eu', 'reviews', '{"update_date": "2024-01-01T00:00:00Z"}'),
                  ('gone', 'items', '"x"'))");
-  query(db, "INSERT INTO reviews (source, external_id, content_hash, deleted_at) VALUES "
-            "('eu', '1', '\\x00', NULL), ('eu', '2', '\\x00', NULL), "
-            "('eu', '3', '\\x00', now()), ('us', '4', '\\x00', NULL)");
-  query(db, "INSERT INTO leases VALUES ('eu', 'host-a:42', now() + interval '30 seconds'), "
-            "('us', 'host-b:7', now() - interval '1 second')");
+  query(db,
+        "INSERT INTO reviews (source, external_id, content_hash, deleted_at) VALUES "
+        "('eu', '1', '\\x00', NULL), ('eu', '2', '\\x00', NULL), "
+        "('eu', '3', '\\x00', now()), ('us', '4', '\\x00', NULL)");
+  query(db,
+        "INSERT INTO leases VALUES ('eu', 'host-a:42', now() + interval '30 seconds'), "
+        "('us', 'host-b:7', now() - interval '1 second')");
   state st(db);
   EXPECT_EQ(st.cursor("eu", "reviews"), R"({"update_date": "2024-01-01T00:00:00Z"})");
   EXPECT_EQ(st.cursor("eu", "businesses"), std::nullopt);
@@ -130,8 +134,9 @@ TEST(state, status_reports_cursor_rows_and_live_leases) {
 TEST(state, reset_forgets_cursors_of_one_stream_or_a_whole_source) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_state_reset");
-  query(db, "INSERT INTO sync_state (source, stream, cursor) VALUES ('eu', 'reviews', '1'), "
-            "('eu', 'businesses', '2'), ('us', 'reviews', '3')");
+  query(db,
+        "INSERT INTO sync_state (source, stream, cursor) VALUES ('eu', 'reviews', '1'), "
+        "('eu', 'businesses', '2'), ('us', 'reviews', '3')");
   state st(db);
   EXPECT_EQ(st.reset("eu", "reviews"), 1);
   EXPECT_EQ(st.cursor("eu", "reviews"), std::nullopt);
@@ -157,13 +162,15 @@ TEST(state, last_full_run_is_the_latest_full_run_that_read_everything) {
   };
   const auto finished_at = [&](std::int64_t id) {
     return timestamp(duration(scalar<std::int64_t>(
-        db, "SELECT (extract(epoch FROM finished_at) * 1000000)::bigint FROM sync_runs "
-            "WHERE id = " + std::to_string(id))));
+        db,
+        "SELECT (extract(epoch FROM finished_at) * 1000000)::bigint FROM sync_runs "
+        "WHERE id = " +
+            std::to_string(id))));
   };
   // Distinct finish times, whatever the clock's resolution.
   const auto set_finished = [&](std::int64_t id, const char* at) {
-    query(db, "UPDATE sync_runs SET finished_at = '" + std::string(at) + "' WHERE id = " +
-                  std::to_string(id));
+    query(db, "UPDATE sync_runs SET finished_at = '" + std::string(at) +
+                  "' WHERE id = " + std::to_string(id));
   };
 
   const std::int64_t full_ok = finish("eu", "full", "succeeded");
@@ -190,8 +197,9 @@ TEST(state, server_version_names_postgresql) {
   state st(db);
   const std::string v = st.server_version();
   EXPECT_TRUE(v.starts_with("PostgreSQL ")) << v;
-  EXPECT_EQ(v, "PostgreSQL " + scalar<std::string>(db, "SELECT split_part(current_setting("
-                                                       "'server_version'), ' ', 1)"));
+  EXPECT_EQ(v, "PostgreSQL " + scalar<std::string>(db,
+                                                   "SELECT split_part(current_setting("
+                                                   "'server_version'), ' ', 1)"));
 }
 
 TEST(state, unreachable_database_is_a_database_error) {

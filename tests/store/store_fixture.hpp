@@ -20,7 +20,7 @@
 #include <pqxx/pqxx>
 
 #include "core/record.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "store/database.hpp"
 #include "store/leases.hpp"
 #include "store/migrations.hpp"
@@ -36,9 +36,9 @@ inline std::optional<std::string> test_database_url() {
 }
 
 // Skips the test when no database is configured.
-#define SLUICE_REQUIRE_DATABASE()                                                   \
-  do {                                                                              \
-    if (!::sluice::store::testing::test_database_url())                             \
+#define SLUICE_REQUIRE_DATABASE()                                                    \
+  do {                                                                               \
+    if (!::sluice::store::testing::test_database_url())                              \
       GTEST_SKIP() << "SLUICE_TEST_DATABASE_URL is not set; skipping database test"; \
   } while (0)
 

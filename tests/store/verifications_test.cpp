@@ -4,17 +4,13 @@
 // and the verifications journal.
 #include "store/census.hpp"
 
-// GCC 12 reports a false -Wmismatched-new-delete for some coroutine frames that use Asio's
-// awaitable_frame_base allocator (operator new and delete are a matching pair there).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <string>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "core/error.hpp"
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "core/time.hpp"
 #include "store/batch_writer.hpp"
 #include "store/verifications.hpp"
@@ -84,9 +80,10 @@ protected:
   }
 
   std::string deleted_ids(const std::string& source = "eu") {
-    return scalar<std::string>(db_, "SELECT coalesce(string_agg(external_id, ',' ORDER BY "
-                                    "external_id), '') FROM reviews WHERE source = '" + source +
-                                        "' AND deleted_at IS NOT NULL");
+    return scalar<std::string>(db_,
+                               "SELECT coalesce(string_agg(external_id, ',' ORDER BY "
+                               "external_id), '') FROM reviews WHERE source = '" +
+                                   source + "' AND deleted_at IS NOT NULL");
   }
 
   database_options db_;
@@ -108,7 +105,8 @@ TEST_F(verifications_test, counts_live_or_listed_rows_of_one_source) {
 TEST_F(verifications_test, marks_only_the_unseen_rows_of_the_span) {
   // Minutes 2..6 re-read: r5 did not come back (r2, r4, r6 did; r3 is deleted at the source and
   // did not come back either). Rows outside the span are never touched, nor other sources' rows.
-  auto result = census_->mark_vanished("eu", "", 0, span(2, 6, {"r2", "r4", "r6"}, row_presence::listed));
+  auto result =
+      census_->mark_vanished("eu", "", 0, span(2, 6, {"r2", "r4", "r6"}, row_presence::listed));
   EXPECT_EQ(result.rows, 5);
   EXPECT_EQ(result.vanished, 2);
   EXPECT_EQ(result.deleted, 1);  // r5: r3 already had its deleted_at
@@ -116,8 +114,9 @@ TEST_F(verifications_test, marks_only_the_unseen_rows_of_the_span) {
   EXPECT_EQ(deleted_ids(), "r3,r5");
   EXPECT_EQ(deleted_ids("other"), "");
   // r3's own deletion date is kept; both are now out of what the API lists.
-  EXPECT_EQ(scalar<std::string>(db_, "SELECT to_char(deleted_at AT TIME ZONE 'UTC', 'HH24:MI') "
-                                     "FROM reviews WHERE source = 'eu' AND external_id = 'r3'"),
+  EXPECT_EQ(scalar<std::string>(db_,
+                                "SELECT to_char(deleted_at AT TIME ZONE 'UTC', 'HH24:MI') "
+                                "FROM reviews WHERE source = 'eu' AND external_id = 'r3'"),
             "10:03");
   EXPECT_EQ(census_->count("eu", reviews, row_presence::listed), 8);
   EXPECT_EQ(census_->count("eu", reviews, row_presence::live), 8);
@@ -137,7 +136,8 @@ TEST_F(verifications_test, the_valve_holds_a_span_that_lost_too_much_or_came_bac
   auto most = census_->mark_vanished("eu", "", 0, span(0, 9, {"r0", "r1"}));
   EXPECT_TRUE(most.suspicious);
   EXPECT_EQ(most.held, 1);
-  EXPECT_NE(most.reason.find("would mark 7 of the span's 9 rows"), std::string::npos) << most.reason;
+  EXPECT_NE(most.reason.find("would mark 7 of the span's 9 rows"), std::string::npos)
+      << most.reason;
   auto empty = census_->mark_vanished("eu", "", 0, span(0, 1, {}));
   EXPECT_TRUE(empty.suspicious);
   EXPECT_NE(empty.reason.find("none of the span's 2 rows"), std::string::npos) << empty.reason;
@@ -175,8 +175,9 @@ TEST_F(verifications_test, a_marked_record_that_comes_back_counts_again) {
 }
 
 TEST_F(verifications_test, marks_only_while_holding_the_lease) {
-  query(db_, "INSERT INTO leases (source, holder, expires_at) VALUES ('eu', 'other:1', now() + "
-             "interval '1 minute')");
+  query(db_,
+        "INSERT INTO leases (source, holder, expires_at) VALUES ('eu', 'other:1', now() + "
+        "interval '1 minute')");
   try {
     census_->mark_vanished("eu", "me:2", 0, span(2, 6, {"r2"}));
     FAIL() << "marked without the lease";
@@ -186,7 +187,8 @@ TEST_F(verifications_test, marks_only_while_holding_the_lease) {
   }
   EXPECT_EQ(deleted_ids(), "r3");
   query(db_, "UPDATE leases SET holder = 'me:2'");
-  EXPECT_EQ(census_->mark_vanished("eu", "me:2", 0, span(2, 6, {"r2", "r3", "r4", "r6"})).deleted, 1);
+  EXPECT_EQ(census_->mark_vanished("eu", "me:2", 0, span(2, 6, {"r2", "r3", "r4", "r6"})).deleted,
+            1);
 }
 
 TEST_F(verifications_test, whole_table_spans_need_no_time_column) {

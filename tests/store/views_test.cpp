@@ -70,9 +70,10 @@ TEST_F(views_test, review_daily_stats_matches_a_hand_written_aggregate) {
       "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5");
   // Known values for eu/b1/google: reviews 1 and 2 on 2024-03-01 (UTC); 3 (23:30-02 is 01:30Z)
   // and 4 on the 2nd; 5 is deleted.
-  EXPECT_EQ(rows_of(db_, "SELECT day::text, reviews, rated_reviews, average_rating::text, "
-                         "replied_reviews FROM review_daily_stats WHERE source = 'eu' AND "
-                         "business_external_id = 'b1' AND platform = 'google' ORDER BY day"),
+  EXPECT_EQ(rows_of(db_,
+                    "SELECT day::text, reviews, rated_reviews, average_rating::text, "
+                    "replied_reviews FROM review_daily_stats WHERE source = 'eu' AND "
+                    "business_external_id = 'b1' AND platform = 'google' ORDER BY day"),
             (result_rows{{"2024-03-01", "2", "2", "4.5000000000000000", "1"},
                          {"2024-03-02", "2", "1", "1.00000000000000000000", "1"}}));
 }
@@ -85,9 +86,10 @@ TEST_F(views_test, review_reply_share_matches_a_hand_written_aggregate) {
       "sum((reply_content IS NOT NULL)::int), "
       "round(avg(CASE WHEN reply_content IS NULL THEN 0.0 ELSE 1.0 END), 12) "
       "FROM reviews WHERE deleted_at IS NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
-  EXPECT_EQ(rows_of(db_, "SELECT platform, business_external_id, reviews, replied_reviews, "
-                         "round(reply_share, 4)::text FROM review_reply_share WHERE source = 'eu' "
-                         "ORDER BY 1, 2"),
+  EXPECT_EQ(rows_of(db_,
+                    "SELECT platform, business_external_id, reviews, replied_reviews, "
+                    "round(reply_share, 4)::text FROM review_reply_share WHERE source = 'eu' "
+                    "ORDER BY 1, 2"),
             (result_rows{{"facebook", "b1", "1", "1", "1.0000"},
                          {"google", "b1", "4", "2", "0.5000"},
                          {"google", "b2", "2", "1", "0.5000"},  // an empty reply is a reply
@@ -111,28 +113,31 @@ TEST_F(views_test, review_business_stats_matches_a_hand_written_aggregate) {
       "round(count(r.reply_content)::numeric / count(*), 12), min(r.created_at), "
       "max(r.created_at) FROM reviews r WHERE r.deleted_at IS NULL "
       "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
-  EXPECT_EQ(rows_of(db_, "SELECT source, business_external_id, business_name, reviews, "
-                         "round(average_rating, 2)::text, round(reply_share, 2)::text, "
-                         "last_review_at::text FROM review_business_stats ORDER BY 1, 2"),
-            (result_rows{{"eu", "b1", "Chez Paul", "5", "3.33", "0.60", "2024-03-02 01:30:00+00"},
-                         {"eu", "b2", "Closed Bistro", "2", "3.88", "0.50",
-                          "2024-02-28 09:00:00+00"},
-                         {"eu", "b3", "<NULL>", "1", "4.00", "0.00", "<NULL>"},
-                         {"eu", "<NULL>", "<NULL>", "1", "5.00", "1.00", "2024-03-05 00:00:00+00"},
-                         {"us", "b1", "Diner One", "2", "3.50", "0.50", "2024-03-01 18:00:00+00"},
-                         {"us", "b9", "<NULL>", "1", "<NULL>", "0.00", "2024-01-01 00:00:00+00"}}));
+  EXPECT_EQ(
+      rows_of(db_,
+              "SELECT source, business_external_id, business_name, reviews, "
+              "round(average_rating, 2)::text, round(reply_share, 2)::text, "
+              "last_review_at::text FROM review_business_stats ORDER BY 1, 2"),
+      (result_rows{{"eu", "b1", "Chez Paul", "5", "3.33", "0.60", "2024-03-02 01:30:00+00"},
+                   {"eu", "b2", "Closed Bistro", "2", "3.88", "0.50", "2024-02-28 09:00:00+00"},
+                   {"eu", "b3", "<NULL>", "1", "4.00", "0.00", "<NULL>"},
+                   {"eu", "<NULL>", "<NULL>", "1", "5.00", "1.00", "2024-03-05 00:00:00+00"},
+                   {"us", "b1", "Diner One", "2", "3.50", "0.50", "2024-03-01 18:00:00+00"},
+                   {"us", "b9", "<NULL>", "1", "<NULL>", "0.00", "2024-01-01 00:00:00+00"}}));
 }
 
 TEST_F(views_test, views_follow_deletions_and_restorations) {
   const auto live_b1 = [&] {
-    return scalar<int>(db_, "SELECT reviews FROM review_business_stats WHERE source = 'eu' AND "
-                            "business_external_id = 'b1'");
+    return scalar<int>(db_,
+                       "SELECT reviews FROM review_business_stats WHERE source = 'eu' AND "
+                       "business_external_id = 'b1'");
   };
   EXPECT_EQ(live_b1(), 5);
   query(db_, "UPDATE reviews SET deleted_at = now() WHERE source = 'eu' AND external_id = '1'");
   EXPECT_EQ(live_b1(), 4);
-  query(db_, "UPDATE reviews SET deleted_at = NULL WHERE source = 'eu' AND "
-             "external_id IN ('1', '5')");
+  query(db_,
+        "UPDATE reviews SET deleted_at = NULL WHERE source = 'eu' AND "
+        "external_id IN ('1', '5')");
   EXPECT_EQ(live_b1(), 6);
 }
 

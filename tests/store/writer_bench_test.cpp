@@ -14,7 +14,7 @@
 #include <pqxx/tablewriter>
 #pragma GCC diagnostic pop
 
-#include "core/tables.hpp"
+#include "connectors/review_tables.hpp"
 #include "core/time.hpp"
 #include "store/batch_writer.hpp"
 #include "store/copy_encoder.hpp"
@@ -62,7 +62,8 @@ row bench_review(std::size_t i, int version) {
       R"(","author_name":"Author )" + std::to_string(i % 9973) + R"(","content":")" + text +
       R"(","partner":"google_my_business","rating":)" + std::to_string(1 + i % 5) +
       R"(,"state":"treated","date":"2020-09-13T12:26:40","update_date":"2020-09-13T17:26:40",)"
-      R"("link":"https://maps.google.com/review/)" + id +
+      R"("link":"https://maps.google.com/review/)" +
+      id +
       R"(","comments":[{"id":1,"content":"Merci beaucoup pour votre retour !",)"
       R"("author_name":"La direction","date":"2020-09-13T17:26:40","is_reply_suggestion":false}],)"
       R"("tags":[{"id":1,"label":"service","color":"#ff0000"},{"id":2,"label":"food","color":"#00ff00"}],)"
@@ -95,6 +96,7 @@ double writer_pass(batch_writer& writer, const std::vector<row>& rows, write_tot
   return seconds_since(start);
 }
 
+// long function: the benchmark's phases in the order their figures are printed.
 TEST(writer_bench, throughput_vs_plain_copy) {
   SLUICE_REQUIRE_DATABASE();
   const char* n_text = std::getenv("SLUICE_STORE_BENCH_ROWS");
@@ -175,15 +177,15 @@ TEST(writer_bench, throughput_vs_plain_copy) {
   std::printf("rows: %zu, %.0f bytes of COPY text per row\n", n, double(bytes) / double(n));
   std::printf("encode+hash only      : %9.0f rows/s\n", rate(encode_s));
   std::printf("plain COPY            : %9.0f rows/s (%.2f s)\n", rate(copy_s), copy_s);
-  std::printf("writer, first load    : %9.0f rows/s (%.2f s) = %.2f x plain COPY\n",
-              rate(first_s), first_s, copy_s / first_s);
-  std::printf("writer, unchanged     : %9.0f rows/s (%.2f s) = %.2f x plain COPY\n",
-              rate(rerun_s), rerun_s, copy_s / rerun_s);
+  std::printf("writer, first load    : %9.0f rows/s (%.2f s) = %.2f x plain COPY\n", rate(first_s),
+              first_s, copy_s / first_s);
+  std::printf("writer, unchanged     : %9.0f rows/s (%.2f s) = %.2f x plain COPY\n", rate(rerun_s),
+              rerun_s, copy_s / rerun_s);
   // The same unchanged rows as one snapshot: every id recorded, then the anti-join.
   std::printf("writer, snapshot      : %9.0f rows/s (%.2f s) = %.2f x plain COPY\n",
               rate(snapshot_s), snapshot_s, copy_s / snapshot_s);
-  std::printf("writer, all changed   : %9.0f rows/s (%.2f s) = %.2f x plain COPY\n",
-              rate(update_s), update_s, copy_s / update_s);
+  std::printf("writer, all changed   : %9.0f rows/s (%.2f s) = %.2f x plain COPY\n", rate(update_s),
+              update_s, copy_s / update_s);
 }
 
 }  // namespace

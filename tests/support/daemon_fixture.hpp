@@ -36,15 +36,17 @@ protected:
   std::string partoo_source(const std::string& name, const std::string& interval = "1s",
                             const std::string& extra = "") {
     return "[sources." + name + "]\nkind = \"partoo\"\nbase_url = \"" +
-           fake_->http_url("/partoo/v2") + "\"\napi_key_file = \"" + (dir_ / "partoo.key").string() +
+           fake_->http_url("/partoo/v2") + "\"\napi_key_file = \"" +
+           (dir_ / "partoo.key").string() +
            "\"\nrate_limit = \"100000/min\"\ntimeout = \"10s\"\ninterval = \"" + interval + "\"\n" +
            extra + "\n";
   }
   std::string cloutly_source(const std::string& name, const std::string& interval = "1s") {
     return "[sources." + name + "]\nkind = \"cloutly\"\nbase_url = \"" +
            fake_->http_url("/cloutly/api/v1") + "\"\napi_key_file = \"" +
-           (dir_ / "cloutly.key").string() + "\"\nrate_limit = \"100000/min\"\ntimeout = \"10s\"\ninterval = \"" +
-           interval + "\"\n\n";
+           (dir_ / "cloutly.key").string() +
+           "\"\nrate_limit = \"100000/min\"\ntimeout = \"10s\"\ninterval = \"" + interval +
+           "\"\n\n";
   }
   // [daemon] on an ephemeral port, and the sources.
   std::string daemon_config(const std::string& sources, const std::string& daemon_extra = "",
@@ -114,11 +116,13 @@ public:
   }
   // Reads messages until one contains `text`; every message read is appended to `seen`.
   bool wait_for(const std::string& text, std::string& seen, std::chrono::seconds limit = 60s) {
-    return eventually([&] {
-      auto m = next();
-      seen += m + "\n";
-      return m.find(text) != std::string::npos;
-    }, limit);
+    return eventually(
+        [&] {
+          auto m = next();
+          seen += m + "\n";
+          return m.find(text) != std::string::npos;
+        },
+        limit);
   }
 
 private:

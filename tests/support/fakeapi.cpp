@@ -48,14 +48,16 @@ std::string fakeapi::https_url(const std::string& prefix) const {
 boost::json::value fakeapi::get(const std::string& target) {
   auto reply = http_request(http_port_, "GET", target);
   if (reply.status != 200)
-    throw std::runtime_error("GET " + target + ": " + std::to_string(reply.status) + " " + reply.body);
+    throw std::runtime_error("GET " + target + ": " + std::to_string(reply.status) + " " +
+                             reply.body);
   return boost::json::parse(reply.body);
 }
 
 boost::json::value fakeapi::post(const std::string& target, const std::string& body) {
   auto reply = http_request(http_port_, "POST", target, body);
   if (reply.status != 200)
-    throw std::runtime_error("POST " + target + ": " + std::to_string(reply.status) + " " + reply.body);
+    throw std::runtime_error("POST " + target + ": " + std::to_string(reply.status) + " " +
+                             reply.body);
   if (reply.body.empty()) return nullptr;
   return boost::json::parse(reply.body);
 }
@@ -70,8 +72,7 @@ std::int64_t fakeapi::requests(const std::string& endpoint) {
 std::vector<std::string> fakeapi::request_log() {
   std::vector<std::string> out;
   auto stats = get("/_control/stats");
-  for (const auto& v : stats.at("log").as_array())
-    out.emplace_back(v.as_string().c_str());
+  for (const auto& v : stats.at("log").as_array()) out.emplace_back(v.as_string().c_str());
   return out;
 }
 

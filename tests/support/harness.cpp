@@ -35,10 +35,11 @@ std::optional<std::string> test_database_url() {
 std::string psql(const std::string& sql) {
   auto url = test_database_url();
   if (!url) throw std::runtime_error("SLUICE_TEST_DATABASE_URL is not set");
-  auto result = run_process({"/usr/bin/psql", *url, "-X", "-q", "-A", "-t", "-F", "|",
-                             "-v", "ON_ERROR_STOP=1", "-c", sql},
+  auto result = run_process({"/usr/bin/psql", *url, "-X", "-q", "-A", "-t", "-F", "|", "-v",
+                             "ON_ERROR_STOP=1", "-c", sql},
                             std::chrono::seconds{120});
-  if (result.exit_code != 0) throw std::runtime_error("psql failed: " + result.output + "\nSQL: " + sql);
+  if (result.exit_code != 0)
+    throw std::runtime_error("psql failed: " + result.output + "\nSQL: " + sql);
   while (!result.output.empty() && (result.output.back() == '\n' || result.output.back() == ' '))
     result.output.pop_back();
   return result.output;
@@ -71,7 +72,8 @@ process_result run_sluice(const std::vector<std::string>& args,
 std::string database_toml(const std::string& schema) {
   auto url = test_database_url();
   if (!url) throw std::runtime_error("SLUICE_TEST_DATABASE_URL is not set");
-  return "[database]\nurl = \"" + *url + "\"\nschema = \"" + schema + "\"\n\n[daemon]\nlisten = \"\"\n\n";
+  return "[database]\nurl = \"" + *url + "\"\nschema = \"" + schema +
+         "\"\n\n[daemon]\nlisten = \"\"\n\n";
 }
 
 }  // namespace sluice::test

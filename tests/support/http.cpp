@@ -23,7 +23,8 @@ http_reply http_request(int port, const std::string& method, const std::string& 
     throw std::runtime_error("connect to fakeapi failed");
   }
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
   for (std::size_t sent = 0; sent < req.size();) {
     ssize_t n = send(fd, req.data() + sent, req.size() - sent, 0);
     if (n <= 0) break;

@@ -10,10 +10,10 @@
 namespace sluice::test {
 
 struct process_result {
-  int exit_code = -1;    // -1 when killed by a signal
+  int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
-  std::string output;    // stdout and stderr interleaved
-  long max_rss_kb = 0;   // the child's peak resident set size
+  std::string output;   // stdout and stderr interleaved
+  long max_rss_kb = 0;  // the child's peak resident set size
 };
 
 // Runs to completion (killed after `timeout`), capturing output.

@@ -159,9 +159,12 @@ private:
         continue;
       }
       if (++i == help.size()) fail("HELP ends in a lone backslash");
-      if (help[i] == '\\') out += '\\';
-      else if (help[i] == 'n') out += '\n';
-      else fail(std::string("bad escape \\") + help[i] + " in HELP");
+      if (help[i] == '\\')
+        out += '\\';
+      else if (help[i] == 'n')
+        out += '\n';
+      else
+        fail(std::string("bad escape \\") + help[i] + " in HELP");
     }
     return out;
   }
@@ -263,14 +266,20 @@ private:
         }
         if (pos >= line.size()) fail("unterminated value of label " + label);
         char e = line[pos++];
-        if (e == '\\') value += '\\';
-        else if (e == '"') value += '"';
-        else if (e == 'n') value += '\n';
-        else fail(std::string("bad escape \\") + e + " in label " + label);
+        if (e == '\\')
+          value += '\\';
+        else if (e == '"')
+          value += '"';
+        else if (e == 'n')
+          value += '\n';
+        else
+          fail(std::string("bad escape \\") + e + " in label " + label);
       }
       if (!labels.emplace(label, std::move(value)).second) fail("label " + label + " repeated");
-      if (pos < line.size() && line[pos] == ',') ++pos;
-      else if (pos >= line.size() || line[pos] != '}') fail("expected , or } after label " + label);
+      if (pos < line.size() && line[pos] == ',')
+        ++pos;
+      else if (pos >= line.size() || line[pos] != '}')
+        fail("expected , or } after label " + label);
     }
   }
 

@@ -130,7 +130,8 @@ void tcp_proxy::loop() {
       const auto& p = pairs_[i];
       bool ok = true;
       if (fds[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) ok = pump(p.client, p.server);
-      if (ok && (fds[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR))) ok = pump(p.server, p.client);
+      if (ok && (fds[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)))
+        ok = pump(p.server, p.client);
       if (ok) {
         kept.push_back(p);
       } else {

@@ -42,8 +42,8 @@ private:
   int port_ = 0;
   std::atomic<mode> mode_{mode::forward};
   std::atomic<bool> stop_{false};
-  std::vector<pair> pairs_;     // loop thread only
-  std::vector<int> pending_;    // accepted while frozen: connected upstream on restore
+  std::vector<pair> pairs_;   // loop thread only
+  std::vector<int> pending_;  // accepted while frozen: connected upstream on restore
   std::thread thread_;
 };
 

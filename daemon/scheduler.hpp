@@ -1,0 +1,61 @@
+#pragma once
+// What runs when on the sources this instance holds: each stream every interval (jittered, backed
+// off while failing, never before the time the API asked the source to wait), backfill jobs when
+// the source has no backfill in flight, and a verification every verify_interval. Run ends feed
+// the metrics and the health reports. All on the I/O thread; the timing rules themselves are in
+// daemon/schedule.hpp.
+#include <chrono>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "daemon/daemon_metrics.hpp"
+#include "daemon/health.hpp"
+#include "daemon/source_slot.hpp"
+#include "daemon/stream_runner.hpp"
+#include "daemon/verify_runner.hpp"
+#include "store/backfill_jobs.hpp"
+
+namespace sluice::daemon {
+
+class scheduler {
+public:
+  using steady = std::chrono::steady_clock;
+
+  // `after_run` runs whenever a run of any kind ended (the daemon may be waiting to stop).
+  scheduler(boost::asio::io_context& io, run_context& ctx, verify_context& vctx,
+            daemon_metrics& metrics, health& health, std::function<void()> after_run);
+
+  // The unfinished backfill jobs of the sources we hold, as the last lease round listed them.
+  void set_jobs(std::vector<store::backfill_job> jobs) { pending_jobs_ = std::move(jobs); }
+  // The source's lease was just taken: its streams start soon, its verification is scheduled.
+  void on_taken(const slot_ptr& slot, steady::time_point now);
+  // Starts whatever is due on the source now (nothing when it is not ours to pull).
+  void start_due(const slot_ptr& slot, steady::time_point now);
+  // When the source's next verification is due (unknown until read from the database).
+  void schedule_verify(const slot_ptr& slot);
+
+private:
+  void start_stream(const slot_ptr& slot, std::size_t index);
+  void end_stream(source_slot& slot, stream_slot& st, bool forced, const stream_result& result);
+  void start_backfill(const slot_ptr& slot, store::backfill_job job);
+  void end_backfill(source_slot& slot, const store::backfill_job& job, const stream_result& result);
+  void start_verify(const slot_ptr& slot);
+  std::function<boost::asio::awaitable<bool>()> forced_full_walk(const slot_ptr& slot,
+                                                                 const std::string& stream);
+
+  boost::asio::io_context& io_;
+  run_context& ctx_;
+  verify_context& vctx_;
+  daemon_metrics& metrics_;
+  health& health_;
+  std::function<void()> after_run_;
+  std::mt19937_64 rng_;
+  std::vector<store::backfill_job> pending_jobs_;
+};
+
+}  // namespace sluice::daemon

@@ -1,0 +1,35 @@
+#pragma once
+// Opening one connection for the HTTP client: resolve, TCP connect, TLS handshake with
+// certificate verification, each step under its own deadline. Private to net/.
+#include <functional>
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "net/client_target.hpp"
+#include "net/timeouts.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
+namespace sluice::net {
+
+struct connection;  // net/client_connection.hpp
+
+struct connect_settings {
+  boost::asio::any_io_executor executor;
+  const timeouts& limits;
+  // The TLS context for https targets, asked for only once a connection is about to use it
+  // (loading the system store is not free, and plain http never needs it).
+  std::function<boost::asio::ssl::context&()> tls;
+  const bool& stopped;  // the client was shut down: stop at the next step
+};
+
+// Throws transport_failure. Cancellation (the awaiting coroutine's cancellation slot) ends any
+// step at once; the resolver, which cannot be interrupted, is abandoned to finish on its own.
+boost::asio::awaitable<std::unique_ptr<connection>> open_connection(const target& t,
+                                                                    connect_settings settings);
+
+}  // namespace sluice::net
