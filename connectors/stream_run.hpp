@@ -5,6 +5,7 @@
 
 #include "connectors/fetcher.hpp"
 #include "core/run_counters.hpp"
+#include "core/run_log.hpp"
 #include "core/sink.hpp"
 #include "core/source_config.hpp"
 #include "core/table.hpp"
@@ -52,6 +53,9 @@ struct stream_run {
   // (the daemon routes it to backfill_jobs.progress, never to the live cursor), `full` is false,
   // the walk covers the range only, and nothing is treated as a snapshot (no deletions).
   std::optional<backfill_range> backfill{};
+  // The run's own lines go through it, so they name the run (`eu/reviews#42: ...`, or fields in
+  // JSON and the journal): no need to repeat the source or the stream in a message.
+  run_log log{};
 };
 
 }  // namespace sluice::connectors

@@ -1,9 +1,12 @@
 #pragma once
 // One [sources.NAME] table of the configuration, resolved: defaults of the connector kind applied,
 // secrets read from their inline, _env or _file form.
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/rate.hpp"
@@ -11,6 +14,21 @@
 #include "core/time.hpp"
 
 namespace sluice {
+
+// A freshness objective: the newest successful run of a stream must be younger than this. Given
+// for the whole source, per stream, or both (a stream's own value wins); without one, a stream
+// may be 3 x the source's interval old, at least an hour (one or two failed runs are no news).
+struct staleness_objective {
+  std::optional<duration> all;
+  std::map<std::string, duration, std::less<>> by_stream;
+
+  duration for_stream(std::string_view stream, duration interval) const {
+    if (auto it = by_stream.find(stream); it != by_stream.end()) return it->second;
+    if (all) return *all;
+    return std::max<duration>(3 * interval, std::chrono::hours{1});
+  }
+  bool operator==(const staleness_objective&) const = default;
+};
 
 struct source_config {
   std::string name;      // the table key; stored as `source` in every row
@@ -34,6 +52,7 @@ struct source_config {
   duration verify_interval = std::chrono::hours{6};
   // IANA zone of the account's local times (clevertim task dates); validated at load.
   std::string timezone = "UTC";
+  staleness_objective max_staleness;
 };
 
 }  // namespace sluice

@@ -114,10 +114,12 @@ public:
         read_keys(reader_.table_at(*node, path), path, every_key(database_keys()), result.database);
       } else if (key->str() == "daemon") {
         read_keys(reader_.table_at(*node, path), path, every_key(daemon_keys()), result.daemon);
+      } else if (key->str() == "alerts") {
+        load_alerts(reader_.table_at(*node, path), path, result.alerts);
       } else if (key->str() == "sources") {
         load_sources(reader_.table_at(*node, path), path, result.sources);
       } else {
-        unknown_key(*key, path, {"database", "daemon", "sources"});
+        unknown_key(*key, path, {"database", "daemon", "alerts", "sources"});
       }
     }
     if (result.daemon.instance.empty()) result.daemon.instance = default_instance();
@@ -164,6 +166,15 @@ private:
         spec->land(out, std::move(*value));
     }
     for (const auto& [spec, node, p] : last) spec->read(reader_, *spec, *node, p, out);
+  }
+
+  void load_alerts(const toml::table& table, const std::string& path, alerts_options& out) const {
+    read_keys(table, path, every_key(alerts_keys()), out);
+    const auto& url = out.webhook_url.reveal();
+    // The URL is a secret: the message says what is wrong, never what was given.
+    if (!url.empty() && !url.starts_with("http://") && !url.starts_with("https://"))
+      reader_.fail(table.source(), key_path(path, "webhook_url"),
+                   "must start with http:// or https:// (the value is not shown: it is a secret)");
   }
 
   void load_sources(const toml::table& sources, const std::string& path,

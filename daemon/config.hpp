@@ -26,10 +26,20 @@ struct daemon_options {
   std::chrono::seconds lease_ttl{30};
 };
 
+// [alerts]: incidents (a stream failing or stale, a held-back snapshot, a lost lease, rejected
+// credentials) posted to a chat or paging webhook by `sluice run`, one event when an incident
+// opens and one when it resolves.
+struct alerts_options {
+  secret webhook_url;                    // empty: no notifications; a secret (URLs carry tokens)
+  std::string min_severity = "warning";  // info | warning | critical
+  int failing_runs = 3;                  // failed runs in a row that open "stream failing"
+};
+
 struct config {
   std::filesystem::path file;  // where it was loaded from (for messages)
   store::database_options database;
   daemon_options daemon;
+  alerts_options alerts;
   std::vector<source_config> sources;  // in file order
 };
 

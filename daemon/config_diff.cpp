@@ -28,6 +28,10 @@ section_diff diff_daemon(const daemon_options& running, const daemon_options& ne
   return diff(daemon_keys(), running, next);
 }
 
+section_diff diff_alerts(const alerts_options& running, const alerts_options& next) {
+  return diff(alerts_keys(), running, next);
+}
+
 section_diff diff_source(const source_config& running, const source_config& next) {
   return diff(source_keys(), running, next);
 }

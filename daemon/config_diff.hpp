@@ -21,6 +21,7 @@ struct section_diff {
 section_diff diff_database(const store::database_options& running,
                            const store::database_options& next);
 section_diff diff_daemon(const daemon_options& running, const daemon_options& next);
+section_diff diff_alerts(const alerts_options& running, const alerts_options& next);
 // Two configurations of the same source (the name is the table key, so it is not compared).
 section_diff diff_source(const source_config& running, const source_config& next);
 

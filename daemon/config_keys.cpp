@@ -125,6 +125,18 @@ void land_api_key(source_config& out, std::string value) {
   out.api_key = secret(std::move(value));
 }
 
+// A webhook URL usually carries its token in the path (Slack, Mattermost): the whole URL is a
+// secret.
+void land_webhook_url(alerts_options& out, std::string value) {
+  register_secret(value);
+  out.webhook_url = secret(std::move(value));
+}
+
+void read_failing_runs(const value_reader& reader, const key_spec<alerts_options>&,
+                       const toml::node& node, const std::string& path, alerts_options& out) {
+  out.failing_runs = reader.count_at(node, path, 1, 1000);
+}
+
 void land_username(source_config& out, std::string value) { out.username = std::move(value); }
 
 // Read after username (declared before it), so the Basic token of the pair is masked too.
@@ -159,6 +171,11 @@ void read_kind(const value_reader& reader, const key_spec<source_config>&, const
 void read_streams(const value_reader& reader, const key_spec<source_config>&,
                   const toml::node& node, const std::string& path, source_config& out) {
   out.streams = reader.streams_at(node, path, *connectors::find_kind(out.kind), out);
+}
+
+void read_staleness(const value_reader& reader, const key_spec<source_config>&,
+                    const toml::node& node, const std::string& path, source_config& out) {
+  out.max_staleness = reader.staleness_at(node, path, *connectors::find_kind(out.kind), out);
 }
 
 }  // namespace
@@ -198,6 +215,23 @@ std::span<const key_spec<daemon_options>> daemon_keys() {
   return keys;
 }
 
+std::span<const key_spec<alerts_options>> alerts_keys() {
+  using o = alerts_options;
+  constexpr auto restart = on_reload::restart;
+  static const key_spec<o> keys[] = {
+      secret_key<&o::webhook_url>("webhook_url", false, false, restart, &land_webhook_url),
+      plain<&o::min_severity, &value_reader::severity_at>("min_severity", value_kind::severity,
+                                                          "\"warning\"", restart),
+      [] {
+        auto k = custom<&o::failing_runs>("failing_runs", value_kind::count, restart,
+                                          read_order::in_file, &read_failing_runs);
+        k.default_value = "3";
+        return k;
+      }(),
+  };
+  return keys;
+}
+
 std::span<const key_spec<source_config>> source_keys() {
   using o = source_config;
   using r = value_reader;
@@ -219,6 +253,8 @@ std::span<const key_spec<source_config>> source_keys() {
                                                       "0.5", applies),
       duration_key<&o::verify_interval>("verify_interval", "\"6h\"", applies, zero_or_more),
       plain<&o::timezone, &r::zone_at>("timezone", value_kind::zone, "\"UTC\"", applies),
+      custom<&o::max_staleness>("max_staleness", value_kind::staleness, applies, read_order::last,
+                                &read_staleness),
       secret_key<&o::api_key>("api_key", true, true, applies, &land_api_key),
       secret_key<&o::username>("username", true, true, applies, &land_username),
       secret_key<&o::password>("password", true, true, applies, &land_password),
@@ -258,7 +294,8 @@ bool is_secret_key(std::string_view key) {
       return k.kind == value_kind::secret && k.name == key;
     });
   };
-  return secret_in(database_keys()) || secret_in(daemon_keys()) || secret_in(source_keys());
+  return secret_in(database_keys()) || secret_in(daemon_keys()) || secret_in(alerts_keys()) ||
+         secret_in(source_keys());
 }
 
 }  // namespace sluice::daemon

@@ -36,6 +36,9 @@ enum class value_kind {
   identifier,   // SQL schema name
   kind,         // a registered connector kind
   stream_list,  // names of the kind's streams
+  severity,     // info | warning | critical
+  count,        // a small positive integer
+  staleness,    // a duration, or a table of durations by stream name (`default`: the others)
 };
 
 enum class on_reload {
@@ -74,6 +77,7 @@ struct key_spec {
 
 std::span<const key_spec<store::database_options>> database_keys();
 std::span<const key_spec<daemon_options>> daemon_keys();
+std::span<const key_spec<alerts_options>> alerts_keys();
 // The keys of a [sources.NAME] table; credential keys only for the kinds that name them.
 std::span<const key_spec<source_config>> source_keys();
 

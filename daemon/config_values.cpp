@@ -151,6 +151,14 @@ std::string value_reader::text_at(const toml::node& node, std::string_view path)
   return string_at(node, path);
 }
 
+std::string value_reader::severity_at(const toml::node& node, std::string_view path) const {
+  const auto& s = string_at(node, path);
+  if (s != "info" && s != "warning" && s != "critical")
+    fail(node.source(), path,
+         fmt::format("unknown severity {} (use info, warning or critical)", shown(s)));
+  return s;
+}
+
 fs::path value_reader::resolve(const std::string& path) const {
   fs::path p(path);
   return p.is_absolute() || base_dir_.empty() ? p : base_dir_ / p;
@@ -217,6 +225,14 @@ double value_reader::fraction_at(const toml::node& node, std::string_view path) 
     wrong_type(node, path, "a number between 0 and 1");
   if (!(v >= 0.0 && v <= 1.0)) fail(node.source(), path, "must be between 0 and 1");
   return v;
+}
+
+int value_reader::count_at(const toml::node& node, std::string_view path, int min, int max) const {
+  const auto* i = node.as_integer();
+  if (!i) wrong_type(node, path, "an integer");
+  if (i->get() < min || i->get() > max)
+    fail(node.source(), path, fmt::format("must be between {} and {}", min, max));
+  return static_cast<int>(i->get());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,6 +308,47 @@ std::string value_reader::readable_file_at(const toml::node& node, std::string_v
   return file.string();
 }
 
+std::vector<std::string> value_reader::stream_names(const toml::node& node, std::string_view path,
+                                                    const connectors::kind_info& kind,
+                                                    const source_config& source) const {
+  std::unique_ptr<connectors::connector> connector;
+  try {
+    connector = kind.make(source);
+  } catch (const error& e) {
+    fail(node.source(), path, e.what());
+  }
+  std::vector<std::string> known;
+  for (const auto& spec : connector->streams()) known.push_back(spec.name);
+  return known;
+}
+
+// One duration for every stream, or a table of them by stream name (`default` for the others).
+staleness_objective value_reader::staleness_at(const toml::node& node, std::string_view path,
+                                               const connectors::kind_info& kind,
+                                               const source_config& source) const {
+  static constexpr duration_range range{std::chrono::seconds{1}, std::chrono::days{365}, ""};
+  staleness_objective out;
+  if (node.is_string()) {
+    out.all = duration_in(node, path, range);
+    return out;
+  }
+  if (!node.is_table()) wrong_type(node, path, "a duration or a table of durations by stream name");
+  const auto known = stream_names(node, path, kind, source);
+  for (auto [key, value] : in_file_order(*node.as_table())) {
+    std::string p = key_path(path, key->str());
+    if (key->str() == "default") {
+      out.all = duration_in(*value, p, range);
+    } else if (std::find(known.begin(), known.end(), key->str()) != known.end()) {
+      out.by_stream.emplace(std::string(key->str()), duration_in(*value, p, range));
+    } else {
+      fail(key->source(), p,
+           fmt::format("unknown stream {} for kind {} (streams: {}; or default)", shown(key->str()),
+                       shown(kind.kind), fmt::join(known, ", ")));
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> value_reader::streams_at(const toml::node& node, std::string_view path,
                                                   const connectors::kind_info& kind,
                                                   const source_config& source) const {
@@ -299,15 +356,8 @@ std::vector<std::string> value_reader::streams_at(const toml::node& node, std::s
   if (!array) wrong_type(node, path, "an array of stream names");
   if (array->empty())
     fail(node.source(), path, "is empty (leave it out to sync every stream of the kind)");
-  std::vector<std::string> known;
+  const auto known = stream_names(node, path, kind, source);
   std::vector<std::string> names;
-  std::unique_ptr<connectors::connector> connector;
-  try {
-    connector = kind.make(source);
-  } catch (const error& e) {
-    fail(node.source(), path, e.what());
-  }
-  for (const auto& spec : connector->streams()) known.push_back(spec.name);
   for (std::size_t i = 0; i < array->size(); ++i) {
     const auto& element = *array->get(i);
     std::string p = fmt::format("{}[{}]", path, i);

@@ -71,9 +71,15 @@ public:
   std::string schema_at(const toml::node& node, std::string_view path) const;
   std::string listen_at(const toml::node& node, std::string_view path) const;
   std::string text_at(const toml::node& node, std::string_view path) const;
+  std::string severity_at(const toml::node& node,
+                          std::string_view path) const;  // info|warning|critical
+  int count_at(const toml::node& node, std::string_view path, int min, int max) const;
   std::vector<std::string> streams_at(const toml::node& node, std::string_view path,
                                       const connectors::kind_info& kind,
                                       const source_config& source) const;
+  staleness_objective staleness_at(const toml::node& node, std::string_view path,
+                                   const connectors::kind_info& kind,
+                                   const source_config& source) const;
 
   // Exactly one (or, when optional, at most one) of `<key>`, `<key>_env`, `<key>_file` of
   // `table`. The value never appears in a message.
@@ -81,6 +87,10 @@ public:
                                           const std::string& key, bool required) const;
 
 private:
+  // The streams a source of `kind` has (a connector built from `source` as read so far).
+  std::vector<std::string> stream_names(const toml::node& node, std::string_view path,
+                                        const connectors::kind_info& kind,
+                                        const source_config& source) const;
   std::string secret_from_env(const toml::node& node, const std::string& where) const;
   std::string secret_from_file(const toml::node& node, const std::string& where) const;
 

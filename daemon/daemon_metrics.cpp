@@ -47,6 +47,22 @@ daemon_metrics::daemon_metrics() {
   r.describe("sluice_verify_runs_total", metric_type::counter,
              "Stream verifications ended, by outcome (matched, repaired, drift, failed, "
              "unsupported).");
+  r.describe("sluice_budget_wait_seconds_total", metric_type::counter,
+             "Seconds requests waited for the source's own rate budget (rate_limit).");
+  r.describe("sluice_source_configured", metric_type::gauge,
+             "1 for every source this instance's configuration names, whoever holds it.");
+  r.describe("sluice_stream_max_staleness_seconds", metric_type::gauge,
+             "The stream's freshness objective: its newest successful run must be younger.");
+  r.describe("sluice_stream_stale", metric_type::gauge,
+             "1 while the newest successful run of a stream this instance pulls is older than its "
+             "objective (or none succeeded in that time), else 0.");
+  r.describe("sluice_stream_consecutive_failures", metric_type::gauge,
+             "Failed runs of the stream since its last success.");
+  r.describe("sluice_stream_snapshot_held_back", metric_type::gauge,
+             "1 while the stream's last snapshot was held back by the deletion safety valve "
+             "(run recorded as suspicious), else 0.");
+  r.describe("sluice_alerts_sent_total", metric_type::counter,
+             "Incident events for [alerts] webhook_url, by result (sent, failed, dropped).");
   r.describe("sluice_stream_drift_records", metric_type::gauge,
              "Records by which the table and the API's count differed at the end of the "
              "stream's last verification (|api - table|).");
@@ -57,6 +73,8 @@ void daemon_metrics::on_request(const std::string& source, const net::request_ev
                 {{"source", source}, {"code", e.status ? std::to_string(e.status) : "none"}});
   if (e.throttled) registry_.add("sluice_http_throttled_total", {{"source", source}});
   if (e.retry) registry_.add("sluice_http_retries_total", {{"source", source}});
+  if (e.budget_wait_seconds > 0)
+    registry_.add("sluice_budget_wait_seconds_total", {{"source", source}}, e.budget_wait_seconds);
 }
 
 void daemon_metrics::on_commit(const store::commit_report& r) {
@@ -71,12 +89,9 @@ void daemon_metrics::on_commit(const store::commit_report& r) {
 
 void daemon_metrics::on_run(const std::string& source, const std::string& stream,
                             const stream_result& result) {
+  // The last success is set by daemon/alerting, for live runs only (a backfill is not fresh data).
   registry_.add("sluice_stream_runs_total",
                 {{"source", source}, {"stream", stream}, {"status", result.status}});
-  if (result.ok())
-    registry_.set("sluice_stream_last_success_timestamp_seconds",
-                  {{"source", source}, {"stream", stream}},
-                  unix_seconds(std::chrono::system_clock::now()));
 }
 
 void daemon_metrics::on_verify(const std::string& source, const std::string& stream,
@@ -107,6 +122,41 @@ void daemon_metrics::set_lease(const std::string& source, bool held) {
   registry_.set("sluice_lease_held", {{"source", source}}, held ? 1 : 0);
 }
 
+void daemon_metrics::set_configured(const std::string& source, const std::string& kind) {
+  registry_.set("sluice_source_configured", {{"source", source}, {"kind", kind}}, 1);
+}
+
+void daemon_metrics::set_last_success(const std::string& source, const std::string& stream,
+                                      std::chrono::system_clock::time_point at) {
+  registry_.set("sluice_stream_last_success_timestamp_seconds",
+                {{"source", source}, {"stream", stream}}, unix_seconds(at));
+}
+
+void daemon_metrics::set_freshness(const std::string& source, const std::string& stream,
+                                   double objective_seconds, bool stale) {
+  metric_labels l{{"source", source}, {"stream", stream}};
+  registry_.set("sluice_stream_max_staleness_seconds", l, objective_seconds);
+  registry_.set("sluice_stream_stale", l, stale ? 1 : 0);
+}
+
+void daemon_metrics::set_stream_trouble(const std::string& source, const std::string& stream,
+                                        int failures_in_a_row, bool held_back) {
+  metric_labels l{{"source", source}, {"stream", stream}};
+  registry_.set("sluice_stream_consecutive_failures", l, failures_in_a_row);
+  registry_.set("sluice_stream_snapshot_held_back", l, held_back ? 1 : 0);
+}
+
+void daemon_metrics::on_alert(const char* result) {
+  registry_.add("sluice_alerts_sent_total", {{"result", result}});
+}
+
+void daemon_metrics::forget_stream_health(const std::string& source) {
+  for (const char* name :
+       {"sluice_stream_max_staleness_seconds", "sluice_stream_stale",
+        "sluice_stream_consecutive_failures", "sluice_stream_snapshot_held_back"})
+    registry_.remove_matching(name, "source", source);
+}
+
 void daemon_metrics::on_reload(bool ok) {
   registry_.add("sluice_config_reloads_total", {{"result", ok ? "applied" : "refused"}});
 }
@@ -120,7 +170,10 @@ void daemon_metrics::forget_source(const std::string& source) {
        {"sluice_records_total", "sluice_rows_written_total", "sluice_http_requests_total",
         "sluice_http_throttled_total", "sluice_http_retries_total", "sluice_batch_commit_seconds",
         "sluice_stream_runs_total", "sluice_stream_last_success_timestamp_seconds",
-        "sluice_stream_cursor_lag_seconds", "sluice_lease_held", "sluice_stream_drift_records"})
+        "sluice_stream_cursor_lag_seconds", "sluice_lease_held", "sluice_stream_drift_records",
+        "sluice_budget_wait_seconds_total", "sluice_source_configured",
+        "sluice_stream_max_staleness_seconds", "sluice_stream_stale",
+        "sluice_stream_consecutive_failures", "sluice_stream_snapshot_held_back"})
     registry_.remove_matching(name, "source", source);
 }
 

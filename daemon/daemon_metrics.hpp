@@ -34,6 +34,17 @@ public:
   void set_cursor_time(const std::string& source, const std::string& stream,
                        std::optional<timestamp> at);
   void set_lease(const std::string& source, bool held);
+  void set_configured(const std::string& source, const std::string& kind);
+  // Freshness and incidents of a stream this instance pulls (daemon/alerting).
+  void set_last_success(const std::string& source, const std::string& stream,
+                        std::chrono::system_clock::time_point at);
+  void set_freshness(const std::string& source, const std::string& stream, double objective_seconds,
+                     bool stale);
+  void set_stream_trouble(const std::string& source, const std::string& stream,
+                          int failures_in_a_row, bool held_back);
+  void on_alert(const char* result);  // sent | failed | dropped
+  // The source is no longer pulled here: its freshness and trouble gauges go (its holder reports).
+  void forget_stream_health(const std::string& source);
   void on_reload(bool ok);
   void forget_source(const std::string& source);
   void on_tick();  // recomputes cursor lag gauges

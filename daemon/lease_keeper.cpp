@@ -236,6 +236,7 @@ void lease_keeper::share(lease_round& round, const std::vector<std::string>& wan
       for (const auto& s : plan.release) {
         held_.erase(s);
         valid_.erase(s);
+        round.released.insert(s);
       }
       spdlog::info("handed over source(s) {} (sharing: {} per instance)", joined(plan.release),
                    plan.target);

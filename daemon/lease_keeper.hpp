@@ -47,6 +47,8 @@ struct lease_round {
   // Sources whose lease row another session kept locked past the lock timeout this round (not
   // taken, or not renewed); tried again next round.
   std::set<std::string> busy;
+  // Shared mode: leases handed over this round by the sharing plan (not lost).
+  std::set<std::string> released;
   // Our leases are safe to use until then (local monotonic clock): the earliest of the held
   // leases' last confirmation (the start of the round that renewed or took it) plus two thirds
   // of the TTL. Work on a source must stop if no round confirms it by then.

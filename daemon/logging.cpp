@@ -1,20 +1,29 @@
 #include "daemon/logging.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <iterator>
 #include <memory>
+#include <mutex>
+#include <vector>
+
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <spdlog/formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <systemd/sd-journal.h>
 
 #include "core/error.hpp"
 #include "core/redaction.hpp"
+#include "core/run_log.hpp"
+#include "daemon/log_fields.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -39,19 +48,9 @@ std::string_view level_word(spdlog::level::level_enum level) {
   return "info";
 }
 
-// sd-daemon(3) priority prefixes, read by journald from a stream connected to it.
-std::string_view journal_prefix(spdlog::level::level_enum level) {
-  switch (level) {
-    case spdlog::level::trace:
-    case spdlog::level::debug: return "<7>";
-    case spdlog::level::info: return "<6>";
-    case spdlog::level::warn: return "<4>";
-    case spdlog::level::err: return "<3>";
-    case spdlog::level::critical: return "<2>";
-    case spdlog::level::off:
-    case spdlog::level::n_levels: break;
-  }
-  return "<6>";
+// sd-daemon(3) priority prefix, read by journald from a stream connected to it.
+std::string journal_prefix(spdlog::level::level_enum level) {
+  return "<" + std::to_string(syslog_priority(level)) + ">";
 }
 
 void append_utc(spdlog::memory_buf_t& dest, spdlog::log_clock::time_point time) {
@@ -119,27 +118,46 @@ void append_json_string(spdlog::memory_buf_t& dest, std::string_view text) {
   dest.push_back('"');
 }
 
+// The tag of the line being formatted (see core/run_log.hpp); empty for spdlog::info & co.
+const log_tag& current_tag() {
+  static const log_tag none;
+  const log_tag* tag = run_log::current();
+  return tag != nullptr ? *tag : none;
+}
+
+void append_json_tag(spdlog::memory_buf_t& dest, const log_tag& tag) {
+  if (tag.empty()) return;
+  append(dest, ",\"source\":");
+  append_json_string(dest, sluice::redact(tag.source));
+  if (!tag.stream.empty()) {
+    append(dest, ",\"stream\":");
+    append_json_string(dest, sluice::redact(tag.stream));
+  }
+  if (tag.run != 0) fmt::format_to(std::back_inserter(dest), ",\"run\":{}", tag.run);
+  if (tag.backfill != 0) fmt::format_to(std::back_inserter(dest), ",\"backfill\":{}", tag.backfill);
+}
+
+// Every line leaves the process through one of these (or journal_fields): the one place to mask
+// secrets, whatever logged the line.
 class line_formatter final : public spdlog::formatter {
 public:
   explicit line_formatter(line_style style) : style_(style) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    // Every line leaves the process here, whatever logged it: the one place to mask secrets.
-    const std::string masked =
-        sluice::redact(std::string_view(msg.payload.data(), msg.payload.size()));
-    std::string_view text(masked);
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    const log_tag& tag = current_tag();
     switch (style_) {
       case line_style::text: {
         append_utc(dest, msg.time);
         fmt::format_to(std::back_inserter(dest), " {:<5} ", level_word(msg.level));
-        append(dest, text);
+        append(dest, tagged_text(tag, payload));
         break;
       }
       case line_style::journal: {
         // journald splits records at newlines; each line keeps the message's priority.
-        auto prefix = journal_prefix(msg.level);
+        const auto prefix = journal_prefix(msg.level);
         append(dest, prefix);
-        for (char c : text) {
+        for (char c : tagged_text(tag, payload)) {
           dest.push_back(c);
           if (c == '\n') append(dest, prefix);
         }
@@ -150,8 +168,10 @@ public:
         append_utc(dest, msg.time);
         append(dest, "\",\"level\":\"");
         append(dest, level_word(msg.level));
-        append(dest, "\",\"msg\":");
-        append_json_string(dest, text);
+        dest.push_back('"');
+        append_json_tag(dest, tag);
+        append(dest, ",\"msg\":");
+        append_json_string(dest, sluice::redact(payload));
         dest.push_back('}');
         break;
       }
@@ -167,6 +187,29 @@ private:
   line_style style_;
 };
 
+// stderr is the journal's own stream: each line goes as one entry with fields (journal_fields),
+// so `journalctl SLUICE_SOURCE=eu` finds a source's lines. Should the journal refuse an entry,
+// the line goes to stderr as before, where the journal still reads its priority prefix.
+class journal_sink final : public spdlog::sinks::base_sink<std::mutex> {
+protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const auto fields = journal_fields(
+        msg.level, std::string_view(msg.payload.data(), msg.payload.size()), current_tag());
+    std::vector<iovec> entry;
+    entry.reserve(fields.size());
+    for (const auto& field : fields)
+      entry.push_back(iovec{const_cast<char*>(field.data()), field.size()});
+    if (sd_journal_sendv(entry.data(), static_cast<int>(entry.size())) >= 0) return;
+    spdlog::memory_buf_t line;
+    fallback_.format(msg, line);
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
+
+private:
+  line_formatter fallback_{line_style::journal};
+};
+
 spdlog::level::level_enum parse_level(std::string_view level) {
   if (level == "trace") return spdlog::level::trace;
   if (level == "debug") return spdlog::level::debug;
@@ -179,22 +222,39 @@ spdlog::level::level_enum parse_level(std::string_view level) {
 
 }  // namespace
 
+bool is_journal_stream(const char* journal_stream, int fd) {
+  if (journal_stream == nullptr) return false;
+  unsigned long long device = 0;
+  unsigned long long inode = 0;
+  char rest = 0;
+  if (std::sscanf(journal_stream, "%llu:%llu%c", &device, &inode, &rest) != 2) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == device &&
+         static_cast<unsigned long long>(st.st_ino) == inode;
+}
+
 void setup_logging(std::string_view level, std::string_view format) {
   auto threshold = parse_level(level);
-  line_style style;
+  // systemd sets JOURNAL_STREAM for a service whose stderr goes to the journal: its device and
+  // inode, which tell whether stderr is still that stream (a wrapper may have redirected it).
+  const char* journal = std::getenv("JOURNAL_STREAM");
+  spdlog::sink_ptr sink;
   if (format == "json") {
-    style = line_style::json;
-  } else if (format == "text") {
-    // systemd sets JOURNAL_STREAM for a service whose stderr goes to the journal, which stamps
-    // each line itself and reads its priority from the prefix.
-    const char* journal = std::getenv("JOURNAL_STREAM");
-    style = journal && *journal ? line_style::journal : line_style::text;
-  } else {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    sink->set_formatter(std::make_unique<line_formatter>(line_style::json));
+  } else if (format != "text") {
     throw error(error_kind::config,
                 fmt::format("unknown log format \"{}\" (use text or json)", format));
+  } else if (is_journal_stream(journal, STDERR_FILENO)) {
+    sink = std::make_shared<journal_sink>();
+  } else {
+    // Set but not (provably) stderr: the journal may still read stderr, and it stamps each line
+    // itself and reads its priority from the prefix.
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    sink->set_formatter(std::make_unique<line_formatter>(journal && *journal ? line_style::journal
+                                                                             : line_style::text));
   }
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  sink->set_formatter(std::make_unique<line_formatter>(style));
   auto logger = std::make_shared<spdlog::logger>("sluice", std::move(sink));
   logger->set_level(threshold);
   logger->flush_on(spdlog::level::trace);

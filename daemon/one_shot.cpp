@@ -49,7 +49,26 @@ std::optional<int> one_shot::take_leases() {
     return exit_code_for(error_kind::database);
   }
   held_ = first_.held;
+  record_objectives();
   return std::nullopt;
+}
+
+// The freshness objectives of the sources this command holds, for the stream_latest_runs view
+// (as the daemon records them): also where sluice only runs from cron. Best effort.
+void one_shot::record_objectives() {
+  std::vector<store::stream_objective> objectives;
+  for (const auto& rt : sources_) {
+    const auto& src = *rt->config;
+    if (!held_.count(src.name)) continue;
+    for (const auto& spec : rt->selected_streams({}))
+      objectives.push_back(
+          {src.name, spec.name, src.max_staleness.for_stream(spec.name, src.interval)});
+  }
+  try {
+    state_->set_objectives(objectives);
+  } catch (const std::exception& e) {
+    spdlog::warn("could not record the freshness objectives: {}", e.what());
+  }
 }
 
 // A lease lost midway (this process was paused past the TTL and another took over): stop pulling

@@ -63,6 +63,7 @@ public:
 private:
   void watch_leases();
   void close_abandoned_runs();
+  void record_objectives();
 
   const config& cfg_;
   std::string command_;

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include "core/error.hpp"
+#include "daemon/alerting.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/config_diff.hpp"
 #include "daemon/daemon_metrics.hpp"
@@ -87,6 +88,7 @@ private:
   asio::awaitable<void> loop();
   void on_tick();
   void on_lease_round(const lease_round& round);
+  std::vector<held_stream> held_streams();
   void sweep_abandoned_runs();
 
   void reload();
@@ -108,6 +110,7 @@ private:
   std::unique_ptr<store::verification_store> journal_;
   std::unique_ptr<store::census> census_;
   std::unique_ptr<verify_context> vctx_;
+  std::unique_ptr<alerting> alerting_;
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<lease_keeper> leases_;
   std::unique_ptr<net::http_server> server_;
@@ -135,7 +138,9 @@ std::optional<int> supervisor::open_stores() {
   ctx_ = std::make_unique<run_context>(
       run_context{*db_, *state_, *jobs_, *writer_, identity_.holder, true});
   vctx_ = std::make_unique<verify_context>(verify_context{*ctx_, *journal_, *census_});
-  scheduler_ = std::make_unique<scheduler>(io_, *ctx_, *vctx_, metrics_, health_,
+  alerting_ = std::make_unique<alerting>(io_.get_executor(), cfg_.alerts, identity_.holder,
+                                         cfg_.daemon.lease_ttl, metrics_, *db_, *state_);
+  scheduler_ = std::make_unique<scheduler>(io_, *ctx_, *vctx_, metrics_, *alerting_, health_,
                                            [this] { finish_if_stopped(); });
   return std::nullopt;
 }
@@ -238,12 +243,28 @@ void supervisor::on_tick() {
   const auto now = steady::now();
   // Leases we could not confirm in time are given up before they can lapse: another instance
   // may take the source once the database says it expired.
-  if (now > leases_valid_until_) slots_.lose_all("its lease could not be renewed in time");
+  if (now > leases_valid_until_) {
+    for (const auto& [name, slot] : slots_.all())
+      if (slot->held) alerting_->on_lease_lost(name, "it could not be renewed in time");
+    slots_.lose_all("its lease could not be renewed in time");
+  }
   for (const auto& slot : slots_.settle())
     if (slot->held) scheduler_->schedule_verify(slot);
   for (const auto& [name, slot] : slots_.all()) scheduler_->start_due(slot, now);
   leases_->set_busy(slots_.busy());
+  alerting_->on_tick(held_streams());
   if (health_.on_tick(now)) sweep_abandoned_runs();
+}
+
+std::vector<held_stream> supervisor::held_streams() {
+  std::vector<held_stream> out;
+  for (const auto& [name, slot] : slots_.all()) {
+    if (!slot->held || slot->removing) continue;
+    const auto& src = *slot->config;
+    for (const auto& st : slot->streams)
+      out.push_back({name, st.spec.name, src.max_staleness.for_stream(st.spec.name, src.interval)});
+  }
+  return out;
 }
 
 void supervisor::on_lease_round(const lease_round& round) {
@@ -257,15 +278,21 @@ void supervisor::on_lease_round(const lease_round& round) {
   const auto now = steady::now();
   for (const auto& [name, slot] : slots_.all()) {
     bool held = round.held.count(name) > 0 && !slot->removing;
-    if (slot->held && !held)
+    if (slot->held && !held) {
+      if (!slot->removing && !round.released.count(name))
+        alerting_->on_lease_lost(name,
+                                 "another process holds it or it expired (see the lease lines)");
       slots_.lose(*slot, "its lease was handed over or lost (see the lease lines)");
+    }
     if (!slot->held && held) {
       slot->held = true;
       scheduler_->on_taken(slot, now);
       spdlog::info("source '{}': pulling (lease held)", name);
     }
     metrics_.set_lease(name, slot->held);
+    metrics_.set_configured(name, slot->config->kind);
   }
+  alerting_->on_lease_round(round.held);
   health_.update_status();
 }
 
@@ -304,6 +331,8 @@ void supervisor::reload() {
     spdlog::warn("reload: [database] changes take effect only after a restart");
   if (diff_daemon(cfg_.daemon, next.daemon).needs_restart)
     spdlog::warn("reload: [daemon] changes take effect only after a restart");
+  if (diff_alerts(cfg_.alerts, next.alerts).needs_restart)
+    spdlog::warn("reload: [alerts] changes take effect only after a restart");
   slots_.reload(next.sources);
   cfg_.sources = std::move(next.sources);
   leases_->set_wanted(slots_.names());
@@ -319,6 +348,7 @@ void supervisor::begin_stop(int sig) {
   }
   health_.set_phase(health::phase::stopping);
   systemd::notify("STOPPING=1");
+  alerting_->shutdown();
   spdlog::info(
       "signal {}: stopping; the batch in flight commits or rolls back, leases are handed back",
       sig);

@@ -16,11 +16,13 @@ namespace sluice::daemon {
 namespace asio = boost::asio;
 
 scheduler::scheduler(asio::io_context& io, run_context& ctx, verify_context& vctx,
-                     daemon_metrics& metrics, health& health, std::function<void()> after_run)
+                     daemon_metrics& metrics, alerting& alerts, health& health,
+                     std::function<void()> after_run)
     : io_(io),
       ctx_(ctx),
       vctx_(vctx),
       metrics_(metrics),
+      alerts_(alerts),
       health_(health),
       after_run_(std::move(after_run)),
       rng_(std::random_device{}()) {}
@@ -72,6 +74,7 @@ void scheduler::end_stream(source_slot& slot, stream_slot& st, bool forced,
   }
   const auto& src = *slot.config;
   metrics_.on_run(src.name, st.spec.name, result);
+  alerts_.on_run(src.name, st.spec.name, result);
   health_.count_run(result);
   if (result.cursor)
     metrics_.set_cursor_time(src.name, st.spec.name,

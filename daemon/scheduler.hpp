@@ -2,8 +2,8 @@
 // What runs when on the sources this instance holds: each stream every interval (jittered, backed
 // off while failing, never before the time the API asked the source to wait), backfill jobs when
 // the source has no backfill in flight, and a verification every verify_interval. Run ends feed
-// the metrics and the health reports. All on the I/O thread; the timing rules themselves are in
-// daemon/schedule.hpp.
+// the metrics, the alerting and the health reports. All on the I/O thread; the timing rules
+// themselves are in daemon/schedule.hpp.
 #include <chrono>
 #include <functional>
 #include <random>
@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "daemon/alerting.hpp"
 #include "daemon/daemon_metrics.hpp"
 #include "daemon/health.hpp"
 #include "daemon/source_slot.hpp"
@@ -28,7 +29,8 @@ public:
 
   // `after_run` runs whenever a run of any kind ended (the daemon may be waiting to stop).
   scheduler(boost::asio::io_context& io, run_context& ctx, verify_context& vctx,
-            daemon_metrics& metrics, health& health, std::function<void()> after_run);
+            daemon_metrics& metrics, alerting& alerts, health& health,
+            std::function<void()> after_run);
 
   // The unfinished backfill jobs of the sources we hold, as the last lease round listed them.
   void set_jobs(std::vector<store::backfill_job> jobs) { pending_jobs_ = std::move(jobs); }
@@ -52,6 +54,7 @@ private:
   run_context& ctx_;
   verify_context& vctx_;
   daemon_metrics& metrics_;
+  alerting& alerts_;
   health& health_;
   std::function<void()> after_run_;
   std::mt19937_64 rng_;

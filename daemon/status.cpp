@@ -143,6 +143,23 @@ status_report read_report(const config& cfg) {
   return report;
 }
 
+// The freshness objective of a configured stream (nullopt: no longer configured).
+std::optional<duration> objective_of(const config& cfg, const store::stream_status& s) {
+  const auto* src = find_source(cfg, s.source);
+  if (!src) return std::nullopt;
+  return src->max_staleness.for_stream(s.stream, src->interval);
+}
+
+// The daemon's rule on the run history: "stale" when the newest successful run is older than the
+// objective or none succeeded; "pending" before the first run; "-" when not configured.
+std::string freshness_of(const config& cfg, const store::stream_status& s) {
+  const auto objective = objective_of(cfg, s);
+  if (!objective) return "-";
+  if (!s.last_run_id) return "pending";
+  const auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+  return s.last_success_at && now - *s.last_success_at <= *objective ? "ok" : "stale";
+}
+
 boost::json::value last_run_json(const store::stream_status& s) {
   if (!s.last_run_id) return nullptr;
   boost::json::object r;
@@ -163,13 +180,20 @@ boost::json::value last_run_json(const store::stream_status& s) {
   return r;
 }
 
-void print_json(const status_report& report) {
+void print_json(const config& cfg, const status_report& report) {
   boost::json::array out;
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     const auto& s = report.rows[i];
     boost::json::object o;
     o["source"] = s.source;
     o["stream"] = s.stream;
+    const auto objective = objective_of(cfg, s);
+    o["freshness"] = freshness_of(cfg, s) == "-" ? boost::json::value(nullptr)
+                                                 : boost::json::value(freshness_of(cfg, s));
+    o["max_staleness_seconds"] =
+        objective ? boost::json::value(
+                        std::chrono::duration_cast<std::chrono::seconds>(*objective).count())
+                  : boost::json::value(nullptr);
     o["cursor"] = json_or_null(s.cursor);
     o["cursor_updated_at"] =
         s.cursor_updated_at ? boost::json::value(when(s.cursor_updated_at)) : nullptr;
@@ -189,9 +213,9 @@ void print_json(const status_report& report) {
   std::printf("%s\n", boost::json::serialize(out).c_str());
 }
 
-void print_streams(const std::vector<store::stream_status>& rows) {
-  std::printf("%-20s %-12s %-10s %-10s %-28s %-44s %s\n", "SOURCE", "STREAM", "ROWS", "LAST RUN",
-              "FINISHED", "CURSOR", "DETAIL");
+void print_streams(const config& cfg, const std::vector<store::stream_status>& rows) {
+  std::printf("%-20s %-12s %-10s %-10s %-8s %-28s %-44s %s\n", "SOURCE", "STREAM", "ROWS",
+              "LAST RUN", "FRESH", "FINISHED", "CURSOR", "DETAIL");
   for (const auto& s : rows) {
     std::string detail;
     if (s.last_run_id) {
@@ -204,8 +228,9 @@ void print_streams(const std::vector<store::stream_status>& rows) {
     }
     if (!s.lease_holder.empty())
       detail += (detail.empty() ? "" : "; ") + std::string("lease: ") + s.lease_holder;
-    std::printf("%-20s %-12s %-10lld %-10s %-28s %-44s %s\n", s.source.c_str(), s.stream.c_str(),
-                static_cast<long long>(s.rows), s.last_run_id ? s.last_status.c_str() : "never",
+    std::printf("%-20s %-12s %-10lld %-10s %-8s %-28s %-44s %s\n", s.source.c_str(),
+                s.stream.c_str(), static_cast<long long>(s.rows),
+                s.last_run_id ? s.last_status.c_str() : "never", freshness_of(cfg, s).c_str(),
                 s.last_finished_at ? when(s.last_finished_at).c_str() : "-",
                 cursor_text(s.cursor).c_str(), detail.c_str());
   }
@@ -233,10 +258,10 @@ void print_backfills(const std::vector<store::backfill_job>& jobs) {
 int run_status(const config& cfg, bool json) {
   const auto report = read_report(cfg);
   if (json) {
-    print_json(report);
+    print_json(cfg, report);
     return exit_code::ok;
   }
-  print_streams(report.rows);
+  print_streams(cfg, report.rows);
   print_verifications(report.rows, report.verified);
   print_backfills(report.jobs);
   return exit_code::ok;

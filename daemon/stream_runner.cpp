@@ -1,8 +1,8 @@
 #include "daemon/stream_runner.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/this_coro.hpp>
+
+#include "core/run_log.hpp"
 
 namespace sluice::daemon {
 
@@ -29,7 +29,7 @@ struct run_start {
 };
 
 asio::awaitable<run_start> start_of(run_context& ctx, const stream_request& request,
-                                    const std::string& label) {
+                                    const run_log& log) {
   const auto& src = *request.source.config;
   run_start start;
   if (request.backfill) {
@@ -41,8 +41,7 @@ asio::awaitable<run_start> start_of(run_context& ctx, const stream_request& requ
     });
     start.cursor = fresh ? fresh->progress : job.progress;
     start.mode = "backfill";
-    spdlog::info("{}: {} {}", label, start.cursor ? "resuming" : "starting",
-                 store::describe_range(job));
+    log.info("{} {}", start.cursor ? "resuming" : "starting", store::describe_range(job));
     co_return start;
   }
   auto decided = co_await ctx.db.run([&] {
@@ -60,41 +59,39 @@ asio::awaitable<run_start> start_of(run_context& ctx, const stream_request& requ
 
 // One line per run (two with warnings or a held-back snapshot); unchanged runs of the daemon at
 // debug level, so a quiet account does not fill the journal.
-void log_outcome(const std::string& label, const stream_result& result, bool quiet_unchanged) {
+void log_outcome(const run_log& log, const stream_result& result, bool quiet_unchanged) {
   const auto& t = result.totals;
   const auto& c = result.counters;
   if (c.warnings > 0)
-    spdlog::warn("{}: {} record field(s) unusable, stored as NULL (raw keeps them); first: {}",
-                 label, c.warnings, c.first_warning);
+    log.warn("{} record field(s) unusable, stored as NULL (raw keeps them); first: {}", c.warnings,
+             c.first_warning);
   if (result.status == "suspicious")
-    spdlog::warn("{}: snapshot looks incomplete, nothing was marked deleted: {}", label,
-                 t.suspicious_reason);
+    log.warn("snapshot looks incomplete, nothing was marked deleted: {}", t.suspicious_reason);
   if (result.status == "cancelled") {
-    spdlog::warn(
-        "{}: interrupted: {} [committed before: {} inserted, {} updated; the cursor stands "
-        "where they left it]",
-        label, result.message, t.inserted, t.updated);
+    log.warn(
+        "interrupted: {} [committed before: {} inserted, {} updated; the cursor stands where "
+        "they left it]",
+        result.message, t.inserted, t.updated);
   } else if (result.status == "failed") {
-    spdlog::error(
-        "{}: failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} "
+    log.error(
+        "failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} "
         "updated]",
-        label, to_string(*result.error), result.message, c.requests, c.throttled, t.inserted,
-        t.updated);
+        to_string(*result.error), result.message, c.requests, c.throttled, t.inserted, t.updated);
   } else {
     const auto level =
         quiet_unchanged && result.unchanged() ? spdlog::level::debug : spdlog::level::info;
-    spdlog::log(level,
-                "{}: {} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, "
-                "{} retried) in {:.1f}s",
-                label, t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled,
-                c.retries, result.seconds);
+    log.log(level,
+            "{} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, {} "
+            "retried) in {:.1f}s",
+            t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled, c.retries,
+            result.seconds);
   }
 }
 
 // Finishes the run's sync_runs row (or the backfill job) and reads the cursor the run left. A
 // failure to record is the run's failure: its row would otherwise stay open.
 asio::awaitable<void> record_outcome(run_context& ctx, const stream_request& request,
-                                     std::int64_t run_id, const std::string& label,
+                                     std::int64_t run_id, const run_log& log,
                                      stream_result& result) {
   try {
     store::run_outcome outcome;
@@ -118,7 +115,7 @@ asio::awaitable<void> record_outcome(run_context& ctx, const stream_request& req
       return ctx.state.cursor(request.source.config->name, request.spec.name);
     });
   } catch (const std::exception& e) {
-    spdlog::error("{}: could not record the run: {}", label, e.what());
+    log.error("could not record the run: {}", e.what());
     result.status = "failed";
     if (!result.error) {
       result.error = error_kind::database;
@@ -133,8 +130,8 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
   const auto& src = *request.source.config;
   const std::string& stream = request.spec.name;
   const bool backfill = request.backfill.has_value();
-  const std::string label = src.name + "/" + stream +
-                            (backfill ? " backfill #" + std::to_string(request.backfill->id) : "");
+  // Every line of the run names it; a live run's id arrives with its sync_runs row.
+  run_log log(log_tag{src.name, stream, 0, backfill ? request.backfill->id : 0});
   const auto started = std::chrono::steady_clock::now();
   auto& http = backfill ? *request.source.backfill_http : *request.source.http;
 
@@ -142,12 +139,14 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
   std::int64_t run_id = 0;
   std::unique_ptr<sink> rows_out;
   try {
-    const run_start start = co_await start_of(ctx, request, label);
+    const run_start start = co_await start_of(ctx, request, log);
     // A backfill is recorded in its job row (progress, records, error), not in sync_runs: the
     // stream's run history and freshness (status, stream_latest_runs) stay about live pulls.
-    if (!backfill)
+    if (!backfill) {
       run_id = co_await ctx.db.run(
           [&] { return ctx.state.begin_run(src.name, stream, start.mode, ctx.lease_holder); });
+      log = run_log(log_tag{src.name, stream, run_id});
+    }
 
     store::sink_options options;
     options.source = src.name;
@@ -160,6 +159,7 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
 
     connectors::stream_run run{src,  stream,    start.full,     start.cursor,
                                http, *rows_out, result.counters};
+    run.log = log;
     if (backfill)
       run.backfill = connectors::backfill_range{request.backfill->since, request.backfill->until};
     result.totals = co_await request.source.connector->run(run);
@@ -180,11 +180,11 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
     result.totals = rows_out->committed();
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  log_outcome(label, result, ctx.quiet_unchanged);
+  log_outcome(log, result, ctx.quiet_unchanged);
   // The next run of this stream is usually minutes away, past any server's keep-alive: an idle
   // connection kept until then would only hold a descriptor (one per source adds up).
   http.close_idle();
-  co_await record_outcome(ctx, request, run_id, label, result);
+  co_await record_outcome(ctx, request, run_id, log, result);
   co_return result;
 }
 

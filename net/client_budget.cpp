@@ -18,11 +18,16 @@ boost::asio::awaitable<void> budget_policy::admit(client_call& call) {
                      call.what + ": not sent: the API asked this source to wait; retry after " +
                          wall_time_in(pause_left) + " (Retry-After)");
   if (options_.priority == request_priority::low) {
+    const auto began = clock::now();
     co_await take_low_priority(call);
+    call.budget_wait += clock::now() - began;
     co_return;
   }
   const auto wait = budget_->take(clock::now());
-  if (wait > clock::duration::zero()) co_await pause_for(wait);
+  if (wait > clock::duration::zero()) {
+    call.budget_wait += wait;
+    co_await pause_for(wait);
+  }
   if (call.stopped) throw cancelled_error(call);
 }
 

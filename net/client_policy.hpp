@@ -27,6 +27,8 @@ struct client_call {
   bool renewed = false;     // credentials were renewed once (auth): a second 401 is final
   int failures = 0;         // failed attempts other than 429s (retry)
   int throttles = 0;        // 429s (retry)
+  // Time spent waiting for the source's rate budget since the observer last reported.
+  std::chrono::steady_clock::duration budget_wait{};
 };
 
 // What one attempt ended with: an answer (any status) or a transport failure, classified.

@@ -20,9 +20,10 @@ namespace sluice::net {
 
 // One attempt's outcome, for metrics (daemon /metrics): requests by status, throttling, retries.
 struct request_event {
-  unsigned status = 0;     // HTTP status; 0 when no answer arrived (network error, timeout)
-  bool throttled = false;  // a 429
-  bool retry = false;      // this attempt repeats an earlier one
+  unsigned status = 0;             // HTTP status; 0 when no answer arrived (network error, timeout)
+  bool throttled = false;          // a 429
+  bool retry = false;              // this attempt repeats an earlier one
+  double budget_wait_seconds = 0;  // waited for the source's rate budget before this attempt
 };
 
 enum class request_priority { normal, low };

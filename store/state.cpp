@@ -221,7 +221,7 @@ stream_status read_status(pqxx::read_transaction& tx, const std::string& s,
   read_last_run(tx, s, st);
   auto success = tx.exec_params("SELECT " + micros("max(finished_at)") + " FROM " + s +
                                     ".sync_runs WHERE source = $1 AND stream = $2 AND "
-                                    "status = 'succeeded'",
+                                    "status IN ('succeeded', 'suspicious')",
                                 k.source, k.stream);
   st.last_success_at = read_time(success[0][0]);
 
@@ -267,6 +267,47 @@ std::string state::server_version() {
     const int v = c.server_version();  // e.g. 150018 (or 90624 before PostgreSQL 10)
     if (v >= 100000) return fmt::format("PostgreSQL {}.{}", v / 10000, v % 10000);
     return fmt::format("PostgreSQL {}.{}.{}", v / 10000, v / 100 % 100, v % 100);
+  });
+}
+
+void state::set_objectives(const std::vector<stream_objective>& objectives) {
+  impl_->run("cannot record the freshness objectives", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    for (const auto& o : objectives)
+      tx.exec_params("INSERT INTO " + impl_->schema +
+                         ".stream_objectives AS o (source, stream, max_staleness) "
+                         "VALUES ($1, $2, make_interval(secs => $3)) "
+                         "ON CONFLICT (source, stream) DO UPDATE SET max_staleness = "
+                         "EXCLUDED.max_staleness, updated_at = now() "
+                         "WHERE o.max_staleness IS DISTINCT FROM EXCLUDED.max_staleness",
+                     o.source, o.stream,
+                     std::chrono::duration_cast<std::chrono::seconds>(o.max_staleness).count());
+    tx.commit();
+  });
+}
+
+std::vector<stream_health> state::health() {
+  return impl_->run("cannot read the run history", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    // Only the runs after each stream's newest success are aggregated (sync_runs_stream_idx).
+    const std::string runs = impl_->schema + ".sync_runs";
+    auto r = tx.exec(
+        "WITH ok AS (SELECT DISTINCT ON (source, stream) source, stream, id, finished_at FROM " +
+        runs +
+        " WHERE status IN ('succeeded', 'suspicious') ORDER BY source, stream, id DESC), "
+        "streams AS (SELECT DISTINCT source, stream FROM " +
+        runs + ") SELECT s.source, s.stream, " + micros("ok.finished_at") +
+        ", (SELECT count(*) FROM " + runs +
+        " f WHERE f.source = s.source AND f.stream = s.stream AND f.status = 'failed' AND f.id > "
+        "coalesce(ok.id, 0)), (SELECT l.status FROM " +
+        runs +
+        " l WHERE l.source = s.source AND l.stream = s.stream AND l.finished_at IS NOT NULL ORDER "
+        "BY l.id DESC LIMIT 1) FROM streams s LEFT JOIN ok USING (source, stream)");
+    std::vector<stream_health> out;
+    for (const auto& row : r)
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), read_time(row[2]),
+                     row[3].as<int>(), row[4].is_null() ? "" : row[4].as<std::string>()});
+    return out;
   });
 }
 

@@ -43,6 +43,20 @@ struct stream_status {
   std::string lease_holder;  // empty when no live lease
 };
 
+// A stream's freshness objective, as the configuration says (table stream_objectives).
+struct stream_objective {
+  std::string source, stream;
+  duration max_staleness{};
+};
+
+// What the run history says about a stream's health: what a restarted daemon starts from.
+struct stream_health {
+  std::string source, stream;
+  std::optional<timestamp> last_success_at;  // newest succeeded or suspicious run's end
+  int failures_in_a_row = 0;                 // failed runs after the newest success
+  std::string last_status;                   // of the newest finished run
+};
+
 class state {
 public:
   explicit state(const database_options& db);  // throws sluice::error(kind database)
@@ -84,6 +98,11 @@ public:
   std::int64_t reset(std::string_view source, std::string_view stream);
 
   std::string server_version();  // "PostgreSQL 15.18"
+
+  // Writes the objectives (rows whose value is unchanged are not touched).
+  void set_objectives(const std::vector<stream_objective>& objectives);
+  // Every stream with runs in sync_runs.
+  std::vector<stream_health> health();
 
 private:
   void record_run_end(std::int64_t run_id, const run_outcome& outcome, const std::string& message,

@@ -1,7 +1,5 @@
 // The Clevertim connector: one request per resource and run, the answer read one record at a
 // time and written in batches, the snapshot completed once the whole answer was read.
-#include <spdlog/spdlog.h>
-
 #include <string>
 #include <utility>
 
@@ -137,11 +135,11 @@ awaitable<void> pull_resource(stream_run& run, const resource_info& resource) {
   // An empty list still completes: the store's safety valve, not this loop, decides whether
   // absence means deletion (an empty answer never wipes a table).
   auto result = co_await run.out.complete_snapshot(run.source.max_delete_fraction);
-  spdlog::debug(
-      "source '{}' {}: {} records in {} batches; snapshot complete: {} seen, {} of {} "
-      "live rows vanished, {} marked deleted{}",
-      run.source.name, resource.name, reader.count(), batches, result.seen, result.vanished,
-      result.live_before, result.deleted, result.suspicious ? " (safety valve held)" : "");
+  run.log.debug(
+      "{} records in {} batches; snapshot complete: {} seen, {} of {} live rows vanished, {} "
+      "marked deleted{}",
+      reader.count(), batches, result.seen, result.vanished, result.live_before, result.deleted,
+      result.suspicious ? " (safety valve held)" : "");
 }
 
 // One resource, one stream of the same name: a snapshot every run, no cursor.

@@ -1,8 +1,6 @@
 // The CloudApp connector: one snapshot per run over the live and the trash listings. Fetch a
 // page, map it (mapping.hpp), let the walk (walk.hpp) decide what comes next, hand the batch to
 // the sink, repeat; complete the snapshot once both listings ended without error.
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <string>
 #include <utility>
@@ -12,6 +10,7 @@
 #include "connectors/cloudapp/walk.hpp"
 #include "connectors/json_body.hpp"
 #include "core/error.hpp"
+#include "core/run_log.hpp"
 #include "connectors/cloudapp/tables.hpp"
 #include "net/digest_auth.hpp"
 #include "net/query.hpp"
@@ -53,18 +52,17 @@ awaitable<void> pull_items(stream_run& run) {
     auto answer = co_await run.http.send(std::move(req), &run.counters);
     auto items = read_items_page(answer.body, answer.header_value("Content-Type"),
                                  {run.source.name, url}, run.counters);
-    spdlog::debug("source '{}' items: {} {} items on page {}", run.source.name, items.size(),
-                  to_string(which), page);
+    run.log.debug("{} {} items on page {}", items.size(), to_string(which), page);
     if (auto batch = walk.on_page(std::move(items))) co_await run.out.write(std::move(*batch));
   }
   // An empty account still completes: the store's safety valve, not this loop, decides whether
   // absence means deletion (an empty answer never wipes a table).
   auto result = co_await run.out.complete_snapshot(run.source.max_delete_fraction);
-  spdlog::debug(
-      "source '{}' items: snapshot complete after {} pages: {} seen, {} of {} live rows "
-      "vanished, {} marked deleted{}",
-      run.source.name, walk.pages_read(), result.seen, result.vanished, result.live_before,
-      result.deleted, result.suspicious ? " (safety valve held)" : "");
+  run.log.debug(
+      "snapshot complete after {} pages: {} seen, {} of {} live rows vanished, {} marked "
+      "deleted{}",
+      walk.pages_read(), result.seen, result.vanished, result.live_before, result.deleted,
+      result.suspicious ? " (safety valve held)" : "");
 }
 
 // Items: a snapshot every run over the live and the trash listings; no cursor.
@@ -110,7 +108,8 @@ public:
         text += "; " + std::to_string(*items) + " items";
     } catch (const error& e) {
       if (e.kind() != error_kind::client && e.kind() != error_kind::data) throw;
-      spdlog::debug("source '{}': no item count from /account/stats: {}", source_name_, e.what());
+      // Not a run, but a line about this source: tagged with it like a run's lines.
+      run_log(log_tag{source_name_}).debug("no item count from /account/stats: {}", e.what());
     }
     co_return text;
   }

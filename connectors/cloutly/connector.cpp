@@ -1,7 +1,5 @@
 // The Cloutly connector: fetch a page, map it (mapping.hpp), let the walk (walk.hpp) decide the
 // batch's cursor and the next offset, hand the batch to the sink, repeat.
-#include <spdlog/spdlog.h>
-
 #include <exception>
 #include <optional>
 #include <string>
@@ -23,13 +21,10 @@ using boost::asio::awaitable;
 
 namespace {
 
-void log_snapshot(const source_config& source, std::string_view stream,
-                  const snapshot_result& result) {
-  spdlog::debug(
-      "source '{}' {}: snapshot complete: {} seen, {} of {} live rows vanished, {} "
-      "marked deleted{}",
-      source.name, stream, result.seen, result.vanished, result.live_before, result.deleted,
-      result.suspicious ? " (safety valve held)" : "");
+void log_snapshot(const stream_run& run, const snapshot_result& result) {
+  run.log.debug("snapshot complete: {} seen, {} of {} live rows vanished, {} marked deleted{}",
+                result.seen, result.vanished, result.live_before, result.deleted,
+                result.suspicious ? " (safety valve held)" : "");
 }
 
 // Each page's batch is written as soon as it is mapped: write() resumes once the batch is queued,
@@ -39,8 +34,7 @@ awaitable<std::optional<std::string>> pull_reviews(stream_run& run) {
   reviews_walk walk(
       {run.cursor, run.full, run.source.lookback, run.source.start_date, run.backfill});
   if (walk.full()) co_await run.out.begin_snapshot(walk.resumed());
-  spdlog::debug("source '{}' reviews: {} {} walk from offset {}", run.source.name,
-                walk.resumed() ? "resuming a" : "starting a",
+  run.log.debug("{} {} walk from offset {}", walk.resumed() ? "resuming a" : "starting a",
                 walk.backfill() ? "backfill"
                 : walk.full()   ? "full"
                                 : "incremental",
@@ -50,8 +44,8 @@ awaitable<std::optional<std::string>> pull_reviews(stream_run& run) {
     auto answer = co_await run.http.get(url, &run.counters);
     auto page = read_reviews_page(answer.body, answer.header_value("Content-Type"),
                                   {run.source.name, url}, run.counters);
-    spdlog::debug("source '{}' reviews: {} records at offset {} (total {})", run.source.name,
-                  page.records.size(), walk.progress().offset, page.total.value_or(-1));
+    run.log.debug("{} records at offset {} (total {})", page.records.size(), walk.progress().offset,
+                  page.total.value_or(-1));
     if (auto batch = walk.on_page(std::move(page))) co_await run.out.write(std::move(*batch));
   }
   if (!walk.full()) co_return std::nullopt;
@@ -66,7 +60,7 @@ awaitable<std::optional<std::string>> pull_reviews(stream_run& run) {
   }
   auto result =
       co_await run.out.complete_snapshot(run.source.max_delete_fraction, walk.final_cursor());
-  log_snapshot(run.source, "reviews", result);
+  log_snapshot(run, result);
   co_return std::nullopt;
 }
 
@@ -79,10 +73,10 @@ awaitable<void> pull_businesses(stream_run& run) {
   auto answer = co_await run.http.get(url, &run.counters);
   auto rows = read_businesses(answer.body, answer.header_value("Content-Type"),
                               {run.source.name, url}, run.counters);
-  spdlog::debug("source '{}' businesses: {} records", run.source.name, rows.size());
+  run.log.debug("{} records", rows.size());
   for (auto& batch : businesses_batches(std::move(rows))) co_await run.out.write(std::move(batch));
   auto result = co_await run.out.complete_snapshot(run.source.max_delete_fraction);
-  log_snapshot(run.source, "businesses", result);
+  log_snapshot(run, result);
 }
 
 // Reviews: a newest-first walk (walk.hpp) whose cursor is its high-water mark; a periodic full

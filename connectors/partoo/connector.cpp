@@ -1,7 +1,5 @@
 // The Partoo connector: fetch a page, map it (mapping.hpp), let the walk (walk.hpp) decide the
 // batch's cursor and the next query, hand the batch to the sink, repeat.
-#include <spdlog/spdlog.h>
-
 #include <exception>
 #include <optional>
 #include <string>
@@ -50,10 +48,10 @@ std::string query_text(const net::query_params& query) {
 
 void warn_if_incomplete(const stream_run& run, std::string_view walk, const distinct_tally& tally) {
   if (tally.complete()) return;
-  spdlog::warn(
-      "source '{}' {}: read {} distinct records where the first answer counted {}; the "
-      "source changed during the walk or its pages are inconsistent",
-      run.source.name, walk, tally.seen(), *tally.promised());
+  run.log.warn(
+      "{} read {} distinct records where the first answer counted {}; the source changed "
+      "during the walk or its pages are inconsistent",
+      walk, tally.seen(), *tally.promised());
 }
 
 // Each page's batch is written as soon as it is mapped: write() resumes once the batch is queued,
@@ -66,8 +64,7 @@ awaitable<void> walk_reviews(stream_run& run, reviews_walk& walk, std::string_vi
     body_origin origin{run.source.name, url};
     auto page =
         read_reviews_page(answer.body, answer.header_value("Content-Type"), origin, run.counters);
-    spdlog::debug("source '{}' {}: {} records for {}", run.source.name, name, page.records.size(),
-                  query_text(query));
+    run.log.debug("{} records for {}", page.records.size(), query_text(query));
     std::optional<record_batch> batch;
     try {
       batch = walk.on_page(std::move(page));
@@ -93,16 +90,16 @@ awaitable<void> walk_reviews(stream_run& run, reviews_walk& walk, std::string_vi
 // first walk would make the next run's window start past deletions the second walk never read.)
 void log_backfill(const stream_run& run) {
   if (run.backfill)
-    spdlog::debug("source '{}' {}: backfill {} from {}", run.source.name, run.stream,
-                  run.cursor ? "resumed" : "started", run.cursor.value_or("the range's start"));
+    run.log.debug("backfill {} from {}", run.cursor ? "resumed" : "started",
+                  run.cursor.value_or("the range's start"));
 }
 
 awaitable<void> pull_reviews(stream_run& run) {
   const walk_start start = start_of(run);
   reviews_walk deleted(start, reviews_filter::deleted);
-  co_await walk_reviews(run, deleted, "reviews (state__in=deleted)");
+  co_await walk_reviews(run, deleted, "the state__in=deleted walk");
   reviews_walk all(start);
-  co_await walk_reviews(run, all, "reviews");
+  co_await walk_reviews(run, all, "the unfiltered walk");
 }
 
 // The answer to page 0, asked only when the walk from page 1 came up short (see businesses_walk);
@@ -112,8 +109,7 @@ awaitable<std::optional<net::response>> get_page_zero(stream_run& run, std::stri
     co_return co_await run.http.get(std::move(url), &run.counters);
   } catch (const error& e) {
     if (e.kind() != error_kind::client) throw;
-    spdlog::debug("source '{}' businesses: page 0 refused ({}); pages count from 1",
-                  run.source.name, e.what());
+    run.log.debug("page 0 refused ({}); pages count from 1", e.what());
   }
   co_return std::nullopt;
 }
@@ -124,8 +120,7 @@ std::vector<record_batch> walk_businesses_page(stream_run& run, businesses_walk&
   body_origin origin{run.source.name, url};
   auto page =
       read_businesses_page(answer.body, answer.header_value("Content-Type"), origin, run.counters);
-  spdlog::debug("source '{}' businesses: {} records for {}", run.source.name, page.records.size(),
-                query_text(query));
+  run.log.debug("{} records for {}", page.records.size(), query_text(query));
   try {
     return walk.on_page(std::move(page));
   } catch (const error& e) {
@@ -148,7 +143,7 @@ awaitable<void> pull_businesses(stream_run& run) {
         answer ? walk_businesses_page(run, walk, *answer, url, query) : walk.on_page_refused();
     for (auto& batch : batches) co_await run.out.write(std::move(batch));
   }
-  warn_if_incomplete(run, "businesses", walk.tally());
+  warn_if_incomplete(run, "the walk", walk.tally());
 }
 
 // Reviews re-read a range by update_date (filtered on both ends); the cursor is the walk's

@@ -1,11 +1,10 @@
 #include "connectors/partoo/verify_read.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <utility>
 
 #include "connectors/partoo/mapping.hpp"
 #include "connectors/partoo/walk.hpp"
+#include "core/run_log.hpp"
 #include "net/query.hpp"
 
 namespace sluice::connectors::partoo {
@@ -34,10 +33,12 @@ boost::asio::awaitable<span_read> read_span(verify_run& run, std::optional<times
   }
   out.promised = walk.tally().promised();
   out.distinct = walk.tally().seen();
-  spdlog::debug("source '{}' reviews: re-read {} to {}{}: {} records ({} promised)",
-                run.source.name, since ? format_timestamp(*since) : "the beginning",
-                until ? format_timestamp(*until) : "the end", deleted_search ? " (deleted)" : "",
-                out.distinct, out.promised.value_or(-1));
+  // A verification has no sync_runs row: its lines name the source and the stream.
+  run_log(log_tag{run.source.name, run.stream})
+      .debug("re-read {} to {}{}: {} records ({} promised)",
+             since ? format_timestamp(*since) : "the beginning",
+             until ? format_timestamp(*until) : "the end", deleted_search ? " (deleted)" : "",
+             out.distinct, out.promised.value_or(-1));
   co_return out;
 }
 

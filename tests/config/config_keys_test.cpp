@@ -27,6 +27,10 @@ const std::map<std::string, std::string> database_changes = {
 };
 const std::map<std::string, std::string> daemon_changes = {
     {"listen", "\"127.0.0.1:9999\""}, {"instance", "\"node-b\""}, {"lease_ttl", "\"31s\""}};
+const std::map<std::string, std::string> alerts_changes = {
+    {"webhook_url", "\"https://hooks.example/x\""},
+    {"min_severity", "\"critical\""},
+    {"failing_runs", "4"}};
 const std::map<std::string, std::string> source_changes = {
     {"kind", "\"cloutly\""},
     {"base_url", "\"https://other.example/v2\""},
@@ -41,6 +45,7 @@ const std::map<std::string, std::string> source_changes = {
     {"max_delete_fraction", "0.4"},
     {"verify_interval", "\"7h\""},
     {"timezone", "\"Europe/Paris\""},
+    {"max_staleness", "{ reviews = \"2h\" }"},
     {"api_key", "\"other\""},
     {"username", "\"other\""},
     {"password", "\"other\""},
@@ -93,6 +98,8 @@ TEST_F(config_keys_test, every_key_has_a_changed_value) {
     EXPECT_TRUE(database_changes.count(std::string(k.name))) << k.name;
   for (const auto& k : daemon_keys())
     EXPECT_TRUE(daemon_changes.count(std::string(k.name))) << k.name;
+  for (const auto& k : alerts_keys())
+    EXPECT_TRUE(alerts_changes.count(std::string(k.name))) << k.name;
   for (const auto& k : source_keys())
     EXPECT_TRUE(source_changes.count(std::string(k.name))) << k.name;
 }
@@ -109,6 +116,8 @@ TEST_F(config_keys_test, a_change_to_a_database_or_daemon_key_needs_a_restart) {
         [](const config& a, const config& b) { return diff_database(a.database, b.database); });
   check(daemon_changes, "[daemon]\n",
         [](const config& a, const config& b) { return diff_daemon(a.daemon, b.daemon); });
+  check(alerts_changes, "[alerts]\n",
+        [](const config& a, const config& b) { return diff_alerts(a.alerts, b.alerts); });
 }
 
 TEST_F(config_keys_test, a_change_to_a_source_key_applies_on_reload) {
@@ -142,6 +151,7 @@ TEST_F(config_keys_test, declared_defaults_are_the_defaults) {
   };
   check(database_keys(), "[database]\n", [](const config& c) { return c.database; });
   check(daemon_keys(), "[daemon]\n", [](const config& c) { return c.daemon; });
+  check(alerts_keys(), "[alerts]\n", [](const config& c) { return c.alerts; });
   check(source_keys(), source_text("partoo"), [](const config& c) { return c.sources.at(0); });
 }
 

@@ -661,6 +661,8 @@ TEST_F(config_test, example_shows_every_declared_key_and_no_other) {
         note(find_key(every_key(database_keys()), l.key));
       else if (table == "daemon")
         note(find_key(every_key(daemon_keys()), l.key));
+      else if (table == "alerts")
+        note(find_key(every_key(alerts_keys()), l.key));
       else if (is_source)
         note(find_key(source_specs, l.key));
       EXPECT_FALSE(name.empty()) << "line " << l.line << ": " << table << "." << l.key
@@ -676,6 +678,8 @@ TEST_F(config_test, example_shows_every_declared_key_and_no_other) {
     EXPECT_TRUE(seen.count("database." + std::string(k.name))) << k.name;
   for (const auto& k : daemon_keys())
     EXPECT_TRUE(seen.count("daemon." + std::string(k.name))) << k.name;
+  for (const auto& k : alerts_keys())
+    EXPECT_TRUE(seen.count("alerts." + std::string(k.name))) << k.name;
   for (const auto& k : source_keys())
     EXPECT_TRUE(seen.count("sources." + std::string(k.name))) << k.name;
 }
