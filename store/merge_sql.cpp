@@ -89,10 +89,6 @@ std::string merge_statement(const table_def& table) {
   return "sluice_merge_" + std::string(table.name);
 }
 
-std::string hashes_statement(const table_def& table) {
-  return "sluice_hashes_" + std::string(table.name);
-}
-
 std::string merge_sql(const std::string& schema, const table_def& table) {
   const std::string target = target_name(schema, table);
   const std::string staging = staging_name(table);
@@ -128,8 +124,12 @@ std::string merge_sql(const std::string& schema, const table_def& table) {
 }
 
 std::string hashes_sql(const std::string& schema, const table_def& table) {
-  return "SELECT external_id, encode(content_hash, 'hex') FROM " + target_name(schema, table) +
-         " WHERE source = $1 AND external_id = ANY($2::text[])";
+  // A join on the unnested ids, not `external_id = ANY($2)`: with thousands of ids the planner
+  // prices ANY as a scan of the table, which grows with every batch of a first load; a join is
+  // planned as one primary-key probe per id.
+  return "SELECT t.external_id, encode(t.content_hash, 'hex') FROM unnest($2::text[]) AS k(id) "
+         "JOIN " +
+         target_name(schema, table) + " AS t ON t.source = $1 AND t.external_id = k.id";
 }
 
 }  // namespace sluice::store

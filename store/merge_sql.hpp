@@ -35,14 +35,14 @@ std::string staging_name(const table_def& table);
 std::string drop_staging_sql(const table_def& table);
 std::string create_staging_sql(const std::string& schema, const table_def& table);
 
-// The names the per-table statements are prepared under.
+// The name the per-table merge is prepared under.
 std::string merge_statement(const table_def& table);
-std::string hashes_statement(const table_def& table);
 
 // Moves the staging table's rows into the target, new or changed rows only; answers one row:
 // inserted, updated, newly deleted.
 std::string merge_sql(const std::string& schema, const table_def& table);
-// $1 source, $2 ids (text[]): external_id and the content hash in hex of those that exist.
+// $1 source, $2 ids (text[]): external_id and the content hash in hex of those that exist. Sent
+// unprepared (store/commit.cpp says why).
 std::string hashes_sql(const std::string& schema, const table_def& table);
 
 }  // namespace sluice::store

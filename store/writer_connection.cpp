@@ -67,7 +67,6 @@ void writer_connection::prepare_table(const table_def& table) {
     tx.commit();
   }
   conn_->prepare(merge_statement(table), merge_sql(schema_, table));
-  conn_->prepare(hashes_statement(table), hashes_sql(schema_, table));
   staged_tables_.insert(table.name);
 }
 
