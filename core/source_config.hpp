@@ -53,6 +53,11 @@ struct source_config {
   // IANA zone of the account's local times (clevertim task dates); validated at load.
   std::string timezone = "UTC";
   staleness_objective max_staleness;
+
+  // The freshness objective of one of this source's streams.
+  duration max_staleness_of(std::string_view stream) const {
+    return max_staleness.for_stream(stream, interval);
+  }
 };
 
 }  // namespace sluice

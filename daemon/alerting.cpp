@@ -37,13 +37,13 @@ void alerting::announce(const incident_tracker::events& events) {
   }
 }
 
-void alerting::on_tick(const std::vector<held_stream>& held) {
+void alerting::on_tick(const std::vector<store::stream_objective>& held) {
   const auto now = clock::now();
   std::set<std::string> sources;
   for (const auto& h : held) {
     sources.insert(h.source);
     if (!watched_.count(h.source)) to_seed_.insert(h.source);
-    freshness_.watch(h.source, h.stream, h.objective, std::nullopt, now);
+    freshness_.watch(h.source, h.stream, h.max_staleness, std::nullopt, now);
   }
   for (const auto& s : watched_)
     if (!sources.count(s)) forget(s);
@@ -132,15 +132,8 @@ void alerting::seed_taken() {
       asio::detached);
 }
 
-void alerting::write_objectives(const std::vector<held_stream>& held) {
-  std::vector<store::stream_objective> now;
-  for (const auto& h : held) now.push_back({h.source, h.stream, h.objective});
-  auto same = [](const auto& a, const auto& b) {
-    return a.source == b.source && a.stream == b.stream && a.max_staleness == b.max_staleness;
-  };
-  if (writing_ || std::chrono::steady_clock::now() < retry_at_ ||
-      std::equal(now.begin(), now.end(), written_.begin(), written_.end(), same))
-    return;
+void alerting::write_objectives(const std::vector<store::stream_objective>& now) {
+  if (writing_ || std::chrono::steady_clock::now() < retry_at_ || now == written_) return;
   writing_ = true;
   asio::co_spawn(
       executor_,

@@ -26,12 +26,6 @@ namespace sluice::daemon {
 class blocking_thread;
 struct stream_result;
 
-// A stream of a source this instance holds, with its objective (max_staleness).
-struct held_stream {
-  std::string source, stream;
-  duration objective{};
-};
-
 class alerting {
 public:
   using clock = std::chrono::system_clock;
@@ -40,9 +34,10 @@ public:
            std::string instance, std::chrono::seconds lease_ttl, daemon_metrics& metrics,
            blocking_thread& db, store::state& state);
 
-  // Every tick, with the streams of the sources held now: judges freshness, forgets sources no
-  // longer held, reads the history of newly taken ones, records changed objectives.
-  void on_tick(const std::vector<held_stream>& held);
+  // Every tick, with the streams of the sources held now and their objectives: judges
+  // freshness, forgets sources no longer held, reads the history of newly taken ones, records
+  // changed objectives.
+  void on_tick(const std::vector<store::stream_objective>& held);
   // A live run ended (not a backfill: history and freshness are about live pulls).
   void on_run(const std::string& source, const std::string& stream, const stream_result& result);
   // A held lease was lost (not handed over by the sharing plan, not removed by a reload).
@@ -57,7 +52,7 @@ public:
 private:
   void announce(const incident_tracker::events& events);
   void seed_taken();
-  void write_objectives(const std::vector<held_stream>& held);
+  void write_objectives(const std::vector<store::stream_objective>& held);
   void forget(const std::string& source);
 
   boost::asio::any_io_executor executor_;

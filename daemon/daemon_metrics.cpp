@@ -171,10 +171,9 @@ void daemon_metrics::forget_source(const std::string& source) {
         "sluice_http_throttled_total", "sluice_http_retries_total", "sluice_batch_commit_seconds",
         "sluice_stream_runs_total", "sluice_stream_last_success_timestamp_seconds",
         "sluice_stream_cursor_lag_seconds", "sluice_lease_held", "sluice_stream_drift_records",
-        "sluice_budget_wait_seconds_total", "sluice_source_configured",
-        "sluice_stream_max_staleness_seconds", "sluice_stream_stale",
-        "sluice_stream_consecutive_failures", "sluice_stream_snapshot_held_back"})
+        "sluice_budget_wait_seconds_total", "sluice_source_configured"})
     registry_.remove_matching(name, "source", source);
+  forget_stream_health(source);
 }
 
 }  // namespace sluice::daemon

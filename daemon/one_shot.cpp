@@ -61,8 +61,7 @@ void one_shot::record_objectives() {
     const auto& src = *rt->config;
     if (!held_.count(src.name)) continue;
     for (const auto& spec : rt->selected_streams({}))
-      objectives.push_back(
-          {src.name, spec.name, src.max_staleness.for_stream(spec.name, src.interval)});
+      objectives.push_back({src.name, spec.name, src.max_staleness_of(spec.name)});
   }
   try {
     state_->set_objectives(objectives);

@@ -88,7 +88,7 @@ private:
   asio::awaitable<void> loop();
   void on_tick();
   void on_lease_round(const lease_round& round);
-  std::vector<held_stream> held_streams();
+  std::vector<store::stream_objective> held_streams();
   void sweep_abandoned_runs();
 
   void reload();
@@ -256,13 +256,12 @@ void supervisor::on_tick() {
   if (health_.on_tick(now)) sweep_abandoned_runs();
 }
 
-std::vector<held_stream> supervisor::held_streams() {
-  std::vector<held_stream> out;
+std::vector<store::stream_objective> supervisor::held_streams() {
+  std::vector<store::stream_objective> out;
   for (const auto& [name, slot] : slots_.all()) {
     if (!slot->held || slot->removing) continue;
-    const auto& src = *slot->config;
     for (const auto& st : slot->streams)
-      out.push_back({name, st.spec.name, src.max_staleness.for_stream(st.spec.name, src.interval)});
+      out.push_back({name, st.spec.name, slot->config->max_staleness_of(st.spec.name)});
   }
   return out;
 }

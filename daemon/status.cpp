@@ -147,7 +147,7 @@ status_report read_report(const config& cfg) {
 std::optional<duration> objective_of(const config& cfg, const store::stream_status& s) {
   const auto* src = find_source(cfg, s.source);
   if (!src) return std::nullopt;
-  return src->max_staleness.for_stream(s.stream, src->interval);
+  return src->max_staleness_of(s.stream);
 }
 
 // The daemon's rule on the run history: "stale" when the newest successful run is older than the
@@ -188,8 +188,8 @@ void print_json(const config& cfg, const status_report& report) {
     o["source"] = s.source;
     o["stream"] = s.stream;
     const auto objective = objective_of(cfg, s);
-    o["freshness"] = freshness_of(cfg, s) == "-" ? boost::json::value(nullptr)
-                                                 : boost::json::value(freshness_of(cfg, s));
+    const auto freshness = freshness_of(cfg, s);
+    o["freshness"] = freshness == "-" ? boost::json::value(nullptr) : boost::json::value(freshness);
     o["max_staleness_seconds"] =
         objective ? boost::json::value(
                         std::chrono::duration_cast<std::chrono::seconds>(*objective).count())

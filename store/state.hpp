@@ -47,6 +47,7 @@ struct stream_status {
 struct stream_objective {
   std::string source, stream;
   duration max_staleness{};
+  bool operator==(const stream_objective&) const = default;
 };
 
 // What the run history says about a stream's health: what a restarted daemon starts from.
