@@ -384,9 +384,10 @@ std::size_t skip_space(std::string_view s, std::size_t i) {
 // (`\"`, `\\`) never ends the string; whether the escapes are valid is the parser's business.
 std::size_t skip_string(std::string_view s, std::size_t i) {
   const std::size_t start = i;
+  // A plain loop: find_first_of calls memchr on its two-character set once per character.
   for (++i;;) {
-    i = s.find_first_of("\"\\", i);
-    if (i == std::string_view::npos) throw scan_failure{start, "unterminated string"};
+    while (i < s.size() && s[i] != '"' && s[i] != '\\') ++i;
+    if (i == s.size()) throw scan_failure{start, "unterminated string"};
     if (s[i] == '"') return i + 1;
     i += 2;  // the backslash and the character it escapes
     if (i > s.size()) throw scan_failure{start, "unterminated string"};
@@ -693,7 +694,11 @@ std::string jsonb_storable(std::string_view text, json_text_problems& problems) 
       const std::size_t end = skip_string(text, i);
       for (std::size_t k = i; k < end;) {
         if (text[k] != '\\') {
-          out += text[k++];
+          // The run up to the next escape, in one append.
+          const std::string_view rest = text.substr(k, end - k);
+          const std::size_t run = std::min(rest.size(), rest.find('\\'));
+          out.append(rest.substr(0, run));
+          k += run;
         } else if (text.substr(k, 6) == "\\u0000") {
           problems.nul_dropped = true;
           k += 6;

@@ -3,6 +3,7 @@
 // sinks (one per stream run) into a bounded queue; the thread COPYs them into a staging table,
 // merges only new or changed rows into the target, and stores the batch's cursor, all in one
 // transaction.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,13 @@ struct commit_report {
 struct writer_options {
   std::size_t max_queued_rows = 8'000;      // back-pressure: write() waits beyond this
   std::size_t max_rows_per_commit = 4'000;  // consecutive batches of one stream are coalesced
+  // How long a commit smaller than max_rows_per_commit waits for the stream's next pages when
+  // nothing else is queued. When the writer keeps up with the fetching, every page would
+  // otherwise be its own transaction: 200,000 reviews made 1,432 commits of about 140 rows, and
+  // the per-commit costs (fence, hash lookup, COPY start, cursor, run progress) held a first load
+  // to 0.39x plain COPY. The wait ends early on a flush, a snapshot step, another stream's batch
+  // or a stop, so it only ever delays the cursor of a stream that is still fetching.
+  std::chrono::milliseconds commit_linger{100};
   // Called after each successful commit, on the writer thread (metrics). Must not block.
   std::function<void(const commit_report&)> on_commit{};
 };

@@ -33,57 +33,41 @@ bool is_unique_violation(const std::exception& e) {
   return sql != nullptr && sql->sqlstate() == "23505";
 }
 
-// The column that says which of two versions of a record is newer, if the table has one.
-std::optional<std::size_t> version_column(const table_def& table) {
-  for (std::string_view name : {"updated_at", "modified_at"})
-    for (std::size_t i = 0; i < table.columns.size(); ++i)
-      if (table.columns[i].name == name && table.columns[i].type == column_type::timestamptz)
-        return i;
-  return std::nullopt;
-}
-
-// Whether `candidate`, met after `kept` in the answer, replaces it: unless both carry an update
-// time and the one kept is strictly newer, the later one wins.
-bool supersedes(const row& candidate, const row& kept, std::optional<std::size_t> version) {
-  if (!version) return true;
-  const auto* a = std::get_if<timestamp>(&candidate[*version]);
-  const auto* b = std::get_if<timestamp>(&kept[*version]);
-  return a == nullptr || b == nullptr || !(*a < *b);
-}
-
-// One row per key for a commit, in the order of first appearance. A page may repeat a record
+// One line per key for a commit, in the order of first appearance. A page may repeat a record
 // (a page boundary that shifted while paging, or a vendor listing one record twice with an older
 // version last), and ON CONFLICT cannot touch one row twice in a statement anyway: the newest
 // version by the table's update time wins, else the last one.
-std::vector<const row*> newest_versions(const table_def& table, const std::vector<job>& group) {
-  std::vector<const row*> rows;
+std::vector<batch_commit::line_span> newest_versions(const std::vector<job>& group) {
   std::size_t total = 0;
-  for (const auto& j : group) total += j.batch.rows.size();
-  rows.reserve(total);
-  const auto version = version_column(table);
-  std::unordered_map<std::string_view, std::size_t> slot;  // key -> index into rows
+  for (const auto& j : group) total += j.rows.rows.size();
+  std::vector<batch_commit::line_span> lines;
+  std::vector<const encoded_row*> kept;  // beside lines: the row each line came from
+  lines.reserve(total);
+  kept.reserve(total);
+  std::unordered_map<std::string_view, std::size_t> slot;  // key -> index into lines
   slot.reserve(total);
   for (const auto& j : group)
-    for (const auto& r : j.batch.rows) {
-      const auto* id = std::get_if<std::string>(&r[0]);
-      if (id == nullptr) {
-        rows.push_back(&r);
-        continue;
+    for (const auto& r : j.rows.rows) {
+      batch_commit::line_span span{j.rows.line(r), r.id ? std::string_view(*r.id) : "",
+                                   r.id.has_value(), r.arrives_deleted};
+      auto [at, inserted] =
+          r.id ? slot.try_emplace(*r.id, lines.size()) : std::pair{slot.end(), true};
+      if (inserted) {
+        lines.push_back(span);
+        kept.push_back(&r);
+      } else if (supersedes(r, *kept[at->second])) {
+        lines[at->second] = span;
+        kept[at->second] = &r;
       }
-      auto [at, inserted] = slot.try_emplace(*id, rows.size());
-      if (inserted)
-        rows.push_back(&r);
-      else if (supersedes(r, *rows[at->second], version))
-        rows[at->second] = &r;
     }
-  return rows;
+  return lines;
 }
 
-// The ids of `rows` as a text[] literal, for one statement for the whole commit.
-std::string id_array(const std::vector<const row*>& rows) {
+// The keys of `lines` as a text[] literal, for one statement for the whole commit.
+std::string id_array(const std::vector<batch_commit::line_span>& lines) {
   std::string ids = "{";
-  for (const row* r : rows)
-    if (const auto* id = std::get_if<std::string>(&(*r)[0])) append_array_element(ids, *id);
+  for (const auto& l : lines)
+    if (l.keyed) append_array_element(ids, l.id);
   ids += '}';
   return ids;
 }
@@ -116,14 +100,14 @@ void report(const writer_options& options, const sink_state& sink, std::int64_t 
 }
 
 write_totals batch_commit::commit(const sink_state& sink, std::vector<job>& group) {
-  std::vector<const row*> rows = newest_versions(*sink.table, group);
+  const std::vector<line_span> lines = newest_versions(group);
   std::size_t total = 0;
-  for (const auto& j : group) total += j.batch.rows.size();
+  for (const auto& j : group) total += j.rows.rows.size();
 
   // The newest cursor of the group commits with all of the group's rows.
   const std::string* cursor = nullptr;
   for (const auto& j : group)
-    if (j.batch.cursor_after) cursor = &*j.batch.cursor_after;
+    if (j.cursor_after) cursor = &*j.cursor_after;
 
   const auto records = static_cast<std::int64_t>(total);
   const bool seen = group.front().record_seen;
@@ -131,7 +115,7 @@ write_totals batch_commit::commit(const sink_state& sink, std::vector<job>& grou
   for (;;) {
     try {
       return connection_.with_reconnects(
-          true, [&] { return commit_rows(sink, rows, cursor, records, classify, seen); });
+          true, [&] { return commit_rows(sink, lines, cursor, records, classify, seen); });
     } catch (const std::exception& e) {
       // Another process inserted one of the keys we found missing (leases make this rare): the
       // transaction rolled back, so do it again the slow way, where ON CONFLICT settles it.
@@ -143,38 +127,17 @@ write_totals batch_commit::commit(const sink_state& sink, std::vector<job>& grou
   }
 }
 
-// Encodes every row as a COPY line into lines_ and records its id in the connection's `sent`.
-std::vector<batch_commit::line_span> batch_commit::encode(const sink_state& sink,
-                                                          const std::vector<const row*>& rows) {
-  lines_.clear();
-  sent_rows& sent = connection_.sent;
-  sent = {sink.source, {}, {}};
-  sent.ids.reserve(rows.size());
-  std::vector<line_span> spans;
-  spans.reserve(rows.size());
-  for (const row* r : rows) {
-    const std::size_t begin = lines_.size();
-    append_copy_row(lines_, sink.line_prefix, *sink.table, *r);
-    const auto* id = std::get_if<std::string>(&(*r)[0]);
-    spans.push_back(
-        {begin, lines_.size(), id != nullptr ? std::string_view(*id) : std::string_view()});
-    sent.ids.push_back(spans.back().id);
-  }
-  return spans;
-}
-
 // Splits the lines by the target's content hashes (commit_rows says why): unchanged rows are
 // left out, rows whose key does not exist are fresh, the others changed.
 batch_commit::classified batch_commit::classify_lines(pqxx::work& tx, const sink_state& sink,
-                                                      const std::vector<const row*>& rows,
                                                       const std::string& ids,
-                                                      const std::vector<line_span>& spans) const {
+                                                      const std::vector<line_span>& lines) const {
   const table_def& table = *sink.table;
   classified out;
   // Not a prepared statement: after five executions PostgreSQL may keep a generic plan made
   // while the table was empty (a sequential scan), and every later batch of a first load would
   // scan the whole table (measured: 200,000 reviews took 64 s instead of 7 s). An unnamed
-  // statement is planned with the table as it is now: primary-key probes.
+  // statement is planned with the table as it is now; hashes_sql says why it is a LATERAL.
   const pqxx::result existing =
       tx.exec_params(hashes_sql(connection_.schema(), table), sink.source, ids);
   std::unordered_map<std::string_view, std::string_view> hashes;
@@ -182,18 +145,15 @@ batch_commit::classified batch_commit::classify_lines(pqxx::work& tx, const sink
   for (const auto& e : existing)
     hashes.emplace(std::string_view(e[0].c_str(), e[0].size()),
                    std::string_view(e[1].c_str(), e[1].size()));
-  const std::size_t deleted_at = table.columns.size() - 1;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto* id = std::get_if<std::string>(&(*rows[i])[0]);
-    auto found = id != nullptr ? hashes.find(*id) : hashes.end();
+  for (const line_span& l : lines) {
+    auto found = l.keyed ? hashes.find(l.id) : hashes.end();
     if (found == hashes.end()) {
-      out.fresh.push_back(spans[i]);
-      if (!std::holds_alternative<std::monostate>((*rows[i])[deleted_at])) ++out.deleted;
+      out.fresh.push_back(l);
+      if (l.arrives_deleted) ++out.deleted;
       continue;
     }
     // Each line ends in the content hash as 32 hex digits and a newline.
-    const std::string_view line_hash(lines_.data() + spans[i].end - 33, 32);
-    if (found->second != line_hash) out.changed.push_back(spans[i]);
+    if (found->second != l.line.substr(l.line.size() - 33, 32)) out.changed.push_back(l);
   }
   return out;
 }
@@ -205,13 +165,16 @@ batch_commit::classified batch_commit::classify_lines(pqxx::work& tx, const sink
 // Without it (the fallback), every row takes the upsert. With `record_seen` (a snapshot is in
 // progress), every id of the commit, unchanged rows included, is added to snapshot_seen in the
 // same transaction, so the ids remembered never run ahead of or behind the committed rows.
-write_totals batch_commit::commit_rows(const sink_state& sink, const std::vector<const row*>& rows,
+write_totals batch_commit::commit_rows(const sink_state& sink, const std::vector<line_span>& lines,
                                        const std::string* cursor, std::int64_t records,
                                        bool classify, bool record_seen) {
   const table_def& table = *sink.table;
   pqxx::connection& conn = connection_.get();
-  if (!rows.empty()) connection_.prepare_table(table);
-  std::vector<line_span> spans = encode(sink, rows);
+  if (!lines.empty()) connection_.prepare_table(table);
+  sent_rows& sent = connection_.sent;
+  sent = {sink.source, {}, {}};
+  sent.ids.reserve(lines.size());
+  for (const auto& l : lines) sent.ids.push_back(l.id);
 
   write_totals totals;
   totals.records = records;
@@ -220,12 +183,12 @@ write_totals batch_commit::commit_rows(const sink_state& sink, const std::vector
   fence(tx, sink);
   classified split;
   std::string ids;
-  if ((classify || record_seen) && !rows.empty()) ids = id_array(rows);
-  if (classify && !rows.empty()) {
-    split = classify_lines(tx, sink, rows, ids, spans);
+  if ((classify || record_seen) && !lines.empty()) ids = id_array(lines);
+  if (classify && !lines.empty()) {
+    split = classify_lines(tx, sink, ids, lines);
     totals.deleted += split.deleted;
   } else {
-    split.changed = std::move(spans);
+    split.changed = lines;
   }
 
   if (!split.fresh.empty()) {
@@ -239,7 +202,7 @@ write_totals batch_commit::commit_rows(const sink_state& sink, const std::vector
     totals.updated += counts[1].as<std::int64_t>();
     totals.deleted += counts[2].as<std::int64_t>();
   }
-  if (record_seen && !rows.empty())
+  if (record_seen && !lines.empty())
     tx.exec_prepared0(statement::seen, sink.source, sink.stream, ids);
   store_position(tx, sink, cursor, records);
   if (sink.run_id > 0)
@@ -248,7 +211,7 @@ write_totals batch_commit::commit_rows(const sink_state& sink, const std::vector
   tx.commit();
   report(options_, sink, records, totals, began);
   // Give back the memory of an exceptionally large commit.
-  if (lines_.capacity() > (64u << 20)) std::string().swap(lines_);
+  if (buffer_.capacity() > (4u << 20)) std::string().swap(buffer_);
   return totals;
 }
 
@@ -287,7 +250,7 @@ void batch_commit::copy_lines(pqxx::work& tx, const std::string& table_name, con
   sent.copy_ids.clear();
   for (const auto& span : which) sent.copy_ids.push_back(span.id);
   for (const auto& span : which) {
-    buffer_.append(lines_, span.begin, span.end - span.begin);
+    buffer_.append(span.line);
     if (buffer_.size() >= chunk) {
       buffer_.pop_back();  // write_raw_line adds the last newline itself
       copy.write_raw_line(buffer_);

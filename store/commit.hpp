@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pqxx/transaction>
@@ -36,12 +37,15 @@ public:
   // the connection is lost. Throws what the database refused.
   write_totals commit(const sink_state& sink, std::vector<job>& group);
 
-private:
-  // Where one encoded row sits in lines_.
+  // One row of the commit: its line (encoded_batch.hpp) and what classifying it needs.
   struct line_span {
-    std::size_t begin, end;  // end is one past the newline
-    std::string_view id;     // the record's, to name it when PostgreSQL refuses the line
+    std::string_view line;  // newline included
+    std::string_view id;    // the record's key, also to name it when PostgreSQL refuses the line
+    bool keyed = false;     // it has a text key (not every row must)
+    bool arrives_deleted = false;
   };
+
+private:
   // Which lines take which way into the table.
   struct classified {
     std::vector<line_span> fresh;    // their key does not exist: straight into the target
@@ -49,13 +53,11 @@ private:
     std::int64_t deleted = 0;        // fresh rows that arrive deleted
   };
 
-  write_totals commit_rows(const sink_state& sink, const std::vector<const row*>& rows,
+  write_totals commit_rows(const sink_state& sink, const std::vector<line_span>& lines,
                            const std::string* cursor, std::int64_t records, bool classify,
                            bool record_seen);
-  std::vector<line_span> encode(const sink_state& sink, const std::vector<const row*>& rows);
-  classified classify_lines(pqxx::work& tx, const sink_state& sink,
-                            const std::vector<const row*>& rows, const std::string& ids,
-                            const std::vector<line_span>& spans) const;
+  classified classify_lines(pqxx::work& tx, const sink_state& sink, const std::string& ids,
+                            const std::vector<line_span>& lines) const;
   void store_position(pqxx::work& tx, const sink_state& sink, const std::string* cursor,
                       std::int64_t records);
   void copy_lines(pqxx::work& tx, const std::string& table_name, const table_def& table,
@@ -63,7 +65,6 @@ private:
 
   writer_connection& connection_;
   const writer_options& options_;
-  std::string lines_;   // the commit's rows, COPY-encoded
   std::string buffer_;  // one chunk on its way to libpq
 };
 

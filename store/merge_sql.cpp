@@ -124,12 +124,14 @@ std::string merge_sql(const std::string& schema, const table_def& table) {
 }
 
 std::string hashes_sql(const std::string& schema, const table_def& table) {
-  // A join on the unnested ids, not `external_id = ANY($2)`: with thousands of ids the planner
-  // prices ANY as a scan of the table, which grows with every batch of a first load; a join is
-  // planned as one primary-key probe per id.
-  return "SELECT t.external_id, encode(t.content_hash, 'hex') FROM unnest($2::text[]) AS k(id) "
-         "JOIN " +
-         target_name(schema, table) + " AS t ON t.source = $1 AND t.external_id = k.id";
+  // One primary-key probe per id whatever the statistics say. Two earlier forms grew with the
+  // table during a first load, before any ANALYZE: `external_id = ANY($2)` (prepared, a generic
+  // plan that scanned the table) and a plain join on the unnested ids (planned as a hash join
+  // over every row of the source, estimated at a handful). A LATERAL ... LIMIT 1 cannot be
+  // flattened into a join, so the planner is left with the probe, as in merge_sql.
+  return "SELECT k.id, encode(t.content_hash, 'hex') FROM unnest($2::text[]) AS k(id) "
+         "CROSS JOIN LATERAL (SELECT content_hash FROM " +
+         target_name(schema, table) + " WHERE source = $1 AND external_id = k.id LIMIT 1) AS t";
 }
 
 }  // namespace sluice::store

@@ -109,8 +109,8 @@ snapshot_result complete_snapshot(writer_connection& connection, const writer_op
     result.deleted = mark_vanished(tx, target, seen_table, sink);
   }
   tx.exec_prepared0(statement::forget_seen, sink.source, sink.stream);
-  if (j.batch.cursor_after)
-    tx.exec_prepared0(statement::cursor, sink.source, sink.stream, *j.batch.cursor_after);
+  if (j.cursor_after)
+    tx.exec_prepared0(statement::cursor, sink.source, sink.stream, *j.cursor_after);
   if (sink.run_id > 0 && result.deleted > 0)
     tx.exec_prepared0(statement::run_progress, sink.run_id, 0, 0, 0, result.deleted);
   tx.commit();

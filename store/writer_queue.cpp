@@ -1,5 +1,6 @@
 #include "store/writer_queue.hpp"
 
+#include <chrono>
 #include <stdexcept>
 #include <utility>
 
@@ -56,6 +57,9 @@ asio::awaitable<void> wait_until(const std::shared_ptr<writer_queue>& c,
           return;
         }
         list(*c, *s).push_back(std::move(w));
+        lock.unlock();
+        // A lingering commit of this sink must not keep its flush waiting.
+        c->wake.notify_all();
       },
       asio::use_awaitable);
 }
@@ -67,18 +71,21 @@ public:
 
   asio::awaitable<void> write(record_batch batch) override {
     check_batch(batch);
-    batch.table = state_->table;
+    // Here, on the caller's thread, not on the writer's: see encoded_batch.hpp.
+    job j{state_, encode_batch(state_->line_prefix, *state_->table, batch.rows),
+          std::move(batch.cursor_after)};
+    batch.rows = {};
+    const std::size_t rows = j.rows.rows.size();
 
     bool must_wait = false;
     {
       std::lock_guard lock(core_->mutex);
       if (state_->failure) std::rethrow_exception(state_->failure);
       if (core_->stopping) throw cancelled_error();
-      state_->totals.records += static_cast<std::int64_t>(batch.rows.size());
-      if (batch.rows.empty() && !batch.cursor_after) co_return;
-      core_->queued_rows += batch.rows.size();
+      state_->totals.records += static_cast<std::int64_t>(rows);
+      if (rows == 0 && !j.cursor_after) co_return;
+      core_->queued_rows += rows;
       ++state_->pending;
-      job j{state_, std::move(batch)};
       j.record_seen = state_->in_snapshot;
       core_->queue.push_back(std::move(j));
       must_wait = !core_->has_room();
@@ -117,7 +124,7 @@ public:
       state_->in_snapshot = true;
       // Resuming keeps what the interrupted run saw: nothing to do in the database.
       if (resume) co_return;
-      job j{state_, {}};
+      job j{state_, {}, {}};
       j.kind = job_kind::forget_seen;
       ++state_->pending;
       core_->queue.push_back(std::move(j));
@@ -143,9 +150,8 @@ public:
                                " without begin_snapshot()");
       state_->in_snapshot = false;
       state_->snapshot_outcome.reset();
-      job j{state_, {}};
+      job j{state_, {}, std::move(cursor_after)};
       j.kind = job_kind::complete_snapshot;
-      j.batch.cursor_after = std::move(cursor_after);
       j.max_delete_fraction = max_delete_fraction;
       ++state_->pending;
       core_->queue.push_back(std::move(j));
@@ -207,7 +213,7 @@ void writer_queue::fail(sink_state& sink, std::exception_ptr e) {
   if (!sink.failure) sink.failure = std::move(e);
   for (auto it = queue.begin(); it != queue.end();) {
     if (it->sink.get() == &sink) {
-      queued_rows -= it->batch.rows.size();
+      queued_rows -= it->rows.rows.size();
       --sink.pending;
       it = queue.erase(it);
     } else {
@@ -233,28 +239,37 @@ bool writer_queue::take(std::vector<job>& group) {
   return true;
 }
 
+// Whether `next`, queued after `group`, may share its commit: only batches of one sink on the
+// same side of a snapshot boundary do; snapshot steps run on their own.
+bool writer_queue::joins(const std::vector<job>& group, std::size_t rows, const job& next) const {
+  const job& first = group.front();
+  return next.sink == first.sink && next.kind == job_kind::rows && first.kind == job_kind::rows &&
+         next.record_seen == first.record_seen &&
+         rows + next.rows.rows.size() <= options.max_rows_per_commit;
+}
+
 std::vector<job> writer_queue::next_group(std::unique_lock<std::mutex>& lock) {
-  (void)lock;
   std::vector<job> group;
   std::size_t rows = 0;
-  while (!queue.empty()) {
-    job& front = queue.front();
-    if (!group.empty()) {
-      // Only batches of one sink on the same side of a snapshot boundary share a commit;
-      // snapshot steps run on their own.
-      const job& first = group.front();
-      if (front.sink != first.sink || front.kind != job_kind::rows ||
-          first.kind != job_kind::rows || front.record_seen != first.record_seen ||
-          rows + front.batch.rows.size() > options.max_rows_per_commit)
-        break;
+  const auto linger_until = std::chrono::steady_clock::now() + options.commit_linger;
+  for (;;) {
+    while (!queue.empty() && (group.empty() || joins(group, rows, queue.front()))) {
+      rows += queue.front().rows.rows.size();
+      queued_rows -= queue.front().rows.rows.size();
+      group.push_back(std::move(queue.front()));
+      queue.pop_front();
     }
-    rows += front.batch.rows.size();
-    group.push_back(std::move(front));
-    queue.pop_front();
+    if (has_room()) complete_all(room_waiters);
+    // Something else is next, the commit is full, or the stream waits for it: commit now.
+    const sink_state& sink = *group.front().sink;
+    if (!queue.empty() || group.front().kind != job_kind::rows ||
+        rows >= options.max_rows_per_commit || stopping || !sink.flush_waiters.empty())
+      return group;
+    const bool more = wake.wait_until(lock, linger_until, [&] {
+      return !queue.empty() || stopping || !sink.flush_waiters.empty();
+    });
+    if (!more) return group;
   }
-  queued_rows -= rows;
-  if (has_room()) complete_all(room_waiters);
-  return group;
 }
 
 void writer_queue::settle(sink_state& sink, std::size_t jobs, group_outcome outcome) {

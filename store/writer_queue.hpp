@@ -19,6 +19,7 @@
 #include "core/sink.hpp"
 #include "core/table.hpp"
 #include "store/batch_writer.hpp"
+#include "store/encoded_batch.hpp"
 
 namespace sluice::store {
 
@@ -65,7 +66,8 @@ enum class job_kind {
 // between the batches written before and after them.
 struct job {
   std::shared_ptr<sink_state> sink;
-  record_batch batch;  // complete_snapshot: only its cursor_after
+  encoded_batch rows;                       // rows: encoded by the sink (encoded_batch.hpp)
+  std::optional<std::string> cursor_after;  // rows and complete_snapshot
   job_kind kind = job_kind::rows;
   bool record_seen = false;          // rows: written during a snapshot
   double max_delete_fraction = 0.0;  // complete_snapshot
@@ -110,7 +112,9 @@ struct writer_queue {
   void stop();
 
 private:
+  // Takes the next group, waiting up to options.commit_linger for more of a small group's stream.
   std::vector<job> next_group(std::unique_lock<std::mutex>& lock);
+  bool joins(const std::vector<job>& group, std::size_t rows, const job& next) const;
 };
 
 // A sink that queues into `queue`. `options.table` must be set.

@@ -33,7 +33,7 @@ reply reviews(store& s, const request& req) {
   // The 2021 description: "The response is paginated (30 results per page)".
   if (s.switches().ignore_per_page) q.per_page = 30;
 
-  const auto& chosen = s.select(q);
+  const review_selection chosen = s.select(q);
   const std::size_t count = chosen.size();
   const auto size = static_cast<std::size_t>(q.per_page);
   const std::size_t max_page = std::max<std::size_t>(1, (count + size - 1) / size);

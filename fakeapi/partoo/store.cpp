@@ -64,14 +64,45 @@ bool store::visible(const review& r, const review_query& q) const {
   return std::find(q.states->begin(), q.states->end(), state) != q.states->end();
 }
 
-const std::vector<std::uint32_t>& store::matching(std::size_t lo, std::size_t hi,
-                                                  const review_query& q) {
+std::size_t review_selection::size() const {
+  return list_ != nullptr ? list_->size() : (*shown_)[hi_] - (*shown_)[lo_];
+}
+
+std::uint32_t review_selection::operator[](std::size_t k) const {
+  if (list_ != nullptr) return (*list_)[k];
+  // The first i with shown[i] past the k-th shown review after lo: index_[i - 1] is that review.
+  const auto wanted = static_cast<std::uint32_t>((*shown_)[lo_] + k + 1);
+  const auto at = std::lower_bound(shown_->begin(), shown_->end(), wanted);
+  return (*index_)[static_cast<std::size_t>(at - shown_->begin()) - 1];
+}
+
+std::string store::visibility_key(const review_query& q) const {
   std::string key = q.states                                       ? "in:"
                     : switches_.deleted == deleted_search::include ? "all"
                                                                    : "live";
   if (q.states) {
     for (const auto& s : *q.states) key += s + ",";
   }
+  return key;
+}
+
+const std::vector<std::uint32_t>& store::shown_counts(const review_query& q) {
+  std::string key = visibility_key(q);
+  if (counts_.valid && counts_.generation == generation_ && counts_.key == key)
+    return counts_.shown;
+  auto& shown = counts_.shown;
+  shown.assign(by_update_.size() + 1, 0);
+  for (std::size_t i = 0; i < by_update_.size(); ++i)
+    shown[i + 1] = shown[i] + (visible(reviews_[by_update_[i]], q) ? 1 : 0);
+  counts_.key = std::move(key);
+  counts_.generation = generation_;
+  counts_.valid = true;
+  return shown;
+}
+
+const std::vector<std::uint32_t>& store::matching(std::size_t lo, std::size_t hi,
+                                                  const review_query& q) {
+  std::string key = visibility_key(q);
   key += q.ordering == review_order::id          ? "/id"
          : q.ordering == review_order::ascending ? "/asc"
                                                  : "/desc";
@@ -101,7 +132,7 @@ const std::vector<std::uint32_t>& store::matching(std::size_t lo, std::size_t hi
   return v;
 }
 
-const std::vector<std::uint32_t>& store::select(const review_query& q) {
+review_selection store::select(const review_query& q) {
   // The date filters are a contiguous range of the (update_date, id) index.
   const auto first = by_update_.begin();
   std::size_t lo = 0;
@@ -119,7 +150,8 @@ const std::vector<std::uint32_t>& store::select(const review_query& q) {
         first);
   }
   hi = std::max(hi, lo);
-  return matching(lo, hi, q);
+  if (q.ordering == review_order::ascending) return {by_update_, shown_counts(q), lo, hi};
+  return review_selection(matching(lo, hi, q));
 }
 
 std::vector<std::uint32_t> store::businesses_by_modified() const {

@@ -23,6 +23,29 @@ namespace sluice::fakeapi::partoo {
 
 enum class review_order { id, ascending, descending };
 
+// The reviews a search selects, in its order, as indexes into store::reviews(): either a list
+// made for the query, or a range of the (update_date, id) index read through a running count
+// of the reviews the search shows. The second serves the ascending walks, which ask for a new
+// range with every page (update_date__gte moves on): building a list per page made the fake
+// scan every later review for each page, quadratic in the walk.
+class review_selection {
+public:
+  explicit review_selection(const std::vector<std::uint32_t>& list) : list_(&list) {}
+  review_selection(const std::vector<std::uint32_t>& index, const std::vector<std::uint32_t>& shown,
+                   std::size_t lo, std::size_t hi)
+      : index_(&index), shown_(&shown), lo_(lo), hi_(hi) {}
+
+  std::size_t size() const;
+  std::uint32_t operator[](std::size_t k) const;
+
+private:
+  const std::vector<std::uint32_t>* list_ = nullptr;
+  const std::vector<std::uint32_t>* index_ = nullptr;  // by (update_date, id)
+  const std::vector<std::uint32_t>* shown_ = nullptr;  // shown_[i]: shown among index_[0, i)
+  std::size_t lo_ = 0;
+  std::size_t hi_ = 0;
+};
+
 // What GET /reviews selects, once its parameters are read (query.hpp).
 struct review_query {
   std::int64_t page = 1;
@@ -46,9 +69,9 @@ public:
     return {businesses_[r.business], org_id_, switches_};
   }
 
-  // Indexes into reviews() of what the query selects (date range, state filter or the default
-  // search), in the query's order; cached, since a walk asks the same range page after page.
-  const std::vector<std::uint32_t>& select(const review_query& q);
+  // What the query selects (date range, state filter or the default search), in the query's
+  // order; valid until the next call or change.
+  review_selection select(const review_query& q);
   // Indexes into businesses(), by (modified, id).
   std::vector<std::uint32_t> businesses_by_modified() const;
 
@@ -76,6 +99,8 @@ private:
   void reindex(const review& r);
   bool visible(const review& r, const review_query& q) const;
   const std::vector<std::uint32_t>& matching(std::size_t lo, std::size_t hi, const review_query& q);
+  std::string visibility_key(const review_query& q) const;
+  const std::vector<std::uint32_t>& shown_counts(const review_query& q);
 
   void mutate_more(const mutation& m, prng& rng, std::vector<std::int64_t>& touched,
                    json_writer& w);
@@ -115,6 +140,12 @@ private:
     bool valid = false;
     std::vector<std::uint32_t> indexes;
   } cache_;
+  struct count_cache {
+    std::string key;  // state filter
+    std::uint64_t generation = 0;
+    bool valid = false;
+    std::vector<std::uint32_t> shown;  // shown[i]: reviews the search shows among by_update_[0, i)
+  } counts_;
   std::uint64_t generation_ = 0;
 };
 

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "connectors/review_tables.hpp"
 #include "connectors/cloudapp/tables.hpp"
@@ -539,6 +541,45 @@ TEST(batch_writer, reports_each_commit_with_its_rows_and_duration) {
   EXPECT_EQ(inserted, 4);
   EXPECT_EQ(reports[2].inserted, 0);
   EXPECT_EQ(reports[2].updated, 1);
+}
+
+// Pages that arrive one at a time, as from a walk the writer keeps up with, share one commit
+// instead of a commit each; the flush at the end of the run ends the wait at once.
+TEST(batch_writer, pages_arriving_one_by_one_share_a_commit) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = migrated_schema("t_store_writer_linger");
+  std::mutex mutex;
+  std::vector<commit_report> reports;
+  writer_options options;
+  options.commit_linger = std::chrono::seconds(30);
+  options.on_commit = [&](const commit_report& r) {
+    std::lock_guard lock(mutex);
+    reports.push_back(r);
+  };
+  batch_writer writer(db, options);
+  const auto began = std::chrono::steady_clock::now();
+  const write_totals totals =
+      run_coroutine([&](asio::any_io_executor ex) -> asio::awaitable<write_totals> {
+        auto sink = writer.open(ex, "s", "reviews", reviews, 0);
+        for (int page = 0; page < 10; ++page) {
+          // Built before the co_await: GCC 12 cannot keep a string literal's temporary in the
+          // frame.
+          const std::string id = std::to_string(page);
+          const std::string cursor = '"' + id + '"';
+          record_batch page_batch = batch_of({review("a" + id), review("b" + id)}, cursor);
+          co_await sink->write(std::move(page_batch));
+          asio::steady_timer pause(ex, std::chrono::milliseconds(20));
+          co_await pause.async_wait(asio::use_awaitable);
+        }
+        co_return co_await sink->flush();
+      });
+  EXPECT_EQ(totals.inserted, 20);
+  // Far below the linger: the flush did not wait it out.
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(30));
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].records, 20);
+  EXPECT_EQ(rows_of(db, "SELECT cursor::text FROM sync_state"), (result_rows{{"\"9\""}}));
 }
 
 TEST(batch_writer, unreachable_database_fails_in_the_constructor) {
