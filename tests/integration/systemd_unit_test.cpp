@@ -91,11 +91,19 @@ TEST_F(systemd_units, install_script_names_the_binary_and_ships_a_private_creden
   EXPECT_NE(daemon.find("\nExecStart=" + std::string{SLUICE_BINARY} + " run\n"), std::string::npos)
       << daemon;
   EXPECT_NE(backfill.find("\nExecStart=" + std::string{SLUICE_BINARY} +
-                          " backfill --source %I $SLUICE_BACKFILL_ARGS\n"),
+                          " backfill --source %i $SLUICE_BACKFILL_ARGS\n"),
             std::string::npos)
       << backfill;
   EXPECT_NE(daemon.find("file://" + (prefix_ / "share/doc/sluice").string() + "/"),
             std::string::npos);
+  // Found by scripts/systemd-e2e on a minimal Debian 12: `ExecReload=kill ...` failed with
+  // 203/EXEC (kill is procps', which such systems lack), so the reload uses sh's built-in kill.
+  EXPECT_NE(daemon.find("\nExecReload=/bin/sh -c 'kill -s HUP \"$MAINPID\"'\n"), std::string::npos)
+      << daemon;
+  // A missing credentials directory is named by an assertion rather than 243/CREDENTIALS.
+  for (const auto* text : {&daemon, &backfill})
+    EXPECT_NE(text->find("\nAssertPathIsDirectory=/etc/sluice/credentials\n"), std::string::npos)
+        << *text;
   // Every @VARIABLE@ of the templates was substituted.
   std::regex placeholder{"@[A-Za-z_]+@"};
   EXPECT_FALSE(std::regex_search(daemon, placeholder));
