@@ -47,6 +47,9 @@ struct source_config {
   std::optional<timestamp> start_date;
   std::vector<std::string> streams;  // empty: every stream of the kind
   std::string ca_file;               // extra trust anchor (PEM); empty: system store only
+  // Forward proxy URL (`http://[user:password@]host:port`; may carry a password). nullopt: the
+  // environment's (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); "": no proxy, whatever the environment.
+  std::optional<secret> proxy;
   double max_delete_fraction = 0.5;
   // How often `sluice run` reconciles the streams' tables with the APIs' counts; 0: never.
   duration verify_interval = std::chrono::hours{6};

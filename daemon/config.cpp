@@ -12,9 +12,11 @@
 #include <toml++/toml.h>
 
 #include "connectors/registry.hpp"
+#include "core/error.hpp"
 #include "daemon/config_file.hpp"
 #include "daemon/config_keys.hpp"
 #include "daemon/config_values.hpp"
+#include "net/proxy_url.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -162,7 +164,8 @@ private:
     }
     for (const auto* spec : keys) {
       if (spec->kind != value_kind::secret) continue;
-      if (auto value = reader_.secret_value(table, path, std::string(spec->name), spec->required))
+      if (auto value = reader_.secret_value(table, path, std::string(spec->name), spec->required,
+                                            spec->may_be_empty))
         spec->land(out, std::move(*value));
     }
     for (const auto& [spec, node, p] : last) spec->read(reader_, *spec, *node, p, out);
@@ -200,7 +203,20 @@ private:
       reader_.fail(table.source(), path, fmt::format("missing kind (one of: {})", known_kinds()));
     kind_spec->read(reader_, *kind_spec, *kind_node, key_path(path, kind_spec->name), source);
     read_keys(table, path, source_keys_for(*connectors::find_kind(source.kind)), source);
+    check_proxy(table, path, source);
     return source;
+  }
+
+  // The proxy URL is a secret: the message says what is wrong, never what was given.
+  void check_proxy(const toml::table& table, const std::string& path,
+                   const source_config& source) const {
+    if (!source.proxy || source.proxy->empty()) return;
+    try {
+      net::parse_proxy_url(source.proxy->reveal());
+    } catch (const error& e) {
+      reader_.fail(table.source(), key_path(path, "proxy"),
+                   std::string(e.what()) + " (the value is not shown: it is a secret)");
+    }
   }
 
   static std::string default_instance() { return fmt::format("{}:{}", host_name(), ::getpid()); }

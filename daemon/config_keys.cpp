@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include "connectors/registry.hpp"
+#include "core/error.hpp"
 #include "core/redaction.hpp"
+#include "net/proxy_url.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -31,6 +33,9 @@ using spec_of = key_spec<owner_of<M>>;
 
 // What the reload diff compares: a secret by its value, a rate by its figure.
 const std::string& comparable(const secret& s) { return s.reveal(); }
+std::optional<std::string> comparable(const std::optional<secret>& s) {
+  return s ? std::optional<std::string>(s->reveal()) : std::nullopt;
+}
 double comparable(const rate& r) { return r.per_second; }
 template <class V>
 const V& comparable(const V& v) {
@@ -138,6 +143,19 @@ void read_failing_runs(const value_reader& reader, const key_spec<alerts_options
 }
 
 void land_username(source_config& out, std::string value) { out.username = std::move(value); }
+
+// A proxy URL may carry a password; "" (no proxy) is a value too. A URL that does not parse is
+// masked whole (the loader then refuses it without quoting it).
+void land_proxy(source_config& out, std::string value) {
+  if (!value.empty()) {
+    try {
+      net::register_proxy_credentials(net::parse_proxy_url(value));
+    } catch (const error&) {
+      register_secret(value);
+    }
+  }
+  out.proxy = secret(std::move(value));
+}
 
 // Read after username (declared before it), so the Basic token of the pair is masked too.
 void land_password(source_config& out, std::string value) {
@@ -255,6 +273,11 @@ std::span<const key_spec<source_config>> source_keys() {
       plain<&o::timezone, &r::zone_at>("timezone", value_kind::zone, "\"UTC\"", applies),
       custom<&o::max_staleness>("max_staleness", value_kind::staleness, applies, read_order::last,
                                 &read_staleness),
+      [] {
+        auto k = secret_key<&o::proxy>("proxy", false, false, applies, &land_proxy);
+        k.may_be_empty = true;
+        return k;
+      }(),
       secret_key<&o::api_key>("api_key", true, true, applies, &land_api_key),
       secret_key<&o::username>("username", true, true, applies, &land_username),
       secret_key<&o::password>("password", true, true, applies, &land_password),

@@ -62,8 +62,9 @@ struct key_spec {
   std::string_view default_value;
   on_reload reload = on_reload::applies;
   read_order order = read_order::in_file;
-  duration_range range{};  // value_kind::duration only
-  bool required = false;   // value_kind::secret: one of the three forms must be given
+  duration_range range{};     // value_kind::duration only
+  bool required = false;      // value_kind::secret: one of the three forms must be given
+  bool may_be_empty = false;  // value_kind::secret: `key = ""` is a value (proxy: no proxy)
   // Accepted only by the kinds whose connectors::kind_info::credentials names it.
   bool credential = false;
   // Checks the value at `path` and stores it in `out` (every kind but secret).

@@ -378,7 +378,7 @@ std::vector<std::string> value_reader::streams_at(const toml::node& node, std::s
 
 std::optional<std::string> value_reader::secret_value(const toml::table& table,
                                                       std::string_view path, const std::string& key,
-                                                      bool required) const {
+                                                      bool required, bool may_be_empty) const {
   struct form {
     std::string key;
     const toml::node* node = nullptr;
@@ -405,7 +405,7 @@ std::optional<std::string> value_reader::secret_value(const toml::table& table,
   if (given == &forms[1]) return secret_from_env(*given->node, where);
   if (given == &forms[2]) return secret_from_file(*given->node, where);
   const std::string& text = string_at(*given->node, where);
-  if (text.empty()) fail(given->node->source(), where, "must not be empty");
+  if (text.empty() && !may_be_empty) fail(given->node->source(), where, "must not be empty");
   return text;
 }
 

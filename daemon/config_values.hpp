@@ -82,9 +82,11 @@ public:
                                    const source_config& source) const;
 
   // Exactly one (or, when optional, at most one) of `<key>`, `<key>_env`, `<key>_file` of
-  // `table`. The value never appears in a message.
+  // `table`. The value never appears in a message. An empty inline value is refused unless
+  // `may_be_empty` (`proxy = ""`: no proxy).
   std::optional<std::string> secret_value(const toml::table& table, std::string_view path,
-                                          const std::string& key, bool required) const;
+                                          const std::string& key, bool required,
+                                          bool may_be_empty = false) const;
 
 private:
   // The streams a source of `kind` has (a connector built from `source` as read so far).

@@ -44,6 +44,7 @@ source_runtime make_source_runtime(boost::asio::any_io_executor executor,
   auto step = std::chrono::duration_cast<std::chrono::milliseconds>(source.timeout);
   options.timeouts = net::timeouts::uniform(step);
   options.ca_file = source.ca_file;
+  options.proxy = source.proxy;
   options.observer = std::move(observer);
   // One authenticator for both clients: a Digest nonce or a renewed token serves either.
   auto auth = rt.kind->make_authenticator(source);

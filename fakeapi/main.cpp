@@ -12,6 +12,8 @@
 #include "fakeapi/json_writer.hpp"
 #include "fakeapi/partoo/api.hpp"
 #include "fakeapi/partoo/cli.hpp"
+#include "fakeapi/proxy/cli.hpp"
+#include "fakeapi/proxy/proxy.hpp"
 #include "fakeapi/router.hpp"
 #include "fakeapi/server.hpp"
 #include "fakeapi/tls.hpp"
@@ -48,6 +50,7 @@ struct options {
   cloutly::options cloutly;
   cloudapp::options cloudapp;
   clevertim::options clevertim;
+  proxy::options proxy;
   fault_config faults;
 };
 
@@ -66,8 +69,10 @@ void add_server_options(CLI::App& app, options& opts) {
       ->check(CLI::Range(-1, 65535))
       ->type_name("N")
       ->capture_default_str();
-  add_text(app, "--ready-file", opts.ready_file,
-           R"(write {"http_port":N,"https_port":M,"cert_file":"..."} once listening)", "FILE");
+  add_text(
+      app, "--ready-file", opts.ready_file,
+      R"(write {"http_port":N,"https_port":M,"proxy_port":P,"cert_file":"..."} once listening)",
+      "FILE");
   add_text(app, "--cert-out", opts.cert_out,
            "write the generated self-signed certificate (PEM) here", "FILE");
   add_count(app, "--seed", opts.seed, "seed for all generated data");
@@ -109,6 +114,7 @@ options parse_options(int argc, char** argv) {
   cloutly::add_options(app, opts.cloutly);
   cloudapp::add_options(app, opts.cloudapp);
   clevertim::add_options(app, opts.clevertim);
+  proxy::add_options(app, opts.proxy);
   add_fault_options(app, opts.faults);
   try {
     app.parse(argc, argv);
@@ -146,12 +152,13 @@ std::string endpoint_text(const net::ip::address& address, unsigned short port) 
 // Tells whoever started the fake where it listens: the ready file, then stdout (test harnesses
 // read the "listening" lines and wait for "ready").
 void announce(const options& opts, const net::ip::address& address, unsigned short http_port,
-              int https_port) {
+              int https_port, int proxy_port) {
   if (!opts.ready_file.empty()) {
     json_writer w;
     w.begin_object();
     w.key("http_port").number(http_port);
     w.key("https_port").number(https_port);
+    w.key("proxy_port").number(proxy_port);
     w.key("cert_file").string(opts.cert_out);
     w.end_object();
     write_file_atomically(opts.ready_file, w.take());
@@ -161,7 +168,21 @@ void announce(const options& opts, const net::ip::address& address, unsigned sho
     std::cout << "listening https "
               << endpoint_text(address, static_cast<unsigned short>(https_port)) << "\n";
   }
+  if (proxy_port != -1) {
+    std::cout << "listening proxy "
+              << endpoint_text(address, static_cast<unsigned short>(proxy_port)) << "\n";
+  }
   std::cout << "ready" << std::endl;
+}
+
+// The CONNECT proxy, when asked for: its port, or -1.
+int start_proxy(net::io_context& ioc, const net::ip::address& address, const proxy::options& opts,
+                std::shared_ptr<proxy::state> st) {
+  if (opts.port == -1) return -1;
+  auto acceptor = bind_listener(ioc, {address, static_cast<unsigned short>(opts.port)});
+  const int port = acceptor.local_endpoint().port();
+  proxy::serve(std::move(acceptor), std::move(st));
+  return port;
 }
 
 int run(const options& opts) {
@@ -179,6 +200,7 @@ int run(const options& opts) {
   vendors.push_back(cloutly::install(routes, opts.cloutly));
   vendors.push_back(cloudapp::install(routes, opts.cloudapp));
   vendors.push_back(clevertim::install(routes, opts.clevertim));
+  auto proxy_state = proxy::install(routes, opts.proxy);
 
   const bool https = opts.https_port != -1;
   std::optional<self_signed_certificate> certificate;
@@ -202,6 +224,7 @@ int run(const options& opts) {
     https_port = https_acceptor->local_endpoint().port();
   }
 
+  const int proxy_port = start_proxy(ioc, address, opts.proxy, proxy_state);
   const server_timeouts timeouts;
   serve_http(std::move(http_acceptor), routes, timeouts);
   if (https) serve_https(std::move(*https_acceptor), routes, *tls, timeouts);
@@ -209,7 +232,7 @@ int run(const options& opts) {
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&ioc](const boost::system::error_code&, int) { ioc.stop(); });
 
-  announce(opts, address, http_port, https_port);
+  announce(opts, address, http_port, https_port, proxy_port);
 
   ioc.run();
   return 0;

@@ -19,6 +19,7 @@
 
 #include "net/client_connection.hpp"
 #include "net/client_failure.hpp"
+#include "net/proxy_tunnel.hpp"
 
 namespace sluice::net {
 namespace {
@@ -63,7 +64,9 @@ struct verify_host {
 // The resolver cannot be interrupted (getaddrinfo runs on a helper thread), so the coroutine
 // waits on a timer that the answer, the deadline or a cancellation ends; a late answer is
 // discarded.
-asio::awaitable<tcp::resolver::results_type> resolve(const target& t, const connect_settings& s) {
+asio::awaitable<tcp::resolver::results_type> resolve(const std::string& host,
+                                                     const std::string& port,
+                                                     const connect_settings& s) {
   struct state {
     explicit state(const asio::any_io_executor& ex) : resolver(ex), timer(ex) {}
     tcp::resolver resolver;
@@ -74,13 +77,12 @@ asio::awaitable<tcp::resolver::results_type> resolve(const target& t, const conn
   };
   auto st = std::make_shared<state>(s.executor);
   st->timer.expires_after(s.limits.resolve);
-  st->resolver.async_resolve(t.host, t.port,
-                             [st](error_code ec, tcp::resolver::results_type results) {
-                               st->done = true;
-                               st->ec = ec;
-                               st->results = std::move(results);
-                               st->timer.cancel();
-                             });
+  st->resolver.async_resolve(host, port, [st](error_code ec, tcp::resolver::results_type results) {
+    st->done = true;
+    st->ec = ec;
+    st->results = std::move(results);
+    st->timer.cancel();
+  });
   co_await st->timer.async_wait(use_tuple);
   if (!st->done) {
     st->resolver.cancel();
@@ -131,10 +133,12 @@ asio::awaitable<void> handshake(const target& t, connection& c, const connect_se
   check_step(step::handshake, handshake_ec, s.stopped);
 }
 
-}  // namespace
-
-asio::awaitable<std::unique_ptr<connection>> open_connection(const target& t, connect_settings s) {
-  auto results = co_await resolve(t, s);
+// Resolve and connect reach the proxy when there is one, the target otherwise.
+asio::awaitable<std::unique_ptr<connection>> connect_steps(const target& t,
+                                                           const connect_settings& s) {
+  const std::string& host = s.proxy ? s.proxy->host : t.host;
+  const std::string& port = s.proxy ? s.proxy->port : t.port;
+  auto results = co_await resolve(host, port, s);
   auto conn = std::make_unique<connection>();
   if (t.tls)
     conn->tls = std::make_unique<tls_stream>(s.executor, s.tls());
@@ -148,8 +152,22 @@ asio::awaitable<std::unique_ptr<connection>> open_connection(const target& t, co
   if (connect_ec == asio::error::operation_aborted && !s.stopped)
     connect_ec = socket_failure(results, connect_ec);
   check_step(step::connect, connect_ec, s.stopped);
+  // The CONNECT exchange counts as part of opening the connection: the handshake's deadline.
+  if (s.proxy) co_await open_tunnel(c.lowest(), t, *s.proxy, s.limits.handshake, s.stopped);
   if (t.tls) co_await handshake(t, c, s);
   co_return conn;
+}
+
+}  // namespace
+
+asio::awaitable<std::unique_ptr<connection>> open_connection(const target& t, connect_settings s) {
+  try {
+    auto conn = co_await connect_steps(t, s);
+    co_return conn;
+  } catch (transport_failure& f) {
+    if (s.proxy) f.proxy = s.proxy->authority;
+    throw;
+  }
 }
 
 }  // namespace sluice::net

@@ -7,6 +7,8 @@
 #include <boost/beast/http/error.hpp>
 #include <sys/resource.h>
 
+#include "net/proxy_tunnel.hpp"
+
 namespace sluice::net {
 namespace {
 
@@ -42,6 +44,58 @@ std::string describe_read(const transport_failure& f, const timeouts& limits,
              : "reading the response failed: " + f.ec.message();
 }
 
+// Resolve, connect and tunnel failures through a proxy are the proxy's: named as such, with the
+// API endpoint the tunnel was for.
+std::string describe_proxy_step(const transport_failure& f, const target& t,
+                                const timeouts& limits) {
+  const bool timed_out = f.ec == beast::error::timeout;
+  const std::string proxy = "proxy " + f.proxy;
+  const std::string destination = tunnel_authority(t);
+  const std::string tunnel = " (tunnel to " + destination + ")";
+  switch (f.where) {
+    case step::resolve:
+      return timed_out ? "timeout: resolving " + proxy + " took longer than " +
+                             in_ms(limits.resolve) + tunnel
+                       : "cannot resolve " + proxy + tunnel + ": " + f.ec.message();
+    case step::connect:
+      return timed_out ? "timeout: connecting to " + proxy + " took longer than " +
+                             in_ms(limits.connect) + tunnel
+                       : "cannot connect to " + proxy + tunnel + ": " + f.ec.message();
+    default:
+      return timed_out ? "timeout: " + proxy + " did not answer CONNECT " + destination +
+                             " within " + in_ms(limits.handshake)
+                       : proxy + ": CONNECT " + destination + " failed: " + f.ec.message();
+  }
+}
+
+// Every other step, proxy or not (a step after the tunnel is the API's, reached through it).
+std::string describe_direct(const transport_failure& f, const target& t, const timeouts& limits,
+                            std::size_t body_limit) {
+  const bool timed_out = f.ec == beast::error::timeout;
+  const std::string endpoint = t.host + ":" + t.port;
+  switch (f.where) {
+    case step::resolve:
+      return timed_out
+                 ? "timeout: resolving " + t.host + " took longer than " + in_ms(limits.resolve)
+                 : "cannot resolve " + t.host + ": " + f.ec.message();
+    case step::connect:
+      return timed_out ? "timeout: connecting to " + endpoint + " took longer than " +
+                             in_ms(limits.connect)
+                       : "cannot connect to " + endpoint + ": " + f.ec.message();
+    case step::tunnel:
+      return "opening the proxy tunnel failed: " + f.ec.message();  // no proxy named
+    case step::handshake:
+      return timed_out ? "timeout: TLS handshake with " + endpoint + " took longer than " +
+                             in_ms(limits.handshake)
+                       : "TLS handshake with " + endpoint + " failed: " + f.ec.message();
+    case step::write:
+      return timed_out ? "timeout: sending the request took longer than " + in_ms(limits.write)
+                       : "sending the request failed: " + f.ec.message();
+    case step::read: return describe_read(f, limits, body_limit);
+  }
+  return f.ec.message();
+}
+
 }  // namespace
 
 void check_step(step where, const error_code& ec, bool stopped, bool got_bytes) {
@@ -51,6 +105,14 @@ void check_step(step where, const error_code& ec, bool stopped, bool got_bytes) 
 
 error_kind classify_transport(const error_code& ec, bool stopped) noexcept {
   if (stopped) return error_kind::cancelled;
+  if (ec.category() == proxy_refusal_category()) {
+    // 407: the proxy's credentials; 5xx: the proxy could not reach the API (transient); the
+    // rest as the same status from the API would be (403: its rules forbid the destination).
+    const auto status = static_cast<unsigned>(ec.value());
+    if (status == 407) return error_kind::auth;
+    if (status >= 500) return error_kind::network;
+    return classify_http_status(status);
+  }
   if (is_timeout(ec)) return error_kind::timeout;
   if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category()) {
     // The peer hung up mid-answer: transient. Anything else is an answer we cannot use.
@@ -68,29 +130,14 @@ bool is_timeout(const error_code& ec) noexcept {
 
 std::string describe(const transport_failure& f, const target& t, const timeouts& limits,
                      std::size_t body_limit) {
-  if (!f.detail.empty()) return f.detail;
-  if (out_of_descriptors(f.ec)) return descriptor_problem(f.ec);
-  const bool timed_out = f.ec == beast::error::timeout;
-  const std::string endpoint = t.host + ":" + t.port;
-  switch (f.where) {
-    case step::resolve:
-      return timed_out
-                 ? "timeout: resolving " + t.host + " took longer than " + in_ms(limits.resolve)
-                 : "cannot resolve " + t.host + ": " + f.ec.message();
-    case step::connect:
-      return timed_out ? "timeout: connecting to " + endpoint + " took longer than " +
-                             in_ms(limits.connect)
-                       : "cannot connect to " + endpoint + ": " + f.ec.message();
-    case step::handshake:
-      return timed_out ? "timeout: TLS handshake with " + endpoint + " took longer than " +
-                             in_ms(limits.handshake)
-                       : "TLS handshake with " + endpoint + " failed: " + f.ec.message();
-    case step::write:
-      return timed_out ? "timeout: sending the request took longer than " + in_ms(limits.write)
-                       : "sending the request failed: " + f.ec.message();
-    case step::read: return describe_read(f, limits, body_limit);
-  }
-  return f.ec.message();
+  const bool proxy_step =
+      f.where == step::resolve || f.where == step::connect || f.where == step::tunnel;
+  std::string text = !f.detail.empty()                ? f.detail
+                     : out_of_descriptors(f.ec)       ? descriptor_problem(f.ec)
+                     : !f.proxy.empty() && proxy_step ? describe_proxy_step(f, t, limits)
+                                                      : describe_direct(f, t, limits, body_limit);
+  if (!f.proxy.empty() && !proxy_step) text += " (through proxy " + f.proxy + ")";
+  return text;
 }
 
 }  // namespace sluice::net

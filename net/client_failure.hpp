@@ -14,7 +14,8 @@
 
 namespace sluice::net {
 
-enum class step { resolve, connect, handshake, write, read };
+// `tunnel`: the CONNECT exchange with a proxy (net/proxy_tunnel), between connect and handshake.
+enum class step { resolve, connect, tunnel, handshake, write, read };
 
 struct transport_failure : std::exception {
   transport_failure(step where_, boost::system::error_code ec_, bool got_bytes_ = false,
@@ -27,6 +28,9 @@ struct transport_failure : std::exception {
   bool got_bytes;          // part of a response arrived before the failure
   std::string detail;      // a better explanation than ec.message(), when there is one
   bool permanent = false;  // retrying cannot help (a certificate that does not verify)
+  // "host:port" of the proxy the connection goes through (empty: direct). Resolve, connect and
+  // tunnel failures are then the proxy's, and every message names it.
+  std::string proxy;
 };
 
 // Throws transport_failure when `ec` is set, or when the client was shut down meanwhile (the
@@ -34,7 +38,8 @@ struct transport_failure : std::exception {
 void check_step(step where, const boost::system::error_code& ec, bool stopped,
                 bool got_bytes = false);
 
-// THE mapping of transport errors to error kinds.
+// THE mapping of transport errors to error kinds (a proxy's refusal of CONNECT included:
+// net/proxy_tunnel).
 error_kind classify_transport(const boost::system::error_code& ec, bool stopped) noexcept;
 
 // Whether the error is a deadline: a timed-out step is never mistaken for a stale connection.

@@ -90,7 +90,8 @@ void check_headers(const request& req, const std::string& what) {
 client_transport::client_transport(asio::any_io_executor executor, transport_options options)
     : executor_(std::move(executor)),
       options_(std::move(options)),
-      pool_(std::make_shared<connection_pool>(executor_, options_.max_connections_per_origin)) {
+      pool_(std::make_shared<connection_pool>(executor_, options_.max_connections_per_origin)),
+      proxies_(proxy_settings::resolve(options_.proxy, options_.source)) {
   // The system store alone is loaded on the first https connection (never for http:// sources);
   // an extra CA file is loaded now, so that a wrong path is a configuration error at start.
   if (!options_.ca_file.empty())
@@ -116,7 +117,10 @@ asio::awaitable<response> client_transport::exchange(const target& t, const requ
       // Named: GCC 12 may destroy a temporary in a co_await expression twice.
       const connect_settings settings{executor_, options_.timeouts,
                                       [this]() -> asio::ssl::context& { return tls_context(); },
-                                      stopped_};
+                                      stopped_, proxies_.for_target(t)};
+      if (settings.proxy)
+        spdlog::debug("{}: connecting to {} through proxy {}", options_.source, t.origin,
+                      settings.proxy->authority);
       l.conn = co_await open_connection(t, settings);
     }
     const bool reused = l.conn->reused;

@@ -3,13 +3,16 @@
 // under its deadline. It knows nothing of budgets, credentials or retries (the policies').
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "core/secret.hpp"
 #include "net/client_target.hpp"
 #include "net/http.hpp"
+#include "net/proxy_settings.hpp"
 #include "net/timeouts.hpp"
 
 namespace boost::asio::ssl {
@@ -27,6 +30,7 @@ struct transport_options {
   std::size_t body_limit = 256u << 20;
   std::string user_agent;
   std::size_t max_connections_per_origin = 4;
+  std::optional<secret> proxy;  // client_options::proxy
 };
 
 // Throws sluice::error (kind `client`) for a header that must not go on the wire; `what` names
@@ -35,6 +39,8 @@ void check_headers(const request& req, const std::string& what);
 
 class client_transport {
 public:
+  // Throws sluice::error (kind config) for a `ca_file` it cannot load or a proxy URL (option or
+  // environment) it cannot use.
   client_transport(boost::asio::any_io_executor executor, transport_options options);
   ~client_transport();
   client_transport(const client_transport&) = delete;
@@ -57,6 +63,7 @@ private:
   transport_options options_;
   std::shared_ptr<connection_pool> pool_;
   std::shared_ptr<boost::asio::ssl::context> tls_context_;  // shared per trust configuration
+  proxy_settings proxies_;  // the source's `proxy` or the environment's, read at construction
   bool stopped_ = false;
 };
 

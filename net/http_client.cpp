@@ -41,8 +41,8 @@ namespace {
 namespace asio = boost::asio;
 
 transport_options transport_part(const client_options& o) {
-  return {o.source,     o.timeouts,   o.ca_file,
-          o.body_limit, o.user_agent, o.max_connections_per_origin};
+  return {o.source, o.timeouts, o.ca_file, o.body_limit, o.user_agent, o.max_connections_per_origin,
+          o.proxy};
 }
 
 // The order is the order in which they act on a failed attempt: a renewed credential resends

@@ -4,12 +4,14 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include "core/run_counters.hpp"
+#include "core/secret.hpp"
 #include "net/authenticator.hpp"
 #include "net/http.hpp"
 #include "net/retry_policy.hpp"
@@ -41,6 +43,10 @@ struct client_options {
   request_priority priority = request_priority::normal;
   // Called once per attempt, on the client's executor (no locks needed by the client).
   std::function<void(const request_event&)> observer;
+  // The source's `proxy`: a URL (`http://[user:password@]host:port`) every request goes through,
+  // "" for none; nullopt follows the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY: see
+  // net/proxy_settings.hpp and docs/networking.md).
+  std::optional<secret> proxy;
 };
 
 // Single-threaded: a client, its pool and the token bucket it is given are used from the one

@@ -46,6 +46,7 @@ const std::map<std::string, std::string> source_changes = {
     {"verify_interval", "\"7h\""},
     {"timezone", "\"Europe/Paris\""},
     {"max_staleness", "{ reviews = \"2h\" }"},
+    {"proxy", "\"http://proxy.example:3128\""},
     {"api_key", "\"other\""},
     {"username", "\"other\""},
     {"password", "\"other\""},
@@ -66,7 +67,8 @@ protected:
     for (auto credential : connectors::find_kind(kind)->credentials)
       text += std::string(credential) + " = " + (key == credential ? value : "\"c\"") + "\n";
     if (key.empty() || key == "kind") return text;
-    if (find_key(source_keys_for(*connectors::find_kind(kind)), key)->kind != value_kind::secret)
+    // Credentials were written above; every other key (a secret like proxy included) here.
+    if (!find_key(source_keys_for(*connectors::find_kind(kind)), key)->credential)
       text += key + " = " + value + "\n";
     return text;
   }
@@ -167,7 +169,7 @@ TEST_F(config_keys_test, a_default_instance_name_asks_for_no_restart) {
 }
 
 TEST_F(config_keys_test, secret_keys) {
-  for (auto key : {"url", "api_key", "username", "password"})
+  for (auto key : {"url", "api_key", "username", "password", "proxy"})
     EXPECT_TRUE(is_secret_key(key)) << key;
   for (auto key : {"schema", "url_env", "api_key_file", "base_url", "kind"})
     EXPECT_FALSE(is_secret_key(key)) << key;
