@@ -8,7 +8,7 @@
 # The option lists mirror daemon/cli.cpp; tests/debian/completion_test.sh compares them with
 # `sluice <command> --help` of the built binary.
 
-_sluice_commands="run sync backfill check status reset migrate verify"
+_sluice_commands="run sync backfill check status reset migrate verify pause resume"
 _sluice_global_options="-h --help --version -c --config --log-level --log-format"
 
 # The options a command adds to the global ones.
@@ -16,8 +16,10 @@ _sluice_command_options() {
   case "$1" in
     sync) echo "--source --stream --full" ;;
     backfill) echo "--source --stream --since --until" ;;
-    status) echo "--json" ;;
+    status) echo "--json --watch --interval" ;;
     reset) echo "--source --stream" ;;
+    pause) echo "--source --stream --reason" ;;
+    resume) echo "--source --stream" ;;
     verify) echo "--source --stream --dry-run --json" ;;
   esac
 }
@@ -114,7 +116,9 @@ _sluice() {
         [ $((i + 1)) -lt "$COMP_CWORD" ] && sources="$sources $value"
         i=$((i + 1))
         ;;
-      --stream | --since | --until | --log-level | --log-format) i=$((i + 1)) ;;
+      --stream | --since | --until | --reason | --interval | --log-level | --log-format)
+        i=$((i + 1))
+        ;;
       -*) ;;
       *) [ -z "$command" ] && command="$word" ;;
     esac
@@ -153,7 +157,7 @@ _sluice() {
       mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
       return 0
       ;;
-    --since | --until)
+    --since | --until | --reason | --interval)
       return 0
       ;;
   esac

@@ -17,12 +17,13 @@ namespace asio = boost::asio;
 
 alerting::alerting(asio::any_io_executor executor, const alerts_options& options,
                    std::string instance, std::chrono::seconds lease_ttl, daemon_metrics& metrics,
-                   blocking_thread& db, store::state& state)
+                   blocking_thread& db, store::state& state, const pause_set& pauses)
     : executor_(executor),
       lease_ttl_(lease_ttl),
       metrics_(metrics),
       db_(db),
       state_(state),
+      pauses_(pauses),
       incidents_(options.failing_runs),
       webhook_(executor, options, std::move(instance), metrics) {}
 
@@ -44,6 +45,7 @@ void alerting::on_tick(const std::vector<store::stream_objective>& held) {
     sources.insert(h.source);
     if (!watched_.count(h.source)) to_seed_.insert(h.source);
     freshness_.watch(h.source, h.stream, h.max_staleness, std::nullopt, now);
+    freshness_.set_paused(h.source, h.stream, pauses_.paused(h.source, h.stream), now);
   }
   for (const auto& s : watched_)
     if (!sources.count(s)) forget(s);
@@ -53,6 +55,7 @@ void alerting::on_tick(const std::vector<store::stream_objective>& held) {
   for (const auto& v : freshness_.judge(now)) {
     metrics_.set_freshness(v.source, v.stream, std::chrono::duration<double>(v.objective).count(),
                            v.stale);
+    metrics_.set_paused(v.source, v.stream, v.paused);
     announce(incidents_.on_verdict(v, now));
     metrics_.set_stream_trouble(
         v.source, v.stream, incidents_.failures_in_a_row(v.source, v.stream),

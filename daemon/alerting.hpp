@@ -18,6 +18,7 @@
 #include "core/time.hpp"
 #include "daemon/freshness.hpp"
 #include "daemon/incidents.hpp"
+#include "daemon/pause_set.hpp"
 #include "daemon/webhook.hpp"
 #include "store/state.hpp"
 
@@ -32,11 +33,11 @@ public:
 
   alerting(boost::asio::any_io_executor executor, const alerts_options& options,
            std::string instance, std::chrono::seconds lease_ttl, daemon_metrics& metrics,
-           blocking_thread& db, store::state& state);
+           blocking_thread& db, store::state& state, const pause_set& pauses);
 
   // Every tick, with the streams of the sources held now and their objectives: judges
-  // freshness, forgets sources no longer held, reads the history of newly taken ones, records
-  // changed objectives.
+  // freshness (a paused stream is not stale, so no stream_stale incident), forgets sources no
+  // longer held, reads the history of newly taken ones, records changed objectives.
   void on_tick(const std::vector<store::stream_objective>& held);
   // A live run ended (not a backfill: history and freshness are about live pulls).
   void on_run(const std::string& source, const std::string& stream, const stream_result& result);
@@ -60,6 +61,7 @@ private:
   daemon_metrics& metrics_;
   blocking_thread& db_;
   store::state& state_;
+  const pause_set& pauses_;
   freshness freshness_;
   incident_tracker incidents_;
   webhook_notifier webhook_;

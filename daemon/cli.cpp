@@ -57,7 +57,7 @@ command_line parse_command_line(int argc, char** argv) {
       ->option_text("FORMAT");
 
   subcommand_options run_options, sync_options, backfill_options, check_options, status_options,
-      reset_options, migrate_options, verify_options;
+      reset_options, migrate_options, verify_options, pause_options, resume_options;
   auto* run = add_command(app, "run", "the daemon: keep every source in step (systemd Type=notify)",
                           run_options);
   auto* sync =
@@ -95,6 +95,12 @@ command_line parse_command_line(int argc, char** argv) {
   auto* status = add_command(app, "status", "per stream: cursor, last run, rows, errors, lease",
                              status_options);
   status->add_flag("--json", result.json, "print JSON instead of a table");
+  status->add_flag("--watch", result.watch,
+                   "redraw the table every interval until interrupted, runs in flight included");
+  status
+      ->add_option("--interval", result.interval, "seconds between redraws of --watch (default 2)")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->option_text("SECONDS");
   auto* reset = add_command(app, "reset", "forget cursors; the next run re-pulls from the start",
                             reset_options);
   std::string reset_source, reset_stream;
@@ -116,6 +122,26 @@ command_line parse_command_line(int argc, char** argv) {
       ->option_text("NAME");
   verify->add_flag("--dry-run", result.dry_run, "count and localize only; change nothing");
   verify->add_flag("--json", result.json, "print JSON instead of one line per stream");
+
+  std::string control_source, control_stream;
+  auto* pause = add_command(
+      app, "pause", "stop starting runs of a stream (or a source) on every daemon, until resume",
+      pause_options);
+  pause->add_option("--source", control_source, "the source (required)")
+      ->required()
+      ->option_text("NAME");
+  pause->add_option("--stream", control_stream, "only this stream (default: the whole source)")
+      ->option_text("NAME");
+  pause->add_option("--reason", result.reason, "why, shown by status")->option_text("TEXT");
+  auto* resume = add_command(app, "resume", "let the daemons run a paused stream (or source) again",
+                             resume_options);
+  resume->add_option("--source", control_source, "the source (required)")
+      ->required()
+      ->option_text("NAME");
+  resume
+      ->add_option("--stream", control_stream,
+                   "only this stream (default: the source and every stream of it)")
+      ->option_text("NAME");
 
   try {
     app.parse(argc, argv);
@@ -164,6 +190,11 @@ command_line parse_command_line(int argc, char** argv) {
   } else if (verify->parsed()) {
     result.cmd = command_line::command::verify;
     chosen = &verify_options;
+  } else if (pause->parsed() || resume->parsed()) {
+    result.cmd = pause->parsed() ? command_line::command::pause : command_line::command::resume;
+    chosen = pause->parsed() ? &pause_options : &resume_options;
+    result.sources = {control_source};
+    if (!control_stream.empty()) result.streams = {control_stream};
   } else {
     throw usage_error("a command is required: " + commands_list(app) +
                       "\nRun 'sluice --help' for usage.");

@@ -9,19 +9,35 @@
 namespace sluice::daemon {
 
 struct command_line {
-  enum class command { run, sync, backfill, check, status, reset, migrate, verify, help, version };
+  enum class command {
+    run,
+    sync,
+    backfill,
+    check,
+    status,
+    reset,
+    migrate,
+    verify,
+    pause,
+    resume,
+    help,
+    version
+  };
 
   command cmd = command::help;
   std::optional<std::string> config;  // -c FILE (after the command wins over before it)
   std::vector<std::string> sources;   // sync and verify --source NAME..., in the order given;
-                                      // backfill and reset: exactly one
-  std::vector<std::string> streams;   // sync and verify --stream NAME...; backfill and reset: at
-                                      // most one
+                                      // backfill, reset, pause, resume: exactly one
+  std::vector<std::string> streams;   // sync and verify --stream NAME...; backfill, reset,
+                                      // pause, resume: at most one
   std::string since;                  // backfill --since TIME (empty: not given)
   std::string until;                  // backfill --until TIME
   bool full = false;                  // sync --full
   bool json = false;                  // status --json, verify --json
   bool dry_run = false;               // verify --dry-run
+  bool watch = false;                 // status --watch
+  double interval = 2;                // status --interval SECONDS
+  std::string reason;                 // pause --reason TEXT
   std::string log_level = "info";     // trace | debug | info | warn | error
   std::string log_format = "text";    // text | json
   std::string help_text;              // help and version: the text to print on stdout

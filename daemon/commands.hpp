@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands of the `sluice` executable. Each returns the process exit code
 // (daemon/exit_codes.hpp).
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,17 @@ struct backfill_request {
 int run_backfill(const config& cfg, const backfill_request& request);
 int run_reset(const config& cfg, const std::string& source, const std::string& stream);
 int run_check(const config& cfg);
-int run_status(const config& cfg, bool json);
+struct status_options {
+  bool json = false;
+  bool watch = false;  // redraw every interval until SIGINT/SIGTERM
+  std::chrono::milliseconds interval{2'000};
+};
+int run_status(const config& cfg, const status_options& options);
+// `sluice pause` / `sluice resume`: an empty stream means the whole source. Unknown source or
+// stream names are usage errors (exit 64).
+int run_pause(const config& cfg, const std::string& source, const std::string& stream,
+              const std::string& reason);
+int run_resume(const config& cfg, const std::string& source, const std::string& stream);
 int run_migrate(const config& cfg);
 
 struct verify_options {

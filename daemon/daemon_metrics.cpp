@@ -56,6 +56,9 @@ daemon_metrics::daemon_metrics() {
   r.describe("sluice_stream_stale", metric_type::gauge,
              "1 while the newest successful run of a stream this instance pulls is older than its "
              "objective (or none succeeded in that time), else 0.");
+  r.describe("sluice_stream_paused", metric_type::gauge,
+             "1 while an operator has paused the stream (sluice pause): no new run starts and it "
+             "is not judged stale, else 0.");
   r.describe("sluice_stream_consecutive_failures", metric_type::gauge,
              "Failed runs of the stream since its last success.");
   r.describe("sluice_stream_snapshot_held_back", metric_type::gauge,
@@ -139,6 +142,10 @@ void daemon_metrics::set_freshness(const std::string& source, const std::string&
   registry_.set("sluice_stream_stale", l, stale ? 1 : 0);
 }
 
+void daemon_metrics::set_paused(const std::string& source, const std::string& stream, bool paused) {
+  registry_.set("sluice_stream_paused", {{"source", source}, {"stream", stream}}, paused ? 1 : 0);
+}
+
 void daemon_metrics::set_stream_trouble(const std::string& source, const std::string& stream,
                                         int failures_in_a_row, bool held_back) {
   metric_labels l{{"source", source}, {"stream", stream}};
@@ -152,7 +159,7 @@ void daemon_metrics::on_alert(const char* result) {
 
 void daemon_metrics::forget_stream_health(const std::string& source) {
   for (const char* name :
-       {"sluice_stream_max_staleness_seconds", "sluice_stream_stale",
+       {"sluice_stream_max_staleness_seconds", "sluice_stream_stale", "sluice_stream_paused",
         "sluice_stream_consecutive_failures", "sluice_stream_snapshot_held_back"})
     registry_.remove_matching(name, "source", source);
 }

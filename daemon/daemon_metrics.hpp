@@ -40,6 +40,7 @@ public:
                         std::chrono::system_clock::time_point at);
   void set_freshness(const std::string& source, const std::string& stream, double objective_seconds,
                      bool stale);
+  void set_paused(const std::string& source, const std::string& stream, bool paused);
   void set_stream_trouble(const std::string& source, const std::string& stream,
                           int failures_in_a_row, bool held_back);
   void on_alert(const char* result);  // sent | failed | dropped

@@ -18,6 +18,14 @@ void freshness::forget_source(const std::string& source) {
   std::erase_if(streams_, [&](const auto& kv) { return kv.first.first == source; });
 }
 
+void freshness::set_paused(const std::string& source, const std::string& stream, bool paused,
+                           clock::time_point now) {
+  auto it = streams_.find({source, stream});
+  if (it == streams_.end() || it->second.paused == paused) return;
+  it->second.paused = paused;
+  if (!paused) it->second.resumed = now;
+}
+
 void freshness::on_success(const std::string& source, const std::string& stream,
                            clock::time_point at) {
   auto it = streams_.find({source, stream});
@@ -30,10 +38,11 @@ std::vector<freshness::verdict> freshness::judge(clock::time_point now) const {
   std::vector<verdict> out;
   out.reserve(streams_.size());
   for (const auto& [key, w] : streams_) {
-    const auto from = w.last_success.value_or(w.since);
+    auto from = w.last_success.value_or(w.since);
+    if (w.resumed) from = std::max(from, *w.resumed);
     const auto age = std::chrono::duration_cast<duration>(std::max(now - from, clock::duration{}));
-    out.push_back(
-        {key.first, key.second, age > w.objective, age, w.objective, w.last_success.has_value()});
+    out.push_back({key.first, key.second, !w.paused && age > w.objective, age, w.objective,
+                   w.last_success.has_value(), w.paused});
   }
   return out;
 }

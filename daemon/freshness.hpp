@@ -25,6 +25,7 @@ public:
     duration age{};        // since the newest success (or since watched, if none)
     duration objective{};  // max_staleness
     bool ever_succeeded = false;
+    bool paused = false;  // never stale while paused
   };
 
   // Starts (or keeps) watching a stream with this objective; `last_success` comes from the run
@@ -32,6 +33,11 @@ public:
   void watch(const std::string& source, const std::string& stream, duration objective,
              std::optional<clock::time_point> last_success, clock::time_point now);
   void forget_source(const std::string& source);
+  // An operator paused or resumed the stream. A paused stream is never stale; once resumed, its
+  // age counts from the resumption at the earliest, so a long pause does not make it stale the
+  // moment it ends (it gets its objective's time to catch up).
+  void set_paused(const std::string& source, const std::string& stream, bool paused,
+                  clock::time_point now);
   // A successful run ended at `at` (kept if newer than the one known). Ignored for streams not
   // watched.
   void on_success(const std::string& source, const std::string& stream, clock::time_point at);
@@ -43,6 +49,8 @@ private:
     duration objective{};
     std::optional<clock::time_point> last_success;
     clock::time_point since{};
+    bool paused = false;
+    std::optional<clock::time_point> resumed;
   };
   std::map<std::pair<std::string, std::string>, watched> streams_;
 };

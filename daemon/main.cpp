@@ -51,7 +51,15 @@ int main(int argc, char** argv) {
       case d::command_line::command::reset:
         return d::run_reset(cfg, cli.sources.at(0), cli.streams.empty() ? "" : cli.streams[0]);
       case d::command_line::command::check: return d::run_check(cfg);
-      case d::command_line::command::status: return d::run_status(cfg, cli.json);
+      case d::command_line::command::status:
+        return d::run_status(
+            cfg, {cli.json, cli.watch,
+                  std::chrono::milliseconds{static_cast<long long>(cli.interval * 1000)}});
+      case d::command_line::command::pause:
+        return d::run_pause(cfg, cli.sources.at(0), cli.streams.empty() ? "" : cli.streams[0],
+                            cli.reason);
+      case d::command_line::command::resume:
+        return d::run_resume(cfg, cli.sources.at(0), cli.streams.empty() ? "" : cli.streams[0]);
       case d::command_line::command::migrate: return d::run_migrate(cfg);
       case d::command_line::command::verify:
         return d::run_verify(cfg, {cli.sources, cli.streams, cli.dry_run, cli.json});

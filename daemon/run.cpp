@@ -2,7 +2,9 @@
 // server; the writer thread commits rows; the blocking thread does bookkeeping; the lease thread
 // takes and renews leases. The loop ticks every second: it applies what waited for a source to be
 // idle (daemon/source_slot.hpp), starts what is due on the sources we hold (daemon/scheduler.hpp)
-// and reports health (daemon/health.hpp). This file wires them together and handles the signals.
+// and reports health (daemon/health.hpp). The control listener's thread follows operator pauses
+// (store/control_listener.hpp). This file wires them together and handles the signals.
+#include <algorithm>
 #include <csignal>
 #include <memory>
 #include <optional>
@@ -25,6 +27,7 @@
 #include "daemon/health.hpp"
 #include "daemon/lease_keeper.hpp"
 #include "daemon/notify.hpp"
+#include "daemon/pause_set.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/source_slot.hpp"
 #include "daemon/stream_runner.hpp"
@@ -32,6 +35,8 @@
 #include "store/backfill_jobs.hpp"
 #include "store/batch_writer.hpp"
 #include "store/census.hpp"
+#include "store/control.hpp"
+#include "store/control_listener.hpp"
 #include "store/state.hpp"
 #include "store/verifications.hpp"
 
@@ -67,6 +72,14 @@ void raise_descriptor_limit(std::size_t sources) {
         lim.rlim_cur, sources, wanted);
 }
 
+// The control reads of the listener's thread must not hold up a stop: one immediate retry of a
+// lost connection, and short statements (they read a few rows).
+store::database_options control_database(store::database_options db) {
+  db.reconnect_for = std::chrono::milliseconds{0};
+  db.statement_timeout = std::min(db.statement_timeout, std::chrono::milliseconds{5'000});
+  return db;
+}
+
 class supervisor {
 public:
   explicit supervisor(config cfg)
@@ -81,6 +94,8 @@ private:
   std::optional<int> open_stores();
   std::optional<int> serve();
   void take_leases();
+  void listen_for_control();
+  void apply_pauses(std::vector<store::stream_pause> pauses);
   void handle_signals();
   void wait_for_signal();
   void shut_down();
@@ -115,6 +130,9 @@ private:
   std::unique_ptr<lease_keeper> leases_;
   std::unique_ptr<net::http_server> server_;
   std::unique_ptr<asio::signal_set> signals_;
+  pause_set pauses_;
+  std::unique_ptr<store::control> control_;
+  std::unique_ptr<store::control_listener> listener_;
 
   steady::time_point leases_valid_until_{};
   bool finished_ = false;
@@ -130,6 +148,9 @@ std::optional<int> supervisor::open_stores() {
     writer_ = std::make_unique<store::batch_writer>(cfg_.database, wo);
     journal_ = std::make_unique<store::verification_store>(cfg_.database);
     census_ = std::make_unique<store::census>(cfg_.database);
+    control_ = std::make_unique<store::control>(control_database(cfg_.database));
+    // Before the first tick: a stream paused before this start never runs, not even once.
+    pauses_ = pause_set(control_->list_pauses());
   } catch (const error& e) {
     spdlog::error("{}", e.what());
     return exit_code_for(e);
@@ -139,9 +160,9 @@ std::optional<int> supervisor::open_stores() {
       run_context{*db_, *state_, *jobs_, *writer_, identity_.holder, true});
   vctx_ = std::make_unique<verify_context>(verify_context{*ctx_, *journal_, *census_});
   alerting_ = std::make_unique<alerting>(io_.get_executor(), cfg_.alerts, identity_.holder,
-                                         cfg_.daemon.lease_ttl, metrics_, *db_, *state_);
+                                         cfg_.daemon.lease_ttl, metrics_, *db_, *state_, pauses_);
   scheduler_ = std::make_unique<scheduler>(io_, *ctx_, *vctx_, metrics_, *alerting_, health_,
-                                           [this] { finish_if_stopped(); });
+                                           pauses_, [this] { finish_if_stopped(); });
   return std::nullopt;
 }
 
@@ -178,6 +199,40 @@ void supervisor::take_leases() {
   });
 }
 
+// Every notification on the control channel, and every 5 s anyway, the pauses are read on the
+// listener's thread and handed to the I/O thread, where the scheduler sees them at its next tick:
+// a pause is honoured within a second of its commit.
+void supervisor::listen_for_control() {
+  listener_ = std::make_unique<store::control_listener>(
+      control_database(cfg_.database), [this](const std::string& payload) {
+        // Another sluice schema in the same database changed something: not ours to re-read.
+        if (!payload.empty() && !payload.ends_with(" " + cfg_.database.schema)) return;
+        try {
+          auto pauses = control_->list_pauses();
+          asio::post(io_, [this, pauses = std::move(pauses)]() mutable {
+            apply_pauses(std::move(pauses));
+          });
+        } catch (const std::exception& e) {
+          spdlog::debug("could not read the paused streams: {}", e.what());
+        }
+      });
+}
+
+void supervisor::apply_pauses(std::vector<store::stream_pause> pauses) {
+  const pause_set next(std::move(pauses));
+  for (const auto& [name, slot] : slots_.all())
+    for (const auto& st : slot->streams) {
+      const bool was = pauses_.paused(name, st.spec.name);
+      const auto* now = next.find(name, st.spec.name);
+      if (now && !was)
+        spdlog::info("{}/{}: paused by {}{}{}", name, st.spec.name, now->paused_by,
+                     now->reason.empty() ? "" : ": ", now->reason);
+      else if (!now && was)
+        spdlog::info("{}/{}: resumed", name, st.spec.name);
+    }
+  pauses_ = next;
+}
+
 void supervisor::handle_signals() {
   signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM, SIGHUP);
   wait_for_signal();
@@ -200,6 +255,7 @@ int supervisor::run() {
   for (const auto& src : cfg_.sources) slots_.add(src);
   raise_descriptor_limit(slots_.size());
   if (auto failed = serve()) return *failed;
+  listen_for_control();
   take_leases();
   handle_signals();
 
@@ -227,6 +283,7 @@ void supervisor::shut_down() {
     }
   }
   leases_->stop();
+  listener_->stop();
   spdlog::info("sluice run: stopped");
 }
 

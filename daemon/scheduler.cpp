@@ -17,13 +17,14 @@ namespace asio = boost::asio;
 
 scheduler::scheduler(asio::io_context& io, run_context& ctx, verify_context& vctx,
                      daemon_metrics& metrics, alerting& alerts, health& health,
-                     std::function<void()> after_run)
+                     const pause_set& pauses, std::function<void()> after_run)
     : io_(io),
       ctx_(ctx),
       vctx_(vctx),
       metrics_(metrics),
       alerts_(alerts),
       health_(health),
+      pauses_(pauses),
       after_run_(std::move(after_run)),
       rng_(std::random_device{}()) {}
 
@@ -38,16 +39,24 @@ void scheduler::on_taken(const slot_ptr& slot, steady::time_point now) {
 void scheduler::start_due(const slot_ptr& slot, steady::time_point now) {
   if (slot->frozen()) return;
   if (now < slot->not_before) return;  // the API asked this source to wait
-  for (std::size_t i = 0; i < slot->streams.size(); ++i)
-    if (!slot->streams[i].running && slot->streams[i].next_due <= now) start_stream(slot, i);
-  if (!slot->backfill_running && now >= slot->backfill_not_before) {
-    for (const auto& job : pending_jobs_)
-      if (job.source == slot->config->name) {
-        start_backfill(slot, job);
-        break;
-      }
+  // A paused stream keeps its next_due: when resumed it runs at once if that time has passed
+  // (it is overdue), else at its normal time.
+  for (std::size_t i = 0; i < slot->streams.size(); ++i) {
+    const auto& st = slot->streams[i];
+    if (!st.running && st.next_due <= now && !paused(*slot, st.spec.name)) start_stream(slot, i);
   }
+  start_backfill_due(slot, now);
   if (!slot->verify_running && slot->verify_due && now >= *slot->verify_due) start_verify(slot);
+}
+
+// One backfill at a time per source, the oldest job of a stream that is not paused first.
+void scheduler::start_backfill_due(const slot_ptr& slot, steady::time_point now) {
+  if (slot->backfill_running || now < slot->backfill_not_before) return;
+  for (const auto& job : pending_jobs_)
+    if (job.source == slot->config->name && !paused(*slot, job.stream)) {
+      start_backfill(slot, job);
+      return;
+    }
 }
 
 void scheduler::start_stream(const slot_ptr& slot, std::size_t index) {
@@ -166,7 +175,8 @@ void scheduler::start_verify(const slot_ptr& slot) {
   slot->verify_running = true;
   slot->verify_due.reset();
   std::vector<connectors::stream_spec> streams;
-  for (const auto& s : slot->streams) streams.push_back(s.spec);
+  for (const auto& s : slot->streams)
+    if (!paused(*slot, s.spec.name)) streams.push_back(s.spec);
   verify_pass pass{
       *slot->rt, std::move(streams),
       [this, slot](const std::string& stream) { return forced_full_walk(slot, stream); },
@@ -205,7 +215,8 @@ std::function<asio::awaitable<bool>()> scheduler::forced_full_walk(const slot_pt
     slot->streams[index].next_due = steady::now();
     asio::steady_timer timer(io_);
     while (slot->streams[index].forced_runs == before) {
-      if (health_.stopping() || !slot->held) co_return false;
+      // Paused meanwhile: the repair waits for no run that will not start.
+      if (health_.stopping() || !slot->held || paused(*slot, stream)) co_return false;
       timer.expires_after(std::chrono::milliseconds{200});
       co_await timer.async_wait(asio::use_awaitable);
     }

@@ -2,8 +2,9 @@
 // What runs when on the sources this instance holds: each stream every interval (jittered, backed
 // off while failing, never before the time the API asked the source to wait), backfill jobs when
 // the source has no backfill in flight, and a verification every verify_interval. Run ends feed
-// the metrics, the alerting and the health reports. All on the I/O thread; the timing rules
-// themselves are in daemon/schedule.hpp.
+// the metrics, the alerting and the health reports. A paused stream (daemon/pause_set.hpp) starts
+// nothing: no live run, no backfill job, no verification; a run already in flight finishes. All on
+// the I/O thread; the timing rules themselves are in daemon/schedule.hpp.
 #include <chrono>
 #include <functional>
 #include <random>
@@ -16,6 +17,7 @@
 #include "daemon/alerting.hpp"
 #include "daemon/daemon_metrics.hpp"
 #include "daemon/health.hpp"
+#include "daemon/pause_set.hpp"
 #include "daemon/source_slot.hpp"
 #include "daemon/stream_runner.hpp"
 #include "daemon/verify_runner.hpp"
@@ -29,7 +31,7 @@ public:
 
   // `after_run` runs whenever a run of any kind ended (the daemon may be waiting to stop).
   scheduler(boost::asio::io_context& io, run_context& ctx, verify_context& vctx,
-            daemon_metrics& metrics, alerting& alerts, health& health,
+            daemon_metrics& metrics, alerting& alerts, health& health, const pause_set& pauses,
             std::function<void()> after_run);
 
   // The unfinished backfill jobs of the sources we hold, as the last lease round listed them.
@@ -47,6 +49,10 @@ private:
   void start_backfill(const slot_ptr& slot, store::backfill_job job);
   void end_backfill(source_slot& slot, const store::backfill_job& job, const stream_result& result);
   void start_verify(const slot_ptr& slot);
+  void start_backfill_due(const slot_ptr& slot, steady::time_point now);
+  bool paused(const source_slot& slot, const std::string& stream) const {
+    return pauses_.paused(slot.config->name, stream);
+  }
   std::function<boost::asio::awaitable<bool>()> forced_full_walk(const slot_ptr& slot,
                                                                  const std::string& stream);
 
@@ -56,6 +62,7 @@ private:
   daemon_metrics& metrics_;
   alerting& alerts_;
   health& health_;
+  const pause_set& pauses_;
   std::function<void()> after_run_;
   std::mt19937_64 rng_;
   std::vector<store::backfill_job> pending_jobs_;

@@ -1,13 +1,22 @@
-// `sluice status`: per stream, the cursor, the last run and its counts, errors, the lease.
+// `sluice status`: per stream, the cursor, the last run and its counts, errors, the lease, and
+// whether an operator paused it. `--watch` redraws the table every interval until interrupted; a
+// run in flight shows the records its commits have counted so far (the writer adds them to its
+// sync_runs row with every commit; requests are counted at the run's end only).
+#include <csignal>
 #include <cstdio>
+#include <thread>
+
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
 #include "core/redaction.hpp"
 #include "daemon/commands.hpp"
+#include "daemon/pause_set.hpp"
 #include "daemon/source_runtime.hpp"
 #include "store/backfill_jobs.hpp"
+#include "store/control.hpp"
 #include "store/state.hpp"
 #include "store/verifications.hpp"
 
@@ -120,25 +129,54 @@ struct status_report {
   std::vector<store::stream_status> rows;
   std::vector<store::backfill_job> jobs;
   std::vector<std::optional<store::verification>> verified;  // one per row
+  pause_set pauses;
 };
 
-status_report read_report(const config& cfg) {
-  std::vector<store::state::stream_key> keys;
-  boost::asio::io_context io{1};
-  for (const auto& src : cfg.sources) {
-    auto rt = make_source_runtime(io.get_executor(), src);
-    for (const auto& spec : rt.selected_streams({}))
-      keys.push_back({src.name, spec.name, std::string(spec.table->name)});
+// The connections status reads through, opened once (--watch reads again every interval).
+struct status_reader {
+  explicit status_reader(const config& cfg)
+      : state(cfg.database), backfills(cfg.database), journal(cfg.database) {
+    boost::asio::io_context io{1};
+    for (const auto& src : cfg.sources) {
+      auto rt = make_source_runtime(io.get_executor(), src);
+      for (const auto& spec : rt.selected_streams({}))
+        keys.push_back({src.name, spec.name, std::string(spec.table->name)});
+    }
+    try {
+      control.emplace(cfg.database);
+    } catch (const std::exception&) {
+      // Without the control connection nothing shows as paused; the rest still reads.
+    }
   }
+  std::vector<store::state::stream_key> keys;
+  store::state state;
+  store::backfill_store backfills;
+  store::verification_store journal;
+  std::optional<store::control> control;
+};
+
+// No pauses when the schema predates them (a daemon not yet upgraded migrates it). The reasons are
+// free text typed by people: masked like every other text status prints.
+pause_set read_pauses(status_reader& reader) {
+  if (!reader.control) return {};
+  try {
+    auto pauses = reader.control->list_pauses();
+    for (auto& p : pauses) p.reason = redact(p.reason);
+    return pause_set(std::move(pauses));
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+status_report read_report(const config& cfg, status_reader& reader) {
   status_report report;
-  store::state state(cfg.database);
-  report.rows = state.status(keys);
+  report.rows = reader.state.status(reader.keys);
   // The latest backfill jobs of each source (a few; the table keeps them all).
-  store::backfill_store backfills(cfg.database);
   for (const auto& src : cfg.sources)
-    for (auto& job : backfills.recent(src.name, 5)) report.jobs.push_back(std::move(job));
-  store::verification_store journal(cfg.database);
-  for (const auto& s : report.rows) report.verified.push_back(journal.latest(s.source, s.stream));
+    for (auto& job : reader.backfills.recent(src.name, 5)) report.jobs.push_back(std::move(job));
+  for (const auto& s : report.rows)
+    report.verified.push_back(reader.journal.latest(s.source, s.stream));
+  report.pauses = read_pauses(reader);
   mask_errors(report.rows, report.jobs, report.verified);
   return report;
 }
@@ -151,8 +189,11 @@ std::optional<duration> objective_of(const config& cfg, const store::stream_stat
 }
 
 // The daemon's rule on the run history: "stale" when the newest successful run is older than the
-// objective or none succeeded; "pending" before the first run; "-" when not configured.
-std::string freshness_of(const config& cfg, const store::stream_status& s) {
+// objective or none succeeded; "pending" before the first run; "-" when not configured; "paused"
+// while an operator paused it (the daemon does not judge it then either).
+std::string freshness_of(const config& cfg, const store::stream_status& s,
+                         const pause_set& pauses) {
+  if (pauses.paused(s.source, s.stream)) return "paused";
   const auto objective = objective_of(cfg, s);
   if (!objective) return "-";
   if (!s.last_run_id) return "pending";
@@ -180,6 +221,13 @@ boost::json::value last_run_json(const store::stream_status& s) {
   return r;
 }
 
+void add_pause_json(boost::json::object& o, const store::stream_pause* p) {
+  o["paused"] = p != nullptr;
+  o["pause_reason"] = p ? boost::json::value(p->reason) : nullptr;
+  o["paused_by"] = p ? boost::json::value(p->paused_by) : nullptr;
+  o["paused_at"] = p ? boost::json::value(when(p->paused_at)) : nullptr;
+}
+
 void print_json(const config& cfg, const status_report& report) {
   boost::json::array out;
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
@@ -188,7 +236,7 @@ void print_json(const config& cfg, const status_report& report) {
     o["source"] = s.source;
     o["stream"] = s.stream;
     const auto objective = objective_of(cfg, s);
-    const auto freshness = freshness_of(cfg, s);
+    const auto freshness = freshness_of(cfg, s, report.pauses);
     o["freshness"] = freshness == "-" ? boost::json::value(nullptr) : boost::json::value(freshness);
     o["max_staleness_seconds"] =
         objective ? boost::json::value(
@@ -203,6 +251,7 @@ void print_json(const config& cfg, const status_report& report) {
     o["last_success_at"] =
         s.last_success_at ? boost::json::value(when(s.last_success_at)) : nullptr;
     o["last_run"] = last_run_json(s);
+    add_pause_json(o, report.pauses.find(s.source, s.stream));
     boost::json::array stream_jobs;
     for (const auto& job : report.jobs)
       if (job.source == s.source && job.stream == s.stream) stream_jobs.push_back(job_json(job));
@@ -213,24 +262,42 @@ void print_json(const config& cfg, const status_report& report) {
   std::printf("%s\n", boost::json::serialize(out).c_str());
 }
 
-void print_streams(const config& cfg, const std::vector<store::stream_status>& rows) {
+// The DETAIL column: the latest run's counts (so far, for a run in flight), the pause, the lease.
+std::string stream_detail(const store::stream_status& s, const store::stream_pause* pause) {
+  std::string detail;
+  if (s.last_run_id && s.last_status == "running") {
+    detail = s.last_mode + " run #" + std::to_string(*s.last_run_id) + " in flight since " +
+             when(s.last_started_at) + ": " + std::to_string(s.last_records) + " records so far, " +
+             std::to_string(s.last_inserted) + " inserted, " + std::to_string(s.last_updated) +
+             " updated";
+  } else if (s.last_run_id) {
+    detail = s.last_mode + ": " + std::to_string(s.last_records) + " records, " +
+             std::to_string(s.last_inserted) + " inserted, " + std::to_string(s.last_updated) +
+             " updated, " + std::to_string(s.last_deleted) + " deleted, " +
+             std::to_string(s.last_requests) + " requests";
+    if (s.last_warnings) detail += ", " + std::to_string(s.last_warnings) + " warnings";
+    if (!s.last_error.empty()) detail += "; error: " + s.last_error;
+  }
+  if (pause) {
+    detail += (detail.empty() ? "" : "; ") + std::string("paused by ") + pause->paused_by;
+    if (pause->stream == store::all_streams) detail += " (whole source)";
+    if (!pause->reason.empty()) detail += ": " + pause->reason;
+  }
+  if (!s.lease_holder.empty())
+    detail += (detail.empty() ? "" : "; ") + std::string("lease: ") + s.lease_holder;
+  return detail;
+}
+
+void print_streams(const config& cfg, const std::vector<store::stream_status>& rows,
+                   const pause_set& pauses) {
   std::printf("%-20s %-12s %-10s %-10s %-8s %-28s %-44s %s\n", "SOURCE", "STREAM", "ROWS",
               "LAST RUN", "FRESH", "FINISHED", "CURSOR", "DETAIL");
   for (const auto& s : rows) {
-    std::string detail;
-    if (s.last_run_id) {
-      detail = s.last_mode + ": " + std::to_string(s.last_records) + " records, " +
-               std::to_string(s.last_inserted) + " inserted, " + std::to_string(s.last_updated) +
-               " updated, " + std::to_string(s.last_deleted) + " deleted, " +
-               std::to_string(s.last_requests) + " requests";
-      if (s.last_warnings) detail += ", " + std::to_string(s.last_warnings) + " warnings";
-      if (!s.last_error.empty()) detail += "; error: " + s.last_error;
-    }
-    if (!s.lease_holder.empty())
-      detail += (detail.empty() ? "" : "; ") + std::string("lease: ") + s.lease_holder;
+    const auto detail = stream_detail(s, pauses.find(s.source, s.stream));
     std::printf("%-20s %-12s %-10lld %-10s %-8s %-28s %-44s %s\n", s.source.c_str(),
                 s.stream.c_str(), static_cast<long long>(s.rows),
-                s.last_run_id ? s.last_status.c_str() : "never", freshness_of(cfg, s).c_str(),
+                s.last_run_id ? s.last_status.c_str() : "never",
+                freshness_of(cfg, s, pauses).c_str(),
                 s.last_finished_at ? when(s.last_finished_at).c_str() : "-",
                 cursor_text(s.cursor).c_str(), detail.c_str());
   }
@@ -253,17 +320,53 @@ void print_backfills(const std::vector<store::backfill_job>& jobs) {
   }
 }
 
-}  // namespace
+volatile std::sig_atomic_t watch_stop = 0;
+extern "C" void on_watch_signal(int) { watch_stop = 1; }
 
-int run_status(const config& cfg, bool json) {
-  const auto report = read_report(cfg);
+void print_report(const config& cfg, const status_report& report, bool json) {
   if (json) {
     print_json(cfg, report);
-    return exit_code::ok;
+    return;
   }
-  print_streams(cfg, report.rows);
+  print_streams(cfg, report.rows, report.pauses);
   print_verifications(report.rows, report.verified);
   print_backfills(report.jobs);
+}
+
+// Redraws until SIGINT or SIGTERM. On a terminal each table replaces the last (cursor home, clear
+// screen); into a pipe or a file, tables follow each other, each under its time, so a log of them
+// reads in order. A failed read is printed and retried at the next interval.
+int watch_status(const config& cfg, status_reader& reader, const status_options& options) {
+  std::signal(SIGINT, on_watch_signal);
+  std::signal(SIGTERM, on_watch_signal);
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  const auto seconds = std::chrono::duration<double>(options.interval).count();
+  while (!watch_stop) {
+    const auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+    if (terminal) std::fputs("\033[H\033[2J", stdout);
+    std::printf("sluice status at %s, every %gs%s\n", format_timestamp(now).c_str(), seconds,
+                terminal ? " (Ctrl-C to stop)" : "");
+    try {
+      print_report(cfg, read_report(cfg, reader), options.json);
+    } catch (const std::exception& e) {
+      std::printf("cannot read the status: %s\n", redact(e.what()).c_str());
+    }
+    if (!terminal) std::fputs("\n", stdout);
+    std::fflush(stdout);
+    // Short sleeps, so Ctrl-C ends the watch at once.
+    const auto until = std::chrono::steady_clock::now() + options.interval;
+    while (!watch_stop && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  return exit_code::ok;
+}
+
+}  // namespace
+
+int run_status(const config& cfg, const status_options& options) {
+  status_reader reader(cfg);
+  if (options.watch) return watch_status(cfg, reader, options);
+  print_report(cfg, read_report(cfg, reader), options.json);
   return exit_code::ok;
 }
 

@@ -8,6 +8,7 @@
 
 #include "daemon/commands.hpp"
 #include "daemon/one_shot.hpp"
+#include "daemon/pause_set.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -63,6 +64,24 @@ int outcome(const std::vector<stream_job>& jobs) {
   return exit_code::ok;
 }
 
+// An explicit sync runs a paused stream anyway: the pause is an instruction to the daemons'
+// scheduler, and the operator asking for this run is the one who can lift it. Said once per stream.
+void warn_paused(const config& cfg, const std::vector<stream_job>& jobs) {
+  try {
+    store::control control(cfg.database);
+    const pause_set pauses(control.list_pauses());
+    for (const auto& job : jobs)
+      if (const auto* p = pauses.find(job.source->config->name, job.spec.name))
+        spdlog::warn(
+            "{}/{}: paused by {}{}{}; syncing it anyway (an explicit sync overrides a "
+            "pause; the daemons still wait for `sluice resume`)",
+            job.source->config->name, job.spec.name, p->paused_by, p->reason.empty() ? "" : ": ",
+            p->reason);
+  } catch (const std::exception& e) {
+    spdlog::debug("could not read the paused streams: {}", e.what());
+  }
+}
+
 }  // namespace
 
 int run_sync(const config& cfg, const sync_request& request) {
@@ -77,6 +96,7 @@ int run_sync(const config& cfg, const sync_request& request) {
   }
   if (!selection_ok(request, jobs)) return exit_code::usage;
   if (auto failed = command.open_stores()) return *failed;
+  warn_paused(cfg, jobs);
   if (auto failed = command.take_leases()) return *failed;
 
   // Sources someone else holds: their streams fail now, with who holds them.

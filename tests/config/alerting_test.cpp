@@ -106,6 +106,20 @@ TEST(freshness, a_stream_that_never_succeeded_is_as_old_as_the_time_it_has_been_
   EXPECT_TRUE(f.judge(t0).empty());
 }
 
+TEST(freshness, a_paused_stream_is_not_stale_and_gets_its_objective_after_resuming) {
+  freshness f;
+  f.watch("eu", "reviews", std::chrono::duration_cast<duration>(1h), t0, t0);
+  f.set_paused("eu", "reviews", true, t0 + 10min);
+  auto v = f.judge(t0 + 5h);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_FALSE(v[0].stale);
+  EXPECT_TRUE(v[0].paused);
+  f.set_paused("eu", "reviews", false, t0 + 5h);
+  EXPECT_FALSE(f.judge(t0 + 5h + 59min)[0].stale) << "the age counts from the resumption";
+  EXPECT_FALSE(f.judge(t0 + 5h + 59min)[0].paused);
+  EXPECT_TRUE(f.judge(t0 + 6h + 1min)[0].stale);
+}
+
 // -- incidents -----------------------------------------------------------------------------------
 
 run_observation failed(error_kind kind, std::string message = "HTTP 503") {

@@ -137,6 +137,30 @@ TEST(cli, run_backfill_reset) {
   EXPECT_TRUE(parse({"reset", "--source", "eu"}).streams.empty());
 }
 
+TEST(cli, pause_resume_and_status_watch) {
+  auto p = parse({"pause", "--source", "eu", "--stream", "reviews", "--reason", "vendor down"});
+  EXPECT_EQ(p.cmd, cmd::pause);
+  EXPECT_EQ(p.sources, (std::vector<std::string>{"eu"}));
+  EXPECT_EQ(p.streams, (std::vector<std::string>{"reviews"}));
+  EXPECT_EQ(p.reason, "vendor down");
+  auto whole = parse({"pause", "--source", "eu"});
+  EXPECT_TRUE(whole.streams.empty());
+  EXPECT_TRUE(whole.reason.empty());
+  auto r = parse({"resume", "-c", "x.toml", "--source", "eu"});
+  EXPECT_EQ(r.cmd, cmd::resume);
+  EXPECT_EQ(r.sources, (std::vector<std::string>{"eu"}));
+  EXPECT_THAT(usage_error_of({"pause"}), HasSubstr("--source"));
+  EXPECT_THAT(usage_error_of({"resume", "--source", "eu", "--reason", "x"}), HasSubstr("reason"));
+
+  auto s = parse({"status"});
+  EXPECT_FALSE(s.watch);
+  EXPECT_EQ(s.interval, 2);
+  auto w = parse({"status", "--watch", "--interval", "0.5"});
+  EXPECT_TRUE(w.watch);
+  EXPECT_EQ(w.interval, 0.5);
+  usage_error_of({"status", "--watch", "--interval", "0"});
+}
+
 TEST(cli, no_command_lists_the_commands) {
   auto message = usage_error_of({});
   EXPECT_THAT(

@@ -46,6 +46,12 @@ expect "--source" sluice sync --so
 expect "--since --source --stream" sluice backfill --s
 expect "--dry-run" sluice verify --d
 expect "--json" sluice status --j
+expect "--interval" sluice status --i
+expect "pause" sluice pa
+expect "reset resume" sluice re
+expect "--reason" sluice pause --r
+expect "eu" sluice resume -c "$config" --source e
+expect "" sluice pause --reason ""
 expect "--log-format --log-level" sluice --log
 expect "--config" sluice sync --conf
 expect "warn" sluice --log-level w
