@@ -1,5 +1,7 @@
 #include "fakeapi/server.hpp"
 
+#include "fakeapi/accept_loop.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -90,25 +92,6 @@ net::awaitable<void> serve_tls(beast::ssl_stream<beast::tcp_stream> stream, rout
   co_await serve_requests(stream, routes, timeouts);
   beast::get_lowest_layer(stream).expires_after(timeouts.handshake);
   co_await stream.async_shutdown(use_nothrow);
-}
-
-// A failed connection must not take the server down: its error ends with it.
-void ignore_exception(const std::exception_ptr&) {}
-
-template <class Serve>
-net::awaitable<void> accept_loop(tcp::acceptor acceptor, Serve serve) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
-    if (ec == net::error::operation_aborted) co_return;
-    if (ec) {
-      // Out of descriptors and similar: back off briefly instead of spinning.
-      net::steady_timer timer(acceptor.get_executor(), std::chrono::milliseconds(50));
-      co_await timer.async_wait(use_nothrow);
-      continue;
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(acceptor.get_executor(), serve(std::move(socket)), ignore_exception);
-  }
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The proxy's connections: read one CONNECT, admit or refuse it, connect to the target, relay.
 #include "fakeapi/proxy/proxy.hpp"
 
+#include "fakeapi/accept_loop.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -135,8 +137,6 @@ net::awaitable<void> hold(beast::tcp_stream& client) {
   }
 }
 
-void ignore_exception(const std::exception_ptr&) {}
-
 // Opens the tunnel the CONNECT asks for; `pending` holds what the client sent after it.
 net::awaitable<void> open(beast::tcp_stream client, beast::flat_buffer pending, std::string target,
                           std::shared_ptr<state> st) {
@@ -180,25 +180,15 @@ net::awaitable<void> serve_client(tcp::socket socket, std::shared_ptr<state> st)
   co_await open(std::move(client), std::move(buffer), std::string(req.target()), st);
 }
 
-net::awaitable<void> accept_loop(tcp::acceptor acceptor, std::shared_ptr<state> st) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
-    if (ec == net::error::operation_aborted) co_return;
-    if (ec) {
-      net::steady_timer timer(acceptor.get_executor(), std::chrono::milliseconds(50));
-      co_await timer.async_wait(use_nothrow);
-      continue;
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(acceptor.get_executor(), serve_client(std::move(socket), st), ignore_exception);
-  }
-}
-
 }  // namespace
 
 void serve(tcp::acceptor acceptor, std::shared_ptr<state> st) {
   auto executor = acceptor.get_executor();
-  net::co_spawn(executor, accept_loop(std::move(acceptor), std::move(st)), ignore_exception);
+  net::co_spawn(
+      executor,
+      accept_loop(std::move(acceptor),
+                  [st](tcp::socket socket) { return serve_client(std::move(socket), st); }),
+      ignore_exception);
 }
 
 }  // namespace sluice::fakeapi::proxy
