@@ -14,7 +14,7 @@ _sluice_global_options="-h --help --version -c --config --log-level --log-format
 # The options a command adds to the global ones.
 _sluice_command_options() {
   case "$1" in
-    sync) echo "--source --stream --full" ;;
+    sync) echo "--source --stream --full --no-wait" ;;
     backfill) echo "--source --stream --since --until" ;;
     status) echo "--json --watch --interval" ;;
     reset) echo "--source --stream" ;;

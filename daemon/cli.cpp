@@ -72,6 +72,8 @@ command_line parse_command_line(int argc, char** argv) {
       ->option_text("NAME");
   sync->add_flag("--full", result.full,
                  "ignore cursors and re-read everything (detects deletions)");
+  sync->add_flag("--no-wait", result.no_wait,
+                 "for a source a running daemon holds: hand it the run and return at once");
   auto* backfill = add_command(
       app, "backfill", "re-read a historical range of one source; never moves the live cursor back",
       backfill_options);

@@ -33,6 +33,7 @@ struct command_line {
   std::string since;                  // backfill --since TIME (empty: not given)
   std::string until;                  // backfill --until TIME
   bool full = false;                  // sync --full
+  bool no_wait = false;               // sync --no-wait
   bool json = false;                  // status --json, verify --json
   bool dry_run = false;               // verify --dry-run
   bool watch = false;                 // status --watch

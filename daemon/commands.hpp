@@ -14,6 +14,8 @@ struct sync_request {
   std::vector<std::string> sources;  // empty: all
   std::vector<std::string> streams;  // empty: all
   bool full = false;
+  // Runs handed to a daemon that holds the source are not waited for.
+  bool no_wait = false;
 };
 
 // Applies migrations (store::migrate, errors thrown) and logs what was applied, if anything:

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     switch (cli.cmd) {
       case d::command_line::command::run: return d::run_daemon(cfg);
       case d::command_line::command::sync:
-        return d::run_sync(cfg, {cli.sources, cli.streams, cli.full});
+        return d::run_sync(cfg, {cli.sources, cli.streams, cli.full, cli.no_wait});
       case d::command_line::command::backfill:
         return d::run_backfill(cfg, {cli.sources.at(0), cli.streams.empty() ? "" : cli.streams[0],
                                      cli.since, cli.until});

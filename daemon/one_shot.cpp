@@ -94,6 +94,7 @@ void one_shot::run(const std::vector<task>& tasks, const run_options& options) {
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::warn("signal {}: {}", sig, options.stop_message);
+    stopped_ = true;
     for (auto& rt : sources_) rt->shutdown();
   });
 

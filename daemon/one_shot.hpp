@@ -48,6 +48,8 @@ public:
   bool holds(const std::string& source) const { return held_.count(source) > 0; }
   // Sources held at first but lost midway (another holder took over after a pause).
   const std::set<std::string>& lost() const noexcept { return lost_; }
+  // run() ended early on SIGINT/SIGTERM.
+  bool stopped() const noexcept { return stopped_; }
 
   // One coroutine of the command's work; the context lives until run() returns.
   using task = std::function<boost::asio::awaitable<void>(run_context&)>;
@@ -78,6 +80,7 @@ private:
   lease_round first_;
   std::set<std::string> held_;  // on the I/O thread once run() started
   std::set<std::string> lost_;
+  bool stopped_ = false;
 };
 
 }  // namespace sluice::daemon

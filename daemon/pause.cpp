@@ -4,27 +4,16 @@
 #include <algorithm>
 #include <cstdio>
 
-#include <pwd.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include "connectors/registry.hpp"
 #include "daemon/commands.hpp"
+#include "daemon/operator_name.hpp"
 #include "store/control.hpp"
 #include "store/migrations.hpp"
 
 namespace sluice::daemon {
 namespace {
-
-// Who paused: the user and host of this command (the row says who to ask before resuming).
-std::string operator_name() {
-  std::string user = "unknown";
-  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr)
-    user = pw->pw_name;
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) return user;
-  return user + "@" + host;
-}
 
 // The names must be those of the configuration (a typo would pause nothing); returns the message
 // of a usage error, or "" when they are fine.

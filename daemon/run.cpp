@@ -28,6 +28,7 @@
 #include "daemon/lease_keeper.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/pause_set.hpp"
+#include "daemon/request_runner.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/source_slot.hpp"
 #include "daemon/stream_runner.hpp"
@@ -37,6 +38,7 @@
 #include "store/census.hpp"
 #include "store/control.hpp"
 #include "store/control_listener.hpp"
+#include "store/run_requests.hpp"
 #include "store/state.hpp"
 #include "store/verifications.hpp"
 
@@ -133,6 +135,8 @@ private:
   pause_set pauses_;
   std::unique_ptr<store::control> control_;
   std::unique_ptr<store::control_listener> listener_;
+  std::unique_ptr<store::run_requests> requests_;  // on db_'s thread
+  std::unique_ptr<request_runner> runner_;
 
   steady::time_point leases_valid_until_{};
   bool finished_ = false;
@@ -149,6 +153,7 @@ std::optional<int> supervisor::open_stores() {
     journal_ = std::make_unique<store::verification_store>(cfg_.database);
     census_ = std::make_unique<store::census>(cfg_.database);
     control_ = std::make_unique<store::control>(control_database(cfg_.database));
+    requests_ = std::make_unique<store::run_requests>(cfg_.database);
     // Before the first tick: a stream paused before this start never runs, not even once.
     pauses_ = pause_set(control_->list_pauses());
   } catch (const error& e) {
@@ -163,6 +168,10 @@ std::optional<int> supervisor::open_stores() {
                                          cfg_.daemon.lease_ttl, metrics_, *db_, *state_, pauses_);
   scheduler_ = std::make_unique<scheduler>(io_, *ctx_, *vctx_, metrics_, *alerting_, health_,
                                            pauses_, [this] { finish_if_stopped(); });
+  runner_ = std::make_unique<request_runner>(io_, *db_, *requests_, identity_.holder, slots_);
+  scheduler_->observe_runs(
+      [this](source_slot& slot, const std::string& stream, std::uint64_t run,
+             const stream_result& result) { runner_->on_run_end(slot, stream, run, result); });
   return std::nullopt;
 }
 
@@ -201,12 +210,17 @@ void supervisor::take_leases() {
 
 // Every notification on the control channel, and every 5 s anyway, the pauses are read on the
 // listener's thread and handed to the I/O thread, where the scheduler sees them at its next tick:
-// a pause is honoured within a second of its commit.
+// a pause is honoured within a second of its commit. Run requests of `sluice sync` are claimed
+// on the same occasions (a pause alone does not need a look).
 void supervisor::listen_for_control() {
   listener_ = std::make_unique<store::control_listener>(
       control_database(cfg_.database), [this](const std::string& payload) {
         // Another sluice schema in the same database changed something: not ours to re-read.
         if (!payload.empty() && !payload.ends_with(" " + cfg_.database.schema)) return;
+        if (!payload.starts_with(std::string(store::control_change_pause) + " "))
+          asio::post(io_, [this] {
+            if (!health_.stopping()) runner_->look();
+          });
         try {
           auto pauses = control_->list_pauses();
           asio::post(io_, [this, pauses = std::move(pauses)]() mutable {
@@ -307,6 +321,7 @@ void supervisor::on_tick() {
   }
   for (const auto& slot : slots_.settle())
     if (slot->held) scheduler_->schedule_verify(slot);
+  runner_->on_tick();
   for (const auto& [name, slot] : slots_.all()) scheduler_->start_due(slot, now);
   leases_->set_busy(slots_.busy());
   alerting_->on_tick(held_streams());
@@ -332,6 +347,7 @@ void supervisor::on_lease_round(const lease_round& round) {
   leases_valid_until_ = round.valid_until;
   scheduler_->set_jobs(round.jobs);
   const auto now = steady::now();
+  bool taken = false;
   for (const auto& [name, slot] : slots_.all()) {
     bool held = round.held.count(name) > 0 && !slot->removing;
     if (slot->held && !held) {
@@ -342,6 +358,7 @@ void supervisor::on_lease_round(const lease_round& round) {
     }
     if (!slot->held && held) {
       slot->held = true;
+      taken = true;
       scheduler_->on_taken(slot, now);
       spdlog::info("source '{}': pulling (lease held)", name);
     }
@@ -349,6 +366,8 @@ void supervisor::on_lease_round(const lease_round& round) {
     metrics_.set_configured(name, slot->config->kind);
   }
   alerting_->on_lease_round(round.held);
+  // Requests waiting for these sources (their holder died, or none held them) run now.
+  if (taken && !health_.stopping()) runner_->look();
   health_.update_status();
 }
 

@@ -43,7 +43,9 @@ void scheduler::start_due(const slot_ptr& slot, steady::time_point now) {
   // (it is overdue), else at its normal time.
   for (std::size_t i = 0; i < slot->streams.size(); ++i) {
     const auto& st = slot->streams[i];
-    if (!st.running && st.next_due <= now && !paused(*slot, st.spec.name)) start_stream(slot, i);
+    if (st.running) continue;
+    // An explicit request overrides a pause, as a one-shot `sluice sync` does.
+    if (st.requested || (st.next_due <= now && !paused(*slot, st.spec.name))) start_stream(slot, i);
   }
   start_backfill_due(slot, now);
   if (!slot->verify_running && slot->verify_due && now >= *slot->verify_due) start_verify(slot);
@@ -66,15 +68,17 @@ void scheduler::start_stream(const slot_ptr& slot, std::size_t index) {
       [this, slot, index]() -> asio::awaitable<void> {
         auto& st = slot->streams[index];
         const bool forced = st.force_full;
-        st.force_full = false;
-        stream_request request{*slot->rt, st.spec, forced, std::nullopt};
+        const bool full = forced || st.requested_full;
+        st.force_full = st.requested = st.requested_full = false;
+        const auto run = ++st.starts;
+        stream_request request{*slot->rt, st.spec, full, std::nullopt};
         auto result = co_await run_stream(ctx_, std::move(request));
-        end_stream(*slot, st, forced, result);
+        end_stream(*slot, st, forced, run, result);
       },
       asio::detached);
 }
 
-void scheduler::end_stream(source_slot& slot, stream_slot& st, bool forced,
+void scheduler::end_stream(source_slot& slot, stream_slot& st, bool forced, std::uint64_t run,
                            const stream_result& result) {
   st.running = false;
   if (forced) {
@@ -101,6 +105,7 @@ void scheduler::end_stream(source_slot& slot, stream_slot& st, bool forced,
                              : steady::now() + next_run_delay(src.interval, st.failures, rng_),
                slot.note_pause());
   health_.update_status();
+  if (observer_) observer_(slot, st.spec.name, run, result);
   after_run_();
 }
 

@@ -2,10 +2,13 @@
 // What runs when on the sources this instance holds: each stream every interval (jittered, backed
 // off while failing, never before the time the API asked the source to wait), backfill jobs when
 // the source has no backfill in flight, and a verification every verify_interval. Run ends feed
-// the metrics, the alerting and the health reports. A paused stream (daemon/pause_set.hpp) starts
-// nothing: no live run, no backfill job, no verification; a run already in flight finishes. All on
-// the I/O thread; the timing rules themselves are in daemon/schedule.hpp.
+// the metrics, the alerting and the health reports. A stream a `sluice sync` asked for
+// (stream_slot::requested) starts as soon as it is free, even when paused. A paused stream
+// (daemon/pause_set.hpp) starts nothing: no live run, no backfill job, no verification; a run
+// already in flight finishes. All on the I/O thread; the timing rules themselves are in
+// daemon/schedule.hpp.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <random>
 #include <string>
@@ -42,10 +45,16 @@ public:
   void start_due(const slot_ptr& slot, steady::time_point now);
   // When the source's next verification is due (unknown until read from the database).
   void schedule_verify(const slot_ptr& slot);
+  // Told of every live run's end, with the number of the run among the stream's starts
+  // (stream_slot::starts): how handed-over requests learn their outcome.
+  using run_observer = std::function<void(source_slot&, const std::string& stream,
+                                          std::uint64_t run, const stream_result&)>;
+  void observe_runs(run_observer observer) { observer_ = std::move(observer); }
 
 private:
   void start_stream(const slot_ptr& slot, std::size_t index);
-  void end_stream(source_slot& slot, stream_slot& st, bool forced, const stream_result& result);
+  void end_stream(source_slot& slot, stream_slot& st, bool forced, std::uint64_t run,
+                  const stream_result& result);
   void start_backfill(const slot_ptr& slot, store::backfill_job job);
   void end_backfill(source_slot& slot, const store::backfill_job& job, const stream_result& result);
   void start_verify(const slot_ptr& slot);
@@ -64,6 +73,7 @@ private:
   health& health_;
   const pause_set& pauses_;
   std::function<void()> after_run_;
+  run_observer observer_;
   std::mt19937_64 rng_;
   std::vector<store::backfill_job> pending_jobs_;
 };

@@ -35,6 +35,10 @@ void source_slots::build_runtime(source_slot& slot) {
       if (old.spec.name == spec.name) {
         s.next_due = old.next_due;
         s.failures = old.failures;
+        // A handed-over request waits for this stream's next run (daemon/request_runner.hpp).
+        s.requested = old.requested;
+        s.requested_full = old.requested_full;
+        s.starts = old.starts;
       }
     streams.push_back(std::move(s));
   }

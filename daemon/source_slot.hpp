@@ -5,6 +5,7 @@
 // lost lease ends the runtime's requests at once; the runtime is rebuilt once idle. All on the
 // I/O thread.
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,6 +33,11 @@ struct stream_slot {
   bool force_full = false;
   int forced_runs = 0;     // forced full runs ended so far (a verification waits for one)
   bool forced_ok = false;  // how the last one ended
+  // A `sluice sync` handed a run of this stream to us (daemon/request_runner.hpp): the next run
+  // starts as soon as the stream is free, paused or not, full when the request said --full.
+  bool requested = false;
+  bool requested_full = false;
+  std::uint64_t starts = 0;  // runs started so far: a request is answered by a later one
 };
 
 struct source_slot {

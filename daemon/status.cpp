@@ -17,6 +17,7 @@
 #include "daemon/source_runtime.hpp"
 #include "store/backfill_jobs.hpp"
 #include "store/control.hpp"
+#include "store/run_requests.hpp"
 #include "store/state.hpp"
 #include "store/verifications.hpp"
 
@@ -130,6 +131,7 @@ struct status_report {
   std::vector<store::backfill_job> jobs;
   std::vector<std::optional<store::verification>> verified;  // one per row
   pause_set pauses;
+  std::vector<store::run_request> requests;  // runs handed to daemons: open ones, the latest done
 };
 
 // The connections status reads through, opened once (--watch reads again every interval).
@@ -142,17 +144,21 @@ struct status_reader {
       for (const auto& spec : rt.selected_streams({}))
         keys.push_back({src.name, spec.name, std::string(spec.table->name)});
     }
+    for (const auto& src : cfg.sources) sources.push_back(src.name);
     try {
       control.emplace(cfg.database);
+      requests.emplace(cfg.database);
     } catch (const std::exception&) {
-      // Without the control connection nothing shows as paused; the rest still reads.
+      // Without the control connections nothing shows as paused or requested; the rest reads.
     }
   }
+  std::vector<std::string> sources;
   std::vector<store::state::stream_key> keys;
   store::state state;
   store::backfill_store backfills;
   store::verification_store journal;
   std::optional<store::control> control;
+  std::optional<store::run_requests> requests;
 };
 
 // No pauses when the schema predates them (a daemon not yet upgraded migrates it). The reasons are
@@ -177,6 +183,11 @@ status_report read_report(const config& cfg, status_reader& reader) {
   for (const auto& s : report.rows)
     report.verified.push_back(reader.journal.latest(s.source, s.stream));
   report.pauses = read_pauses(reader);
+  try {
+    if (reader.requests) report.requests = reader.requests->recent(reader.sources, 5);
+  } catch (const std::exception&) {
+    // The schema predates run requests: there are none.
+  }
   mask_errors(report.rows, report.jobs, report.verified);
   return report;
 }
@@ -320,6 +331,25 @@ void print_backfills(const std::vector<store::backfill_job>& jobs) {
   }
 }
 
+// Runs `sluice sync` handed to the daemons: what waits, what runs where, how the last ones ended.
+void print_requests(const std::vector<store::run_request>& requests) {
+  if (requests.empty()) return;
+  std::printf("\n%-8s %-20s %-20s %-10s %-5s %-24s %s\n", "REQUEST", "SOURCE", "STREAMS", "STATE",
+              "EXIT", "REQUESTED", "DETAIL");
+  for (const auto& r : requests) {
+    std::string streams = r.streams.empty() ? "all" : "";
+    for (const auto& s : r.streams) streams += (streams.empty() ? "" : ",") + s;
+    if (r.full) streams += " (full)";
+    std::string detail = "by " + r.requested_by;
+    if (!r.claimed_by.empty())
+      detail += (r.state == "running" ? "; on " : "; ran on ") + r.claimed_by;
+    std::printf("%-8lld %-20s %-20s %-10s %-5s %-24s %s\n", static_cast<long long>(r.id),
+                r.source.c_str(), streams.c_str(), r.state.c_str(),
+                r.exit_code ? std::to_string(*r.exit_code).c_str() : "-",
+                format_timestamp(r.requested_at).c_str(), detail.c_str());
+  }
+}
+
 volatile std::sig_atomic_t watch_stop = 0;
 extern "C" void on_watch_signal(int) { watch_stop = 1; }
 
@@ -331,6 +361,7 @@ void print_report(const config& cfg, const status_report& report, bool json) {
   print_streams(cfg, report.rows, report.pauses);
   print_verifications(report.rows, report.verified);
   print_backfills(report.jobs);
+  print_requests(report.requests);
 }
 
 // Redraws until SIGINT or SIGTERM. On a terminal each table replaces the last (cursor home, clear

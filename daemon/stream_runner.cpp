@@ -1,6 +1,7 @@
 #include "daemon/stream_runner.hpp"
 
 #include <boost/asio/this_coro.hpp>
+#include <fmt/format.h>
 
 #include "core/run_log.hpp"
 
@@ -60,32 +61,17 @@ asio::awaitable<run_start> start_of(run_context& ctx, const stream_request& requ
 // One line per run (two with warnings or a held-back snapshot); unchanged runs of the daemon at
 // debug level, so a quiet account does not fill the journal.
 void log_outcome(const run_log& log, const stream_result& result, bool quiet_unchanged) {
-  const auto& t = result.totals;
   const auto& c = result.counters;
   if (c.warnings > 0)
     log.warn("{} record field(s) unusable, stored as NULL (raw keeps them); first: {}", c.warnings,
              c.first_warning);
   if (result.status == "suspicious")
-    log.warn("snapshot looks incomplete, nothing was marked deleted: {}", t.suspicious_reason);
-  if (result.status == "cancelled") {
-    log.warn(
-        "interrupted: {} [committed before: {} inserted, {} updated; the cursor stands where "
-        "they left it]",
-        result.message, t.inserted, t.updated);
-  } else if (result.status == "failed") {
-    log.error(
-        "failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} "
-        "updated]",
-        to_string(*result.error), result.message, c.requests, c.throttled, t.inserted, t.updated);
-  } else {
-    const auto level =
-        quiet_unchanged && result.unchanged() ? spdlog::level::debug : spdlog::level::info;
-    log.log(level,
-            "{} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, {} "
-            "retried) in {:.1f}s",
-            t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled, c.retries,
-            result.seconds);
-  }
+    log.warn("snapshot looks incomplete, nothing was marked deleted: {}",
+             result.totals.suspicious_reason);
+  auto level = outcome_level(result);
+  if (level == spdlog::level::info && quiet_unchanged && result.unchanged())
+    level = spdlog::level::debug;
+  log.log(level, "{}", outcome_line(result));
 }
 
 // Finishes the run's sync_runs row (or the backfill job) and reads the cursor the run left. A
@@ -126,6 +112,33 @@ asio::awaitable<void> record_outcome(run_context& ctx, const stream_request& req
 
 }  // namespace
 
+std::string outcome_line(const stream_result& result) {
+  const auto& t = result.totals;
+  const auto& c = result.counters;
+  if (result.status == "cancelled")
+    return fmt::format(
+        "interrupted: {} [committed before: {} inserted, {} updated; the cursor stands where "
+        "they left it]",
+        result.message, t.inserted, t.updated);
+  if (result.status == "failed")
+    return fmt::format(
+        "failed ({}): {} [{} requests, {} throttled; committed before failure: {} inserted, {} "
+        "updated]",
+        result.error ? to_string(*result.error) : "error", result.message, c.requests, c.throttled,
+        t.inserted, t.updated);
+  return fmt::format(
+      "{} records, {} inserted, {} updated, {} deleted; {} requests ({} throttled, {} retried) "
+      "in {:.1f}s",
+      t.records, t.inserted, t.updated, t.deleted, c.requests, c.throttled, c.retries,
+      result.seconds);
+}
+
+spdlog::level::level_enum outcome_level(const stream_result& result) {
+  if (result.status == "failed") return spdlog::level::err;
+  if (result.status == "cancelled") return spdlog::level::warn;
+  return spdlog::level::info;
+}
+
 asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request request) {
   const auto& src = *request.source.config;
   const std::string& stream = request.spec.name;
@@ -146,6 +159,7 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
       run_id = co_await ctx.db.run(
           [&] { return ctx.state.begin_run(src.name, stream, start.mode, ctx.lease_holder); });
       log = run_log(log_tag{src.name, stream, run_id});
+      result.run_id = run_id;
     }
 
     store::sink_options options;

@@ -5,12 +5,14 @@
 // escape, so one stream's failure cannot stop another. Bookkeeping runs on the blocking thread:
 // the I/O thread never waits for the database.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
+#include <spdlog/common.h>
 
 #include "connectors/connector.hpp"
 #include "core/error.hpp"
@@ -49,6 +51,7 @@ struct stream_result {
   write_totals totals;
   run_counters counters;
   std::optional<std::string> cursor;  // the committed cursor after the run (live runs)
+  std::int64_t run_id = 0;            // its sync_runs row (0: a backfill, or none recorded)
   double seconds = 0;
 
   bool ok() const { return status == "succeeded" || status == "suspicious"; }
@@ -62,6 +65,12 @@ struct stream_result {
 // Never throws. Pass a named request (std::move it): GCC 12 destroys a braced temporary passed
 // by value to a coroutine twice.
 boost::asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request request);
+
+// The line a run ends with ("120 records, 3 inserted, ..." or "failed (auth): ..."), and its level
+// (info, warn when interrupted, error when failed): what the run logs, and what a daemon reports
+// to the `sluice sync` that handed it the run.
+std::string outcome_line(const stream_result& result);
+spdlog::level::level_enum outcome_level(const stream_result& result);
 
 // Streams whose API hides edits and deletions get a full walk on `--full`, on their first run,
 // and whenever the last full run is older than the source's full_refresh_interval.

@@ -1,7 +1,9 @@
 // `sluice sync`: one pass over the selected streams, all sources concurrently on one I/O thread,
 // rows committed by the writer thread (daemon/one_shot.hpp). It takes each source's lease first,
-// so it never pulls a source that a daemon or another sync is pulling; a source it cannot take
-// fails its streams with a message naming the holder, and the others carry on.
+// so it never pulls a source that a daemon or another sync is pulling. A source a running daemon
+// holds is handed to that daemon, and its outcome reported as if run here (daemon/sync_handoff);
+// a source another one-shot command holds fails with a message naming the holder, and the others
+// carry on.
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
@@ -9,6 +11,7 @@
 #include "daemon/commands.hpp"
 #include "daemon/one_shot.hpp"
 #include "daemon/pause_set.hpp"
+#include "daemon/sync_handoff.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -48,20 +51,37 @@ bool sources_exist(const config& cfg, const sync_request& request) {
   return true;
 }
 
-int outcome(const std::vector<stream_job>& jobs) {
-  auto failed = std::count_if(jobs.begin(), jobs.end(), [](const stream_job& j) { return !j.ok; });
-  auto interrupted =
-      std::count_if(jobs.begin(), jobs.end(), [](const stream_job& j) { return j.interrupted; });
+int outcome(const std::vector<stream_job>& jobs, const handed_outcome& handed) {
+  const auto total = jobs.size() + handed.streams + handed.interrupted;
+  const auto failed = handed.failed + handed.interrupted +
+                      std::count_if(jobs.begin(), jobs.end(), [](const auto& j) { return !j.ok; });
+  const auto interrupted =
+      handed.interrupted +
+      std::count_if(jobs.begin(), jobs.end(), [](const auto& j) { return j.interrupted; });
+  if (handed.exit_code != 0) return handed.exit_code;
   if (failed > 0) {
     if (interrupted == failed)
       spdlog::warn("sync interrupted: {} of {} streams did not finish; committed work is kept",
-                   interrupted, jobs.size());
+                   interrupted, total);
     else
-      spdlog::error("sync finished: {} of {} streams failed", failed, jobs.size());
+      spdlog::error("sync finished: {} of {} streams failed", failed, total);
     return exit_code::stream_failed;
   }
-  spdlog::info("sync finished: {} streams succeeded", jobs.size());
+  spdlog::info("sync finished: {} streams succeeded", total);
   return exit_code::ok;
+}
+
+// The sources this command could not take: a daemon's get a request, the others fail here.
+bool hand_over(const one_shot& command, const sync_request& request, sync_handoff& handoff) {
+  std::vector<std::string> others;
+  for (const auto& rt : command.sources())
+    if (!command.holds(rt->config->name)) others.push_back(rt->config->name);
+  if (!handoff.hand_over(command.first_round(), others, request.streams, request.full))
+    return false;
+  for (const auto& name : handoff.refused())
+    spdlog::error("source '{}': not synced: {} is working on it (sluice backfill or another sync)",
+                  name, holder_of(command.first_round(), name));
+  return true;
 }
 
 // An explicit sync runs a paused stream anyway: the pause is an instruction to the daemons'
@@ -99,11 +119,14 @@ int run_sync(const config& cfg, const sync_request& request) {
   warn_paused(cfg, jobs);
   if (auto failed = command.take_leases()) return *failed;
 
-  // Sources someone else holds: their streams fail now, with who holds them.
-  for (const auto& rt : command.sources())
-    if (!command.holds(rt->config->name))
-      spdlog::error("source '{}': not synced: {} is working on it (sluice run or another sync)",
-                    rt->config->name, holder_of(command.first_round(), rt->config->name));
+  sync_handoff handoff(cfg);
+  if (!hand_over(command, request, handoff)) return exit_code::unavailable;
+  // Counted from the daemons' reports instead.
+  std::erase_if(jobs, [&](const stream_job& j) {
+    const auto& handed = handoff.handed();
+    return std::any_of(handed.begin(), handed.end(),
+                       [&](const handed_run& h) { return h.source == j.source->config->name; });
+  });
 
   std::vector<one_shot::task> tasks;
   for (auto& job : jobs) {
@@ -116,7 +139,12 @@ int run_sync(const config& cfg, const sync_request& request) {
     });
   }
   command.run(tasks, {"stopping; committed work is kept", true});
-  return outcome(jobs);
+  if (!handoff.handed().empty() && request.no_wait) {
+    spdlog::info("not waiting (--no-wait): the daemons record the outcome in run_requests");
+    return jobs.empty() ? exit_code::ok : outcome(jobs, {});
+  }
+  // Stopped by a signal: the handed runs are not waited for either.
+  return outcome(jobs, command.stopped() ? handoff.abandon() : handoff.wait());
 }
 
 }  // namespace sluice::daemon

@@ -43,6 +43,7 @@ expect "sync" sluice sy
 expect "backfill" sluice b
 expect "check" sluice che
 expect "--source" sluice sync --so
+expect "--no-wait" sluice sync --no
 expect "--since --source --stream" sluice backfill --s
 expect "--dry-run" sluice verify --d
 expect "--json" sluice status --j
