@@ -71,13 +71,18 @@ int outcome(const std::vector<stream_job>& jobs, const handed_outcome& handed) {
   return exit_code::ok;
 }
 
-// The sources this command could not take: a daemon's get a request, the others fail here.
-bool hand_over(const one_shot& command, const sync_request& request, sync_handoff& handoff) {
-  std::vector<std::string> others;
-  for (const auto& rt : command.sources())
-    if (!command.holds(rt->config->name)) others.push_back(rt->config->name);
-  if (!handoff.hand_over(command.first_round(), others, request.streams, request.full))
-    return false;
+// The sources this command could not take: a daemon's get a request for their selected streams
+// (all the daemon has when none were named), the others fail here.
+bool hand_over(const one_shot& command, const sync_request& request,
+               const std::vector<stream_job>& jobs, sync_handoff& handoff) {
+  sync_handoff::selection others;
+  for (const auto& job : jobs) {
+    const auto& name = job.source->config->name;
+    if (command.holds(name)) continue;
+    auto& streams = others[name];
+    if (!request.streams.empty()) streams.push_back(job.spec.name);
+  }
+  if (!handoff.hand_over(command.first_round(), others, request.full)) return false;
   for (const auto& name : handoff.refused())
     spdlog::error("source '{}': not synced: {} is working on it (sluice backfill or another sync)",
                   name, holder_of(command.first_round(), name));
@@ -120,7 +125,7 @@ int run_sync(const config& cfg, const sync_request& request) {
   if (auto failed = command.take_leases()) return *failed;
 
   sync_handoff handoff(cfg);
-  if (!hand_over(command, request, handoff)) return exit_code::unavailable;
+  if (!hand_over(command, request, jobs, handoff)) return exit_code::unavailable;
   // Counted from the daemons' reports instead.
   std::erase_if(jobs, [&](const stream_job& j) {
     const auto& handed = handoff.handed();

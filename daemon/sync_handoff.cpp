@@ -89,11 +89,10 @@ void still_waiting(const handed_run& run, const store::run_request& r) {
 
 }  // namespace
 
-bool sync_handoff::hand_over(const lease_round& round, const std::vector<std::string>& sources,
-                             const std::vector<std::string>& streams, bool full) {
+bool sync_handoff::hand_over(const lease_round& round, const selection& sources, bool full) {
   std::map<std::string, std::string> holders;  // source -> holder, for live leases
   std::vector<std::string> names;
-  for (const auto& source : sources)
+  for (const auto& [source, streams] : sources)
     if (const auto* l = live_lease(round, source)) {
       holders[source] = l->holder;
       names.push_back(l->holder);
@@ -101,7 +100,7 @@ bool sync_handoff::hand_over(const lease_round& round, const std::vector<std::st
   try {
     store::run_requests store(cfg_.database);
     const auto daemons = store.daemons_among(names);
-    for (const auto& source : sources) {
+    for (const auto& [source, streams] : sources) {
       auto h = holders.find(source);
       if (h == holders.end() || !daemons.count(h->second)) {
         refused_.push_back(source);

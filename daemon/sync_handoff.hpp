@@ -3,6 +3,7 @@
 // running daemon holds is not failed as "held by"; the daemon gets a request, runs it within a
 // second, and this command waits and reports the outcome as if it had run the streams itself.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,11 +30,11 @@ class sync_handoff {
 public:
   explicit sync_handoff(const config& cfg) : cfg_(cfg) {}
 
-  // The sources `round` shows held by someone else: those a running daemon holds get a request
-  // (their streams, full or not); the others are left in `refused` with who holds them.
-  // Returns false (logged) when the database could not take the requests.
-  bool hand_over(const lease_round& round, const std::vector<std::string>& sources,
-                 const std::vector<std::string>& streams, bool full);
+  // Sources `round` shows held by someone else, each with the streams to run (empty: all the
+  // daemon has): those a running daemon holds get a request, full or not; the others are left in
+  // `refused`. Returns false (logged) when the database could not take the requests.
+  using selection = std::map<std::string, std::vector<std::string>>;
+  bool hand_over(const lease_round& round, const selection& sources, bool full);
   const std::vector<handed_run>& handed() const noexcept { return handed_; }
   const std::vector<std::string>& refused() const noexcept { return refused_; }
 

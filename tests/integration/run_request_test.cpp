@@ -181,6 +181,14 @@ TEST_F(run_request_test, with_two_daemons_each_request_reaches_the_holder_of_its
   EXPECT_EQ(run_holders("p2", both), p2_daemon);
   EXPECT_EQ(count("SELECT count(*) FROM " + schema_ + ".run_requests WHERE state = 'done'"), 3);
 
+  // One stream of both: each request names it.
+  r = sync(b_config, {"--stream", "reviews"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("sync finished: 2 streams succeeded"));
+  EXPECT_EQ(psql("SELECT string_agg(DISTINCT streams::text, ',') FROM " + schema_ +
+                 ".run_requests WHERE id > 3"),
+            "{reviews}");
+
   a.kill(SIGTERM);
   b.kill(SIGTERM);
   EXPECT_EQ(a.wait_exit(), 0) << a.log();
