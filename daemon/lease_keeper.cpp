@@ -241,6 +241,7 @@ void lease_keeper::share(lease_round& round, const std::vector<std::string>& wan
       spdlog::info("handed over source(s) {} (sharing: {} per instance)", joined(plan.release),
                    plan.target);
     }
+    round.draining.insert(plan.drain.begin(), plan.drain.end());
     std::vector<std::string> taken;
     for (const auto& s : plan.acquire) {
       if (steady::now() >= deadline) break;  // the rest next round

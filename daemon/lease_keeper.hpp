@@ -49,6 +49,8 @@ struct lease_round {
   std::set<std::string> busy;
   // Shared mode: leases handed over this round by the sharing plan (not lost).
   std::set<std::string> released;
+  // Shared mode: held sources the plan hands over once idle: start nothing new on them.
+  std::set<std::string> draining;
   // Our leases are safe to use until then (local monotonic clock): the earliest of the held
   // leases' last confirmation (the start of the round that renewed or took it) plus two thirds
   // of the TTL. Work on a source must stop if no round confirms it by then.

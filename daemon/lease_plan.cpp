@@ -72,19 +72,21 @@ lease_plan plan_leases(const lease_view& view) {
     }
   }
 
-  // Over the target while someone else has room: hand over idle sources they can take.
+  // Over the target while someone else has room: hand over sources they can take, idle ones
+  // first; a busy one is drained for a later round.
   if (held > plan.target) {
     std::vector<std::string> candidates;
     for (const auto& source : mine)
-      if (contains(view.wanted, source) && !view.busy.count(source) && other_with_room(source))
-        candidates.push_back(source);
+      if (contains(view.wanted, source) && other_with_room(source)) candidates.push_back(source);
     std::sort(candidates.begin(), candidates.end(),
               [&](const std::string& a, const std::string& b) {
+                const bool a_busy = view.busy.count(a) > 0, b_busy = view.busy.count(b) > 0;
+                if (a_busy != b_busy) return b_busy;
                 return preference(view.me, a) > preference(view.me, b);
               });
     for (const auto& source : candidates) {
       if (held <= plan.target) break;
-      plan.release.push_back(source);
+      (view.busy.count(source) ? plan.drain : plan.release).push_back(source);
       --held;
     }
   }

@@ -8,10 +8,13 @@
 //     so that instances starting together do not all reach for the same source first;
 //   - above the target, still take a free source when no other live instance that has it
 //     configured has room for it (an orphan must not wait forever);
-//   - hand over idle sources above the target when another live instance with room has them
-//     configured (a new instance gets its share without anyone restarting);
+//   - hand over sources above the target when another live instance with room has them
+//     configured (a new instance gets its share without anyone restarting): idle ones at once,
+//     busy ones drained first (no new run starts on them; a later round hands them over idle);
 //   - hand back leases on sources we no longer have configured (a reload removed them), once idle.
-// A source in `busy` (a run in flight) is never released here; the next round looks again.
+// A source in `busy` (a run in flight) is never released here: a run is never cut short to
+// share. Without the drain, a source whose streams run every few seconds would almost never be
+// seen idle, and a new instance could wait indefinitely for its share.
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +34,7 @@ struct lease_view {
 struct lease_plan {
   std::vector<std::string> acquire;
   std::vector<std::string> release;
+  std::vector<std::string> drain;  // to hand over once idle: start nothing new on them
   std::size_t target = 0;
 };
 

@@ -356,6 +356,10 @@ void supervisor::on_lease_round(const lease_round& round) {
                                  "another process holds it or it expired (see the lease lines)");
       slots_.lose(*slot, "its lease was handed over or lost (see the lease lines)");
     }
+    const bool draining = held && round.draining.count(name) > 0;
+    if (draining && !slot->draining)
+      spdlog::info("source '{}': starting no new run, to hand it over once idle (sharing)", name);
+    slot->draining = draining;
     if (!slot->held && held) {
       slot->held = true;
       taken = true;

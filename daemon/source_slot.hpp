@@ -50,6 +50,8 @@ struct source_slot {
   bool removing = false;                         // a reload removed it: dropped once idle
   bool stale_runtime = false;  // its clients were shut down (lease lost): rebuilt once idle
   bool held = false;
+  // The sharing plan hands it to another instance once idle (lease_round::draining).
+  bool draining = false;
   bool backfill_running = false;
   steady::time_point backfill_not_before{};
   int backfill_failures = 0;
@@ -63,7 +65,7 @@ struct source_slot {
   steady::time_point note_pause();
   bool idle() const;
   // Nothing may start on it: not ours, or waiting for a change that applies once idle.
-  bool frozen() const { return !held || removing || pending || stale_runtime; }
+  bool frozen() const { return !held || draining || removing || pending || stale_runtime; }
 };
 
 using slot_ptr = std::shared_ptr<source_slot>;

@@ -1,7 +1,7 @@
 // `sluice status`: per stream, the cursor, the last run and its counts, errors, the lease, and
 // whether an operator paused it. `--watch` redraws the table every interval until interrupted; a
-// run in flight shows the records its commits have counted so far (the writer adds them to its
-// sync_runs row with every commit; requests are counted at the run's end only).
+// run in flight shows the records and requests its commits have counted so far (the writer adds
+// them to its sync_runs row with every commit).
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -280,7 +280,7 @@ std::string stream_detail(const store::stream_status& s, const store::stream_pau
     detail = s.last_mode + " run #" + std::to_string(*s.last_run_id) + " in flight since " +
              when(s.last_started_at) + ": " + std::to_string(s.last_records) + " records so far, " +
              std::to_string(s.last_inserted) + " inserted, " + std::to_string(s.last_updated) +
-             " updated";
+             " updated, " + std::to_string(s.last_requests) + " requests";
   } else if (s.last_run_id) {
     detail = s.last_mode + ": " + std::to_string(s.last_records) + " records, " +
              std::to_string(s.last_inserted) + " inserted, " + std::to_string(s.last_updated) +

@@ -168,6 +168,7 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
     options.table = request.spec.table;
     options.run_id = run_id;
     options.lease_holder = ctx.lease_holder;
+    options.counters = &result.counters;
     if (backfill) options.backfill_job = request.backfill->id;
     rows_out = ctx.writer.open(co_await asio::this_coro::executor, std::move(options));
 

@@ -13,6 +13,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "core/run_counters.hpp"
 #include "core/sink.hpp"
 #include "core/table.hpp"
 #include "store/database.hpp"
@@ -58,6 +59,10 @@ struct sink_options {
   // Backfill: cursor_after of each batch is stored as backfill_jobs.progress of this job (with
   // records += rows, updated_at = now()) in the batch's transaction; sync_state is never touched.
   std::optional<std::int64_t> backfill_job{};
+  // The run's counters, read when a batch is written (on the caller's thread, where the run
+  // updates them): each commit records the requests made so far in its sync_runs row, so a run
+  // in flight shows its progress in requests as well as records. Null: not recorded.
+  const run_counters* counters = nullptr;
 };
 
 class batch_writer {

@@ -207,7 +207,7 @@ write_totals batch_commit::commit_rows(const sink_state& sink, const std::vector
   store_position(tx, sink, cursor, records);
   if (sink.run_id > 0)
     tx.exec_prepared0(statement::run_progress, sink.run_id, records, totals.inserted,
-                      totals.updated, totals.deleted);
+                      totals.updated, totals.deleted, sink.requests.load());
   tx.commit();
   report(options_, sink, records, totals, began);
   // Give back the memory of an exceptionally large commit.

@@ -48,7 +48,8 @@ std::string cursor_sql(const std::string& schema) {
 std::string run_progress_sql(const std::string& schema) {
   return "UPDATE " + schema +
          ".sync_runs SET records = records + $2, inserted = inserted + $3, "
-         "updated = updated + $4, deleted = deleted + $5 WHERE id = $1";
+         "updated = updated + $4, deleted = deleted + $5, requests = greatest(requests, $6) "
+         "WHERE id = $1";
 }
 
 // One statement per commit for all of its ids. Ids seen before (a resumed walk re-reading a

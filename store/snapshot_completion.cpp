@@ -112,7 +112,8 @@ snapshot_result complete_snapshot(writer_connection& connection, const writer_op
   if (j.cursor_after)
     tx.exec_prepared0(statement::cursor, sink.source, sink.stream, *j.cursor_after);
   if (sink.run_id > 0 && result.deleted > 0)
-    tx.exec_prepared0(statement::run_progress, sink.run_id, 0, 0, 0, result.deleted);
+    tx.exec_prepared0(statement::run_progress, sink.run_id, 0, 0, 0, result.deleted,
+                      sink.requests.load());
   tx.commit();
   write_totals totals;
   totals.deleted = result.deleted;

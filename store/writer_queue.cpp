@@ -71,6 +71,7 @@ public:
 
   asio::awaitable<void> write(record_batch batch) override {
     check_batch(batch);
+    if (state_->counters) state_->requests.store(state_->counters->requests);
     // Here, on the caller's thread, not on the writer's: see encoded_batch.hpp.
     job j{state_, encode_batch(state_->line_prefix, *state_->table, batch.rows),
           std::move(batch.cursor_after)};
@@ -313,6 +314,7 @@ std::unique_ptr<sink> open_sink(std::shared_ptr<writer_queue> queue,
   s->run_id = options.run_id;
   s->lease_holder = std::move(options.lease_holder);
   s->backfill_job = options.backfill_job;
+  s->counters = options.counters;
   append_copy_text(s->line_prefix, s->source);
   s->line_prefix += '\t';
   return std::make_unique<writer_sink>(std::move(queue), std::move(s));

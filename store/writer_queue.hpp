@@ -2,6 +2,7 @@
 // The hand-off between the coroutines that write through sinks and the writer thread: the bounded
 // job queue, each sink's state, back-pressure and the waiters that suspended coroutines leave
 // behind. No SQL here; the writer thread takes groups of jobs and reports how each one ended.
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +47,9 @@ struct sink_state {
   std::string lease_holder;                  // sink_options::lease_holder
   std::optional<std::int64_t> backfill_job;  // sink_options::backfill_job
   std::string line_prefix;                   // the source, COPY-encoded, plus a tab
+  const run_counters* counters = nullptr;    // sink_options::counters (the caller's thread only)
+  // The run's requests when its latest batch was written: set by the caller, read by commits.
+  std::atomic<std::int64_t> requests{0};
 
   // guarded
   write_totals totals;

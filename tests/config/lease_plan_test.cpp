@@ -53,10 +53,23 @@ TEST(lease_plan, a_newcomer_gets_its_share_handed_over) {
   EXPECT_EQ(plan.release.size(), 2u);
   EXPECT_THAT(plan.acquire, IsEmpty());
 
-  // Busy sources are never handed over.
+  // Busy sources are never handed over: an idle one goes first, and a busy one is drained (it
+  // starts no new run, and goes once idle).
   v.busy = {"a", "b", "c"};
   plan = plan_leases(v);
   EXPECT_THAT(plan.release, UnorderedElementsAre("d"));
+  ASSERT_EQ(plan.drain.size(), 1u);
+  EXPECT_THAT(plan.drain[0], ::testing::AnyOf("a", "b", "c"));
+
+  // All busy (streams that run every few seconds): two are drained, none is cut short.
+  v.busy = {"a", "b", "c", "d"};
+  plan = plan_leases(v);
+  EXPECT_THAT(plan.release, IsEmpty());
+  EXPECT_EQ(plan.drain.size(), 2u);
+  // Next round the drained ones are idle: they are the ones handed over.
+  v.busy = {"a", "b", "c", "d"};
+  for (const auto& s : plan.drain) v.busy.erase(s);
+  EXPECT_THAT(plan_leases(v).release, ::testing::UnorderedElementsAreArray(plan.drain));
 
   // The newcomer takes the free ones next round.
   leases.clear();

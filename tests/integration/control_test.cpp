@@ -202,6 +202,8 @@ TEST_F(control_test, status_watch_redraws_with_the_run_in_flight_until_interrupt
   EXPECT_THAT(seen, HasSubstr("SOURCE"));
   EXPECT_THAT(seen, HasSubstr("in flight since"));
   EXPECT_THAT(seen, HasSubstr("records so far"));
+  // Requests (pages) too, as the commits counted them: not zero while the walk goes on.
+  EXPECT_THAT(seen, ::testing::ContainsRegex("updated, [1-9][0-9]* requests"));
   d.kill(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0) << d.log();
 }

@@ -507,6 +507,35 @@ TEST(batch_writer, records_progress_on_the_run) {
   EXPECT_EQ(r[0][2].as<std::string>(), "running");
 }
 
+// The requests made until a batch was written land with its commit: a run in flight shows them.
+TEST(batch_writer, records_the_runs_requests_so_far_with_each_commit) {
+  SLUICE_REQUIRE_DATABASE();
+  auto db = migrated_schema("t_store_writer_requests");
+  state st(db);
+  const std::int64_t run = st.begin_run("s", "reviews", "incremental");
+  batch_writer writer(db);
+  run_counters counters;
+  sink_options options;
+  options.source = "s";
+  options.stream = "reviews";
+  options.table = &reviews;
+  options.run_id = run;
+  options.counters = &counters;
+  auto write_one = [&](record_batch batch) {
+    run_coroutine([&](asio::any_io_executor ex) -> asio::awaitable<write_totals> {
+      auto sink = writer.open(ex, options);
+      co_await sink->write(std::move(batch));
+      co_return co_await sink->flush();
+    });
+    return query(db, "SELECT requests FROM sync_runs WHERE id = " + std::to_string(run))[0][0]
+        .as<int>();
+  };
+  counters.requests = 3;
+  EXPECT_EQ(write_one(batch_of({review("a")})), 3);
+  counters.requests = 7;
+  EXPECT_EQ(write_one(batch_of({review("b")})), 7);
+}
+
 TEST(batch_writer, reports_each_commit_with_its_rows_and_duration) {
   SLUICE_REQUIRE_DATABASE();
   auto db = migrated_schema("t_store_writer_on_commit");
