@@ -110,6 +110,21 @@ asio::awaitable<void> record_outcome(run_context& ctx, const stream_request& req
   }
 }
 
+// Where the run's rows go: its table, its sync_runs row (or backfill job), fenced by the lease;
+// each commit also records the requests the run made so far (progress for `status --watch`).
+store::sink_options sink_options_for(const run_context& ctx, const stream_request& request,
+                                     std::int64_t run_id, const run_counters& counters) {
+  store::sink_options options;
+  options.source = request.source.config->name;
+  options.stream = request.spec.name;
+  options.table = request.spec.table;
+  options.run_id = run_id;
+  options.lease_holder = ctx.lease_holder;
+  options.counters = &counters;
+  if (request.backfill) options.backfill_job = request.backfill->id;
+  return options;
+}
+
 }  // namespace
 
 std::string outcome_line(const stream_result& result) {
@@ -162,15 +177,8 @@ asio::awaitable<stream_result> run_stream(run_context& ctx, stream_request reque
       result.run_id = run_id;
     }
 
-    store::sink_options options;
-    options.source = src.name;
-    options.stream = stream;
-    options.table = request.spec.table;
-    options.run_id = run_id;
-    options.lease_holder = ctx.lease_holder;
-    options.counters = &result.counters;
-    if (backfill) options.backfill_job = request.backfill->id;
-    rows_out = ctx.writer.open(co_await asio::this_coro::executor, std::move(options));
+    rows_out = ctx.writer.open(co_await asio::this_coro::executor,
+                               sink_options_for(ctx, request, run_id, result.counters));
 
     connectors::stream_run run{src,  stream,    start.full,     start.cursor,
                                http, *rows_out, result.counters};
