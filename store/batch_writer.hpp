@@ -32,7 +32,10 @@ struct commit_report {
 };
 
 struct writer_options {
-  std::size_t max_queued_rows = 8'000;      // back-pressure: write() waits beyond this
+  // Back-pressure: write() waits beyond this many rows waiting (the commit in flight is not
+  // counted): one commit's worth fills while the other runs, and the queue holds each row as its
+  // COPY text (about 1.5 KB for a review), so more only costs memory (bench/README.md).
+  std::size_t max_queued_rows = 4'000;
   std::size_t max_rows_per_commit = 4'000;  // consecutive batches of one stream are coalesced
   // How long a commit smaller than max_rows_per_commit waits for the stream's next pages when
   // nothing else is queued. When the writer keeps up with the fetching, every page would

@@ -33,6 +33,9 @@ encoded_batch encode_batch(std::string_view prefix, const table_def& table,
     e.arrives_deleted = !std::holds_alternative<std::monostate>(r[deleted_at]);
     out.rows.push_back(std::move(e));
   }
+  // The text grew by doubling: up to half of it would be spare capacity, held in the writer's
+  // queue (thousands of rows) until the commit. One copy of a page's text gives it back.
+  out.lines.shrink_to_fit();
   return out;
 }
 
