@@ -36,9 +36,14 @@ std::string describe_holder(const store::lease_row& lease) {
   return "'" + lease.holder + "' (lease until " + format_timestamp(lease.expires_at) + ")";
 }
 
-std::string holder_of(const lease_round& round, const std::string& source) {
+const store::lease_row* live_lease_of(const lease_round& round, const std::string& source) {
   for (const auto& l : round.leases)
-    if (l.source == source && l.live) return describe_holder(l);
+    if (l.source == source && l.live) return &l;
+  return nullptr;
+}
+
+std::string holder_of(const lease_round& round, const std::string& source) {
+  if (const auto* l = live_lease_of(round, source)) return describe_holder(*l);
   if (round.busy.count(source)) return "a session that keeps its lease row locked";
   return "another process";
 }

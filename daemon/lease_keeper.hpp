@@ -73,6 +73,9 @@ store::lease_identity one_shot_identity(const std::string& command);
 // messages.
 std::string describe_holder(const store::lease_row& lease);
 
+// The live lease row of `source` in `round` (fixed mode's first round lists them), or null.
+const store::lease_row* live_lease_of(const lease_round& round, const std::string& source);
+
 // Who holds `source` according to `round` (describe_holder), "a session that keeps its lease row
 // locked" when the round found the row locked, or "another process" when the round shows no live
 // lease (it was released or expired in between).

@@ -148,9 +148,9 @@ std::string outcome_line(const stream_result& result) {
       result.seconds);
 }
 
-spdlog::level::level_enum outcome_level(const stream_result& result) {
-  if (result.status == "failed") return spdlog::level::err;
-  if (result.status == "cancelled") return spdlog::level::warn;
+spdlog::level::level_enum outcome_level(std::string_view status) {
+  if (status == "failed") return spdlog::level::err;
+  if (status == "cancelled") return spdlog::level::warn;
   return spdlog::level::info;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 #include <spdlog/common.h>
@@ -70,7 +71,10 @@ boost::asio::awaitable<stream_result> run_stream(run_context& ctx, stream_reques
 // (info, warn when interrupted, error when failed): what the run logs, and what a daemon reports
 // to the `sluice sync` that handed it the run.
 std::string outcome_line(const stream_result& result);
-spdlog::level::level_enum outcome_level(const stream_result& result);
+spdlog::level::level_enum outcome_level(std::string_view status);
+inline spdlog::level::level_enum outcome_level(const stream_result& result) {
+  return outcome_level(result.status);
+}
 
 // Streams whose API hides edits and deletions get a full walk on `--full`, on their first run,
 // and whenever the last full run is older than the source's full_refresh_interval.

@@ -13,6 +13,7 @@
 #include "core/run_log.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/operator_name.hpp"
+#include "daemon/stream_runner.hpp"
 #include "store/run_requests.hpp"
 
 namespace sluice::daemon {
@@ -26,23 +27,11 @@ constexpr auto poll_every = std::chrono::milliseconds{300};
 // A request not done after this gets a line saying what it waits for, and again each time after.
 constexpr auto patience = std::chrono::seconds{15};
 
-const store::lease_row* live_lease(const lease_round& round, const std::string& source) {
-  for (const auto& l : round.leases)
-    if (l.source == source && l.live) return &l;
-  return nullptr;
-}
-
-spdlog::level::level_enum level_of(const std::string& status) {
-  if (status == "failed") return spdlog::level::err;
-  if (status == "cancelled") return spdlog::level::warn;
-  return spdlog::level::info;
-}
-
 // Each stream's line under its run's tag (`eu/reviews#42: ...`), as a local run logs it.
 void report_done(const handed_run& run, const store::run_request& r,
                  const std::vector<store::request_stream_outcome>& streams, handed_outcome& out) {
   for (const auto& s : streams) {
-    run_log(log_tag{run.source, s.stream, s.run_id}).log(level_of(s.status), "{}", s.report);
+    run_log(log_tag{run.source, s.stream, s.run_id}).log(outcome_level(s.status), "{}", s.report);
     ++out.streams;
     if (s.status == "failed") ++out.failed;
   }
@@ -93,7 +82,7 @@ bool sync_handoff::hand_over(const lease_round& round, const selection& sources,
   std::map<std::string, std::string> holders;  // source -> holder, for live leases
   std::vector<std::string> names;
   for (const auto& [source, streams] : sources)
-    if (const auto* l = live_lease(round, source)) {
+    if (const auto* l = live_lease_of(round, source)) {
       holders[source] = l->holder;
       names.push_back(l->holder);
     }
